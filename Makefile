@@ -1,0 +1,96 @@
+# The chat server: FastCGI handlers in C behind lighttpd, MySQL for state.
+#
+#   make          build cgi-bin/chatd and cgi-bin/chat-sweep
+#   make run      install missing packages (as root), build, start the stack
+#                 in var/ on 127.0.0.1:$(PORT), stay in the foreground
+#   make test     unit tests, then end-to-end tests against a throw-away
+#                 stack on a free port; ends with "N passed, N failed"
+#   make bench    the load generator against a stack (docs/BENCHMARKS.md)
+#   make clean
+
+PORT	?= 8080
+PKGS	 = fcgi json-c libmariadb libsodium
+
+CC	?= cc
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+HARDEN	 = -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
+WARN	 = -Wall -Wextra -Wformat=2 -Wshadow -Wno-unused-parameter
+CFLAGS	?= -O2 -g
+CFLAGS	+= -std=gnu11 -pthread $(WARN) $(HARDEN) $(PKG_CFLAGS)
+LDFLAGS	+= -pie -Wl,-z,relro,-z,now -pthread
+LDLIBS	+= $(PKG_LIBS)
+
+# A sanitizer build for the tests: address and undefined behaviour.
+SAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined
+
+LIB_SRCS = util conf db http route valid auth users friends messages conv \
+	   match poll events waiter wake seed003 seed002
+B	 = build
+OBJS	 = $(LIB_SRCS:%=$(B)/%.o)
+HDRS	 = $(wildcard cgi-bin/*.h)
+
+all: cgi-bin/chatd cgi-bin/chat-sweep
+
+$(B)/%.o: cgi-bin/%.c $(HDRS) | $(B)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(B):
+	mkdir -p $(B)
+
+$(B)/libchat.a: $(OBJS)
+	rm -f $@ && ar rcs $@ $(OBJS)
+
+cgi-bin/chatd: $(B)/main.o $(B)/libchat.a
+	$(CC) $(LDFLAGS) -o $@ $(B)/main.o $(B)/libchat.a $(LDLIBS)
+
+cgi-bin/chat-sweep: $(B)/sweeper.o $(B)/libchat.a
+	$(CC) $(LDFLAGS) -o $@ $(B)/sweeper.o $(B)/libchat.a $(LDLIBS)
+
+# The same programs built with sanitizers, used by `make test`.
+$(B)/san/%.o: cgi-bin/%.c $(HDRS)
+	@mkdir -p $(B)/san
+	$(CC) $(CFLAGS) $(SAN_FLAGS) -c -o $@ $<
+
+$(B)/san/libchat.a: $(LIB_SRCS:%=$(B)/san/%.o)
+	rm -f $@ && ar rcs $@ $^
+
+$(B)/san/chatd: $(B)/san/main.o $(B)/san/libchat.a
+	$(CC) $(LDFLAGS) $(SAN_FLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/san/chat-sweep: $(B)/san/sweeper.o $(B)/san/libchat.a
+	$(CC) $(LDFLAGS) $(SAN_FLAGS) -o $@ $^ $(LDLIBS)
+
+san: $(B)/san/chatd $(B)/san/chat-sweep
+
+# Unit tests: each tests/unit/test_X.c includes cgi-bin/X.c.
+UNIT	 = $(patsubst tests/unit/%.c,$(B)/unit/%,$(wildcard tests/unit/test_*.c))
+$(B)/unit/%: tests/unit/%.c $(B)/san/libchat.a $(HDRS)
+	@mkdir -p $(B)/unit
+	$(CC) $(CFLAGS) $(SAN_FLAGS) -Icgi-bin $(shell pkg-config --cflags check) \
+	    -o $@ $< $(B)/san/libchat.a $(LDLIBS) $(shell pkg-config --libs check)
+
+unit: $(UNIT)
+
+deps:
+	@scripts/stack.sh deps
+
+run: deps
+	$(MAKE) all
+	scripts/stack.sh run "$(CURDIR)/var" $(PORT)
+
+test: deps
+	$(MAKE) all san unit tests/bench/loadgen
+	tests/run.sh
+
+tests/bench/loadgen: tests/bench/loadgen.c
+	$(CC) -O2 -g -std=gnu11 $(WARN) -o $@ $< $(shell pkg-config --cflags --libs json-c) -lm
+
+bench: deps
+	$(MAKE) all tests/bench/loadgen
+	tests/bench/bench.sh
+
+clean:
+	rm -rf $(B) cgi-bin/chatd cgi-bin/chat-sweep tests/bench/loadgen
+
+.PHONY: all san unit deps run test bench clean

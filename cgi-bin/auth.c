@@ -1,0 +1,251 @@
+/*
+ * auth.c: who is asking.  Passwords are hashed with argon2id (libsodium,
+ * t=2, m=19 MiB, the OWASP floor) with at most CAP_KDF_CONCURRENT hashes at
+ * once per process.  Session tokens are 32 random bytes; the cookie holds
+ * them in base64url and MySQL holds only their SHA-256.  Login throttling
+ * counts failures in fixed windows in MySQL so that every process (and
+ * plain CGI) shares them; the send limit is a token bucket per user in
+ * each process.
+ */
+#include <pthread.h>
+#include <semaphore.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "auth.h"
+#include "caps.h"
+#include "conf.h"
+#include "db.h"
+#include "http.h"
+#include "util.h"
+
+enum stmt {
+	STMT_SESSION_NEW,
+	STMT_SESSION_GET,
+	STMT_SESSION_END,
+	STMT_WINDOW_GET,
+	STMT_WINDOW_HIT,
+	STMT__MAX
+};
+
+static const char *const stmts[STMT__MAX] = {
+	/* STMT_SESSION_NEW */
+	"INSERT INTO session (token_hash, user_id, expires_at) "
+	"VALUES (?, ?, NOW(3) + INTERVAL ? SECOND)",
+	/* STMT_SESSION_GET */
+	"SELECT s.id, u.id, u.username, u.guest, u.online, "
+	"COALESCE(TIMESTAMPDIFF(SECOND, u.last_seen, NOW(3)), 1000000) "
+	"FROM session s JOIN user u ON u.id = s.user_id "
+	"WHERE s.token_hash = ? AND s.expires_at > NOW(3)",
+	/* STMT_SESSION_END */
+	"DELETE FROM session WHERE id = ?",
+	/* STMT_WINDOW_GET */
+	"SELECT n FROM rate_limit WHERE k = ? AND win = ?",
+	/* STMT_WINDOW_HIT */
+	"INSERT INTO rate_limit (k, win, n) VALUES (?, ?, 1) "
+	"ON DUPLICATE KEY UPDATE n = n + 1",
+};
+
+static sem_t	 kdf_sem;
+static char	 dummy_hash[AUTH_HASH_MAX];
+
+/* Once per process, before threads. */
+int
+auth_init(void)
+{
+	if (sodium_init() < 0)
+		return -1;
+	if (sem_init(&kdf_sem, 0, CAP_KDF_CONCURRENT) == -1)
+		return -1;
+	/* A real hash to verify against for unknown users, so that both
+	 * answers take the same time. */
+	return crypto_pwhash_str(dummy_hash, "not a password", 14,
+	    CAP_KDF_OPS, CAP_KDF_MEM);
+}
+
+/* Hash a password into out (a NUL-terminated argon2id string): 0 or -1. */
+int
+auth_hash(const char *pw, size_t len, char out[AUTH_HASH_MAX])
+{
+	int	 rc;
+
+	sem_wait(&kdf_sem);
+	rc = crypto_pwhash_str(out, pw, len, CAP_KDF_OPS, CAP_KDF_MEM);
+	sem_post(&kdf_sem);
+	return rc == 0 ? 0 : -1;
+}
+
+/* 1 when pw matches the stored hash, else 0. */
+int
+auth_verify(const char *hash, const char *pw, size_t len)
+{
+	int	 rc;
+
+	sem_wait(&kdf_sem);
+	rc = crypto_pwhash_str_verify(hash, pw, len);
+	sem_post(&kdf_sem);
+	return rc == 0;
+}
+
+/* Spend the time of one verification (unknown user names). */
+void
+auth_verify_dummy(const char *pw, size_t len)
+{
+	(void)auth_verify(dummy_hash, pw, len);
+}
+
+/* A new token: its text into tok, its SHA-256 into hash.  0 or -1. */
+int
+auth_token_new(char tok[AUTH_TOKEN_LEN + 1], unsigned char hash[32])
+{
+	unsigned char	 raw[CAP_TOKEN_BYTES];
+
+	if (getrandom(raw, sizeof(raw), 0) != sizeof(raw))
+		return -1;
+	sodium_bin2base64(tok, AUTH_TOKEN_LEN + 1, raw, sizeof(raw),
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	auth_token_hash(tok, AUTH_TOKEN_LEN, hash);
+	sodium_memzero(raw, sizeof(raw));
+	return 0;
+}
+
+void
+auth_token_hash(const char *tok, size_t len, unsigned char hash[32])
+{
+	crypto_hash_sha256(hash, (const unsigned char *)tok, len);
+}
+
+/*
+ * Start a session for uid and set the sid cookie on r.  Guests' sessions
+ * are shorter.  Runs inside the caller's transaction, if any.  0 or -1.
+ */
+int
+auth_session_new(struct req *r, int64_t uid, int guest)
+{
+	char		 tok[AUTH_TOKEN_LEN + 1], cookie[160];
+	unsigned char	 hash[32];
+	int		 life;
+
+	life = guest ? CAP_GUEST_SESSION_S : CAP_SESSION_S;
+	if (auth_token_new(tok, hash) == -1)
+		return -1;
+	if (db_exec(r->db, stmts[STMT_SESSION_NEW], "bii",
+	    (const char *)hash, sizeof(hash), uid, (int64_t)life) != 1)
+		return -1;
+	r->sid = db_insert_id(r->db);
+	snprintf(cookie, sizeof(cookie),
+	    "sid=%s; Path=/; Max-Age=%d; HttpOnly; SameSite=Strict%s",
+	    tok, life, r->https ? "; Secure" : "");
+	http_header(r, "Set-Cookie", cookie);
+	return 0;
+}
+
+int
+auth_session_end(struct db *db, int64_t sid)
+{
+	return db_exec(db, stmts[STMT_SESSION_END], "i", sid) < 0 ? -1 : 0;
+}
+
+/*
+ * Find the session of r's sid cookie and fill r->uid, r->sid, r->username,
+ * r->guest.  Returns 0, or the status already sent (401, 503).
+ */
+int
+auth_session(struct req *r)
+{
+	const char	*tok;
+	size_t		 len;
+	unsigned char	 hash[32];
+	struct dbres	*res;
+	int		 rc;
+
+	if ((tok = http_cookie(r, "sid", &len)) == NULL ||
+	    len != AUTH_TOKEN_LEN)
+		return http_fail(r, 401, "unauthorized", "log in first");
+	auth_token_hash(tok, len, hash);
+	if ((res = db_query(r->db, stmts[STMT_SESSION_GET], "b",
+	    (const char *)hash, sizeof(hash))) == NULL)
+		return http_fail_db(r);
+	if ((rc = db_row(res)) != 1) {
+		db_res_free(res);
+		return rc == 0 ?
+		    http_fail(r, 401, "unauthorized", "log in first") :
+		    http_fail_db(r);
+	}
+	r->sid = db_int(res, 0);
+	r->uid = db_int(res, 1);
+	snprintf(r->username, sizeof(r->username), "%s", db_str(res, 2, NULL));
+	r->guest = (int)db_int(res, 3);
+	r->was_online = (int)db_int(res, 4);
+	r->seen_age = db_int(res, 5);
+	db_res_free(res);
+	return 0;
+}
+
+/* Failures counted for key in the current window of w seconds: 0 or -1. */
+int
+auth_window_count(struct db *db, const char *key, int w, int64_t *n)
+{
+	int	 rc;
+
+	rc = db_one(db, n, stmts[STMT_WINDOW_GET], "si", key,
+	    (int64_t)(time(NULL) / w));
+	if (rc == 0)
+		*n = 0;
+	return rc < 0 ? -1 : 0;
+}
+
+/* Count one more for key in the current window of w seconds: 0 or -1. */
+int
+auth_window_hit(struct db *db, const char *key, int w)
+{
+	return db_exec(db, stmts[STMT_WINDOW_HIT], "si", key,
+	    (int64_t)(time(NULL) / w)) < 0 ? -1 : 0;
+}
+
+/*
+ * Token bucket per user, CHAT_SEND_RATE per second with CHAT_SEND_BURST.
+ * Returns 0 when a send may go, else the seconds to wait.  A slot shared
+ * by two users starts over for the newcomer (slightly lenient, never
+ * stricter).
+ */
+int
+auth_send_allowed(int64_t uid)
+{
+	static pthread_mutex_t	 mu = PTHREAD_MUTEX_INITIALIZER;
+	static struct {
+		int64_t	 uid;
+		double	 tokens;
+		int64_t	 at;
+	} slot[CAP_SEND_SLOTS];
+	size_t		 i;
+	int64_t		 now;
+	double		 t;
+	int		 wait = 0;
+
+	if (conf.send_rate == 0)
+		return 0;
+	i = (size_t)uid % CAP_SEND_SLOTS;
+	now = mono_ms();
+	pthread_mutex_lock(&mu);
+	if (slot[i].uid != uid) {
+		slot[i].uid = uid;
+		slot[i].tokens = conf.send_burst;
+		slot[i].at = now;
+	}
+	t = slot[i].tokens + (double)(now - slot[i].at) * conf.send_rate /
+	    1000.0;
+	if (t > conf.send_burst)
+		t = conf.send_burst;
+	slot[i].at = now;
+	if (t >= 1.0)
+		slot[i].tokens = t - 1.0;
+	else {
+		slot[i].tokens = t;
+		wait = 1;
+	}
+	pthread_mutex_unlock(&mu);
+	return wait;
+}

@@ -1,0 +1,75 @@
+/*
+ * caps.h: every size, count, time and rate limit of the server, and nowhere
+ * else.  Limits that operators may change are read from the environment in
+ * conf.c; the defaults are here.
+ */
+#ifndef CAPS_H
+#define CAPS_H
+
+/* Requests. */
+#define CAP_BODY		(64 * 1024)	/* bytes of a request body: 413 above */
+#define CAP_JSON_DEPTH		8		/* nesting of a request body */
+#define CAP_PATH		1024		/* bytes of a request path */
+#define CAP_QUERY		4096		/* bytes of a query string */
+#define CAP_ROUTE_PARAMS	4		/* {params} in one route */
+
+/* Accounts (characters, not bytes, unless said). */
+#define CAP_USERNAME_MIN	3
+#define CAP_USERNAME_MAX	32
+#define CAP_PASSWORD_MIN	8		/* bytes */
+#define CAP_PASSWORD_MAX	1024		/* bytes */
+#define CAP_EMAIL		254
+#define CAP_NICKNAME		64
+#define CAP_AVATAR_URL		512
+#define CAP_LOCATION		128
+#define CAP_BIO			1000
+#define CAP_PUBLIC_KEY		8192
+#define CAP_REQUEST_TEXT	500		/* note on a friend request */
+#define CAP_TITLE		100		/* topic title */
+
+/* Messages and conversations. */
+#define CAP_BODY_CHARS		4000		/* message body */
+#define CAP_CLIENT_ID		64		/* bytes of client_id */
+#define CAP_TOPIC_MEMBERS	500		/* members of one topic */
+#define CAP_HISTORY_LIMIT	200		/* messages per history page */
+#define CAP_HISTORY_DEFAULT	50
+#define CAP_ACK_IDS		1000		/* ids in one ack */
+#define CAP_POLL_EVENTS		200		/* events looked at per poll */
+
+/* Long-poll. */
+#define CAP_POLL_DEFAULT_S	25
+#define CAP_POLL_MAX_S		60
+
+/* Sessions and passwords. */
+#define CAP_TOKEN_BYTES		32		/* 256-bit session tokens */
+#define CAP_SESSION_S		(30 * 24 * 3600)	/* registered user session */
+#define CAP_GUEST_SESSION_S	(24 * 3600)	/* guest session */
+#define CAP_KDF_OPS		2		/* argon2id t=2 ... */
+#define CAP_KDF_MEM		(19 * 1024 * 1024)	/* ... m=19 MiB (OWASP) */
+#define CAP_KDF_CONCURRENT	2		/* hashes at once per process */
+#define CAP_SEEN_WRITE_S	5		/* last_seen written at most this often */
+
+/* Login throttling: fixed windows. */
+#define CAP_LOGIN_WINDOW_S	300
+#define CAP_LOGIN_USER_FAILS	10		/* per user name per window */
+#define CAP_LOGIN_ADDR_FAILS	50		/* per client address per window */
+#define CAP_SIGNUP_ADDR		30		/* signups+guests per address per window */
+
+/* Sends: a token bucket per user in each backend process. */
+#define CAP_SEND_RATE		20		/* messages per second (CHAT_SEND_RATE) */
+#define CAP_SEND_BURST		60
+#define CAP_SEND_SLOTS		4096		/* users tracked at once */
+
+/* Delivery (defaults of the CHAT_* settings). */
+#define CAP_RESEND_S		15		/* CHAT_RESEND_S */
+#define CAP_IDLE_S		120		/* CHAT_IDLE_S */
+#define CAP_SWEEP_S		5		/* CHAT_SWEEP_S */
+#define CAP_SWEEP_RUN_S		60		/* one cron run lasts this long */
+#define CAP_SWEEP_BATCH		500		/* rows per sweeper transaction */
+#define CAP_GUEST_TTL_S		3600		/* guest kept after its last session */
+#define CAP_WATCH_MS		500		/* CHAT_WATCH_MS: cross-host wake scan */
+#define CAP_WORKERS		8		/* CHAT_THREADS: accepting threads */
+#define CAP_DELIVERERS		4		/* threads answering parked polls */
+#define CAP_FCGI_BACKLOG	4096
+
+#endif /* CAPS_H */

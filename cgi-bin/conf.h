@@ -1,0 +1,35 @@
+/*
+ * conf.h: the settings read once from the environment at start (CHAT_*),
+ * with defaults from caps.h.  Read-only after conf_load().
+ */
+#ifndef CONF_H
+#define CONF_H
+
+#include <stdint.h>
+
+struct conf {
+	const char	*db_host;	/* CHAT_DB_HOST: TCP server, or NULL */
+	unsigned int	 db_port;	/* CHAT_DB_PORT */
+	const char	*db_socket;	/* CHAT_DB_SOCKET: unix socket */
+	const char	*db_user;	/* CHAT_DB_USER */
+	const char	*db_pass;	/* CHAT_DB_PASS */
+	const char	*db_name;	/* CHAT_DB_NAME */
+	const char	*run_dir;	/* CHAT_RUN: sockets, pid files */
+	int		 resend_s;	/* CHAT_RESEND_S */
+	int		 idle_s;	/* CHAT_IDLE_S */
+	int		 sweep_s;	/* CHAT_SWEEP_S */
+	int		 sweep_run_s;	/* CHAT_SWEEP_RUN_S */
+	int		 guest_ttl_s;	/* CHAT_GUEST_TTL_S */
+	int		 watch_ms;	/* CHAT_WATCH_MS; 0: no cross-host scan */
+	int		 threads;	/* CHAT_THREADS */
+	int		 deliverers;	/* CHAT_DELIVERERS */
+	int		 send_rate;	/* CHAT_SEND_RATE per s; 0: unlimited */
+	int		 send_burst;	/* CHAT_SEND_BURST */
+	uint32_t	 origin;	/* this host's id in event.origin */
+};
+
+extern struct conf conf;
+
+void	conf_load(void);
+
+#endif /* CONF_H */

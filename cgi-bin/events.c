@@ -1,0 +1,226 @@
+/*
+ * events.c: the pending-ACK list (table event).  Every event for a user is
+ * a row until that user acks it.  A poll hands out the rows that are due
+ * (never sent, or sent CHAT_RESEND_S ago and not acked) in id order and
+ * stamps them sent; an ack deletes rows, only the owner's.  Pushes run
+ * inside the caller's transaction; waking the users is the caller's job,
+ * after the commit (wake.h).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "caps.h"
+#include "conf.h"
+#include "db.h"
+#include "events.h"
+#include "util.h"
+
+enum stmt {
+	STMT_PUSH,
+	STMT_PUSH_FRIENDS,
+	STMT_PUSH_MEMBERS,
+	STMT_FETCH,
+	STMT_MARK_SENT,
+	STMT_ACK,
+	STMT_FRIEND_IDS,
+	STMT_MEMBER_IDS,
+	STMT_WATCH,
+	STMT_WATCH_START,
+	STMT__MAX
+};
+
+/* A JSON array of ids as a derived table, bound as one string. */
+#define JSON_IDS	"SELECT j.id FROM JSON_TABLE(?, '$[*]' " \
+			"COLUMNS (id BIGINT UNSIGNED PATH '$')) AS j"
+
+static const char *const stmts[STMT__MAX] = {
+	/* STMT_PUSH */
+	"INSERT INTO event (user_id, type, payload, origin) VALUES (?, ?, ?, ?)",
+	/* STMT_PUSH_FRIENDS */
+	"INSERT INTO event (user_id, type, payload, origin) "
+	"SELECT friend_id, ?, ?, ? FROM friendship WHERE user_id = ?",
+	/* STMT_PUSH_MEMBERS */
+	"INSERT INTO event (user_id, type, payload, origin) "
+	"SELECT user_id, ?, ?, ? FROM conv_member "
+	"WHERE conv_id = ? AND user_id <> ?",
+	/* STMT_FETCH: every pending row (up to a window), due or not. */
+	"SELECT id, type, payload, " MS("created_at") ", "
+	"sent_at IS NULL OR sent_at <= NOW(3) - INTERVAL ? SECOND, "
+	"COALESCE(TIMESTAMPDIFF(MICROSECOND, NOW(3), "
+	"sent_at + INTERVAL ? SECOND) DIV 1000, 0) "
+	"FROM event WHERE user_id = ? ORDER BY id LIMIT ?",
+	/* STMT_MARK_SENT */
+	"UPDATE event SET sent_at = NOW(3), attempts = attempts + 1 "
+	"WHERE user_id = ? AND id IN (" JSON_IDS ")",
+	/* STMT_ACK */
+	"DELETE FROM event WHERE user_id = ? AND id IN (" JSON_IDS ")",
+	/* STMT_FRIEND_IDS */
+	"SELECT friend_id FROM friendship WHERE user_id = ?",
+	/* STMT_MEMBER_IDS */
+	"SELECT user_id FROM conv_member WHERE conv_id = ? AND user_id <> ?",
+	/* STMT_WATCH: events other hosts wrote since the last look. */
+	"SELECT id, user_id FROM event WHERE id > ? AND origin <> ? "
+	"ORDER BY id LIMIT 1000",
+	/* STMT_WATCH_START */
+	"SELECT COALESCE(MAX(id), 0) FROM event",
+};
+
+/*
+ * Push one event of type for uid; payload is a JSON object's text (the
+ * fields besides id, type and at).  Needs the caller's transaction for
+ * atomicity with what caused it.  0 or -1.
+ */
+int
+event_push(struct db *db, int64_t uid, const char *type, const char *payload)
+{
+	return db_exec(db, stmts[STMT_PUSH], "issi", uid, type, payload,
+	    (int64_t)conf.origin) == 1 ? 0 : -1;
+}
+
+/* The same event for every friend of uid, in one statement.  0 or -1. */
+int
+event_push_friends(struct db *db, int64_t uid, const char *type,
+    const char *payload)
+{
+	return db_exec(db, stmts[STMT_PUSH_FRIENDS], "ssii", type, payload,
+	    (int64_t)conf.origin, uid) < 0 ? -1 : 0;
+}
+
+/*
+ * The same event for every member of conversation conv but except, in one
+ * statement however many members.  0 or -1.
+ */
+int
+event_push_members(struct db *db, int64_t conv, int64_t except,
+    const char *type, const char *payload)
+{
+	return db_exec(db, stmts[STMT_PUSH_MEMBERS], "ssiii", type, payload,
+	    (int64_t)conf.origin, conv, except) < 0 ? -1 : 0;
+}
+
+/*
+ * Append to out the events due for uid, as comma-separated JSON objects
+ * {"id","type","at",...payload}, and stamp them sent.  *n gets how many;
+ * *next_ms the milliseconds until the earliest event handed out earlier
+ * becomes due again (0: none in flight).  0 or -1.
+ */
+int
+event_fetch(struct db *db, int64_t uid, struct buf *out, int *n,
+    int64_t *next_ms)
+{
+	struct dbres	*res;
+	struct buf	 ids = { 0 };
+	const char	*type, *payload;
+	size_t		 plen;
+	int64_t		 due_in;
+	int		 rc;
+
+	*n = 0;
+	*next_ms = 0;
+	if ((res = db_query(db, stmts[STMT_FETCH], "iiii",
+	    (int64_t)conf.resend_s, (int64_t)conf.resend_s, uid,
+	    (int64_t)CAP_POLL_EVENTS)) == NULL)
+		return -1;
+	buf_addc(&ids, '[');
+	while ((rc = db_row(res)) == 1) {
+		if (!db_int(res, 4)) {
+			due_in = db_int(res, 5);
+			if (due_in < 1)
+				due_in = 1;
+			if (*next_ms == 0 || due_in < *next_ms)
+				*next_ms = due_in;
+			continue;
+		}
+		type = db_str(res, 1, NULL);
+		payload = db_str(res, 2, &plen);
+		if (*n > 0)
+			buf_addc(out, ',');
+		buf_addf(out, "{\"id\":%lld,\"type\":\"%s\",\"at\":%lld",
+		    (long long)db_int(res, 0), type,
+		    (long long)db_int(res, 3));
+		if (plen > 2 && payload[0] == '{') {
+			buf_addc(out, ',');
+			buf_add(out, payload + 1, plen - 1);
+		} else
+			buf_addc(out, '}');
+		buf_addf(&ids, "%s%lld", *n > 0 ? "," : "",
+		    (long long)db_int(res, 0));
+		(*n)++;
+	}
+	db_res_free(res);
+	buf_addc(&ids, ']');
+	if (rc == -1 || (*n > 0 &&
+	    db_exec(db, stmts[STMT_MARK_SENT], "is", uid, ids.p) < 0)) {
+		buf_free(&ids);
+		return -1;
+	}
+	buf_free(&ids);
+	return 0;
+}
+
+/*
+ * Delete uid's events whose ids are in the JSON array ids_json.  Ids of
+ * other users' events are ignored: only the owner acks.  0 or -1.
+ */
+int
+event_ack(struct db *db, int64_t uid, const char *ids_json)
+{
+	return db_exec(db, stmts[STMT_ACK], "is", uid, ids_json) < 0 ? -1 : 0;
+}
+
+static int
+collect(struct dbres *res, struct ids *out)
+{
+	int	 rc;
+
+	if (res == NULL)
+		return -1;
+	while ((rc = db_row(res)) == 1)
+		ids_add(out, db_int(res, 0));
+	db_res_free(res);
+	return rc == -1 ? -1 : 0;
+}
+
+/* The ids of uid's friends, appended to out.  0 or -1. */
+int
+event_friend_ids(struct db *db, int64_t uid, struct ids *out)
+{
+	return collect(db_query(db, stmts[STMT_FRIEND_IDS], "i", uid), out);
+}
+
+/* The members of conv except one, appended to out.  0 or -1. */
+int
+event_member_ids(struct db *db, int64_t conv, int64_t except, struct ids *out)
+{
+	return collect(db_query(db, stmts[STMT_MEMBER_IDS], "ii", conv,
+	    except), out);
+}
+
+/*
+ * The cross-host watcher's look: users with events written by other hosts
+ * since *last (-1: start from now), appended to out; *last advances.
+ * 0 or -1.
+ *
+ * XXX: an event whose id is below *last but whose transaction commits after
+ * this look is not seen here; its user is woken by the next event, the
+ * resend timer or the poll timeout.  Same-host writers wake directly.
+ */
+int
+event_watch(struct db *db, int64_t *last, struct ids *out)
+{
+	struct dbres	*res;
+	int		 rc;
+
+	if (*last < 0)
+		return db_one(db, last, stmts[STMT_WATCH_START], "") < 0 ?
+		    -1 : 0;
+	if ((res = db_query(db, stmts[STMT_WATCH], "ii", *last,
+	    (int64_t)conf.origin)) == NULL)
+		return -1;
+	while ((rc = db_row(res)) == 1) {
+		*last = db_int(res, 0);
+		ids_add(out, db_int(res, 1));
+	}
+	db_res_free(res);
+	return rc == -1 ? -1 : 0;
+}

@@ -1,0 +1,26 @@
+/*
+ * events.h: the pending-ACK list in MySQL.  Push an event for one user, for
+ * a user's friends or for a conversation's members (one statement however
+ * many); fetch what is due for a user; ack; find who to wake.
+ */
+#ifndef EVENTS_H
+#define EVENTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util.h"
+
+struct db;
+
+int	event_push(struct db *, int64_t, const char *, const char *);
+int	event_push_friends(struct db *, int64_t, const char *, const char *);
+int	event_push_members(struct db *, int64_t, int64_t, const char *,
+	    const char *);
+int	event_fetch(struct db *, int64_t, struct buf *, int *, int64_t *);
+int	event_ack(struct db *, int64_t, const char *);
+int	event_friend_ids(struct db *, int64_t, struct ids *);
+int	event_member_ids(struct db *, int64_t, int64_t, struct ids *);
+int	event_watch(struct db *, int64_t *, struct ids *);
+
+#endif /* EVENTS_H */

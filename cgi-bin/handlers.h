@@ -1,0 +1,58 @@
+/*
+ * handlers.h: the HTTP handlers, one file per area.  Each parses and
+ * validates its request, calls the domain, answers, and returns the status
+ * it sent (0: the request was parked and is answered later).
+ */
+#ifndef HANDLERS_H
+#define HANDLERS_H
+
+struct req;
+
+/* users.c */
+int	h_health(struct req *);
+int	h_user_signup(struct req *);
+int	h_user_login(struct req *);
+int	h_user_logout(struct req *);
+int	h_user_guest(struct req *);
+int	h_me_get(struct req *);
+int	h_me_patch(struct req *);
+int	h_user_get(struct req *);
+
+/* friends.c */
+int	h_friend_list(struct req *);
+int	h_friend_request(struct req *);
+int	h_friend_requests(struct req *);
+int	h_friend_accept(struct req *);
+int	h_friend_reject(struct req *);
+int	h_friend_delete(struct req *);
+
+/* messages.c */
+int	h_msg_send(struct req *);
+int	h_msg_history(struct req *);
+
+/* conv.c */
+int	h_conv_list(struct req *);
+int	h_conv_create(struct req *);
+int	h_conv_get(struct req *);
+int	h_conv_patch(struct req *);
+int	h_conv_add_members(struct req *);
+int	h_conv_remove_member(struct req *);
+int	h_conv_set_role(struct req *);
+int	h_conv_read(struct req *);
+int	h_conv_leave(struct req *);
+
+/* match.c */
+int	h_match_join(struct req *);
+int	h_match_cancel(struct req *);
+
+/* poll.c */
+int	h_poll(struct req *);
+int	h_ack(struct req *);
+
+/* seed003.c and seed002.c: the seed protocols' adapters */
+int	h_frame(struct req *);
+int	h_frames(struct req *);
+int	h_cmd(struct req *);
+int	h_cmds(struct req *);
+
+#endif /* HANDLERS_H */

@@ -1,0 +1,404 @@
+/*
+ * http.c: the request layer.  Reads the CGI/FastCGI variables, the query,
+ * the cookies and a body capped at CAP_BODY; parses JSON with json-c in
+ * strict mode with UTF-8 checked; writes answers and the contract's error
+ * JSON.  In CGI mode (no FastCGI) the streams are stdin and stdout.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "http.h"
+#include "valid.h"
+
+static const char *
+reason(int st)
+{
+	switch (st) {
+	case 200: return "OK";
+	case 201: return "Created";
+	case 204: return "No Content";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 409: return "Conflict";
+	case 413: return "Payload Too Large";
+	case 415: return "Unsupported Media Type";
+	case 429: return "Too Many Requests";
+	case 500: return "Internal Server Error";
+	case 503: return "Service Unavailable";
+	default:  return "Status";
+	}
+}
+
+const char *
+http_param(struct req *r, const char *name)
+{
+	const char	*v;
+
+	if (r->envp == NULL)
+		return NULL;
+	v = FCGX_GetParam(name, r->envp);
+	return v;
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * Percent-decode n bytes of s into a new string ('+' is a space when plus
+ * is set: query strings); NULL when an escape is malformed or decodes to NUL.
+ */
+static char *
+pct_decode(const char *s, size_t n, int plus)
+{
+	char	*out, *o;
+	size_t	 i;
+	int	 hi, lo;
+
+	o = out = xmalloc(n + 1);
+	for (i = 0; i < n; i++) {
+		if (s[i] != '%') {
+			*o++ = plus && s[i] == '+' ? ' ' : s[i];
+			continue;
+		}
+		if (i + 2 >= n) {
+			free(out);
+			return NULL;
+		}
+		if ((hi = hexval(s[i + 1])) < 0 || (lo = hexval(s[i + 2])) < 0 ||
+		    (hi | lo) == 0) {
+			free(out);
+			return NULL;
+		}
+		*o++ = (char)(hi << 4 | lo);
+		i += 2;
+	}
+	*o = '\0';
+	return out;
+}
+
+/* Set up r from the request's parameters; the body is read later. */
+void
+http_init(struct req *r, FCGX_Request *f, char **envp)
+{
+	const char	*m, *uri, *q, *https;
+	size_t		 n;
+
+	memset(r, 0, sizeof(*r));
+	r->fcgi = f;
+	if (f != NULL) {
+		r->in = f->in;
+		r->out = f->out;
+		r->envp = f->envp;
+	} else
+		r->envp = envp;
+	m = http_param(r, "REQUEST_METHOD");
+	if (m == NULL)
+		m = "";
+	r->method = strcmp(m, "GET") == 0 ? M_GET :
+	    strcmp(m, "HEAD") == 0 ? M_GET :
+	    strcmp(m, "POST") == 0 ? M_POST :
+	    strcmp(m, "PATCH") == 0 ? M_PATCH :
+	    strcmp(m, "DELETE") == 0 ? M_DELETE : M_OTHER;
+	if ((uri = http_param(r, "REQUEST_URI")) == NULL)
+		uri = "/";
+	if ((q = strchr(uri, '?')) != NULL) {
+		n = (size_t)(q - uri);
+		r->query = q + 1;
+	} else {
+		n = strlen(uri);
+		r->query = "";
+	}
+	if (n > CAP_PATH || strlen(r->query) > CAP_QUERY)
+		r->path = xstrdup("/");	/* answered as 404 */
+	else if ((r->path = pct_decode(uri, n, 0)) == NULL)
+		r->path = xstrdup("/");
+	if ((r->addr = http_param(r, "REMOTE_ADDR")) == NULL)
+		r->addr = "-";
+	https = http_param(r, "HTTPS");
+	r->https = https != NULL && strcasecmp(https, "on") == 0;
+}
+
+void
+http_free(struct req *r)
+{
+	int	 i;
+
+	free(r->path);
+	free(r->body);
+	if (r->json != NULL)
+		json_object_put(r->json);
+	for (i = 0; i < r->nparams; i++)
+		free(r->params[i]);
+	buf_free(&r->hdr);
+	r->path = r->body = NULL;
+	r->json = NULL;
+	r->nparams = 0;
+}
+
+/*
+ * Read the body, at most CAP_BODY bytes.  Returns 0, or the status already
+ * sent (413 when larger).
+ */
+int
+http_read_body(struct req *r)
+{
+	const char	*cl;
+	char		*end;
+	long long	 want;
+	size_t		 got;
+	int		 n;
+
+	cl = http_param(r, "CONTENT_LENGTH");
+	want = cl != NULL && *cl != '\0' ? strtoll(cl, &end, 10) : 0;
+	if (want < 0)
+		return http_fail(r, 400, "bad_request", "bad Content-Length");
+	if (want > CAP_BODY)
+		return http_fail(r, 413, "too_large",
+		    "request body is larger than 64 KiB");
+	r->body = xmalloc((size_t)want + 1);
+	got = 0;
+	while (got < (size_t)want) {
+		if (r->in != NULL)
+			n = FCGX_GetStr(r->body + got, (int)(want - got), r->in);
+		else
+			n = (int)fread(r->body + got, 1, want - got, stdin);
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	r->body[got] = '\0';
+	r->bodylen = got;
+	if (got != (size_t)want)
+		return http_fail(r, 400, "bad_request", "short request body");
+	return 0;
+}
+
+/*
+ * Parse the body as one JSON object.  An empty body counts as {}.  Returns 0
+ * or the status already sent.
+ */
+int
+http_parse_json(struct req *r)
+{
+	struct json_tokener	*tok;
+	struct json_object	*o;
+
+	if (r->bodylen == 0) {
+		r->json = json_object_new_object();
+		return 0;
+	}
+	if (!valid_utf8(r->body, r->bodylen))
+		return http_fail(r, 400, "bad_request",
+		    "request body is not valid UTF-8");
+	tok = json_tokener_new_ex(CAP_JSON_DEPTH);
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
+	    JSON_TOKENER_VALIDATE_UTF8);
+	o = json_tokener_parse_ex(tok, r->body, (int)r->bodylen);
+	if (o == NULL || json_tokener_get_error(tok) != json_tokener_success ||
+	    json_tokener_get_parse_end(tok) != r->bodylen) {
+		json_tokener_free(tok);
+		json_object_put(o);
+		return http_fail(r, 400, "bad_request",
+		    "request body is not valid JSON");
+	}
+	json_tokener_free(tok);
+	if (!json_object_is_type(o, json_type_object)) {
+		json_object_put(o);
+		return http_fail(r, 400, "bad_request",
+		    "request body must be a JSON object");
+	}
+	r->json = o;
+	return 0;
+}
+
+/*
+ * The value of cookie name, borrowed from HTTP_COOKIE (not NUL-terminated:
+ * its length is in *len), or NULL.
+ */
+const char *
+http_cookie(struct req *r, const char *name, size_t *len)
+{
+	const char	*c, *end;
+	size_t		 nl;
+
+	if ((c = http_param(r, "HTTP_COOKIE")) == NULL)
+		return NULL;
+	nl = strlen(name);
+	while (*c != '\0') {
+		while (*c == ' ' || *c == ';')
+			c++;
+		end = c + strcspn(c, ";");
+		if ((size_t)(end - c) > nl && strncmp(c, name, nl) == 0 &&
+		    c[nl] == '=') {
+			*len = (size_t)(end - c) - nl - 1;
+			return c + nl + 1;
+		}
+		c = end;
+	}
+	return NULL;
+}
+
+/*
+ * Copy the decoded value of query parameter name into out (size sz).
+ * Returns 1 found, 0 absent, -1 malformed or too long.
+ */
+int
+http_query(struct req *r, const char *name, char *out, size_t sz)
+{
+	const char	*q, *end, *eq;
+	size_t		 nl;
+	char		*v;
+
+	nl = strlen(name);
+	for (q = r->query; *q != '\0'; q = *end ? end + 1 : end) {
+		end = q + strcspn(q, "&");
+		eq = memchr(q, '=', (size_t)(end - q));
+		if (eq == NULL || (size_t)(eq - q) != nl ||
+		    strncmp(q, name, nl) != 0)
+			continue;
+		if ((v = pct_decode(eq + 1, (size_t)(end - eq - 1), 1)) == NULL)
+			return -1;
+		if (strlen(v) + 1 > sz) {
+			free(v);
+			return -1;
+		}
+		strcpy(out, v);
+		free(v);
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * Query parameter name as a non-negative integer: 1 found, 0 absent (then
+ * *out = def), -1 malformed.
+ */
+int
+http_query_int(struct req *r, const char *name, int64_t def, int64_t *out)
+{
+	char	 v[24];
+	int	 rc;
+
+	*out = def;
+	if ((rc = http_query(r, name, v, sizeof(v))) <= 0)
+		return rc;
+	if (!valid_uint(v, out))
+		return -1;
+	return 1;
+}
+
+/* Add a response header; both strings are trusted (no CR/LF). */
+void
+http_header(struct req *r, const char *name, const char *value)
+{
+	buf_adds(&r->hdr, name);
+	buf_adds(&r->hdr, ": ");
+	buf_adds(&r->hdr, value);
+	buf_adds(&r->hdr, "\r\n");
+}
+
+static void
+http_write(struct req *r, const char *p, size_t n)
+{
+	if (r->out != NULL)
+		FCGX_PutStr(p, (int)n, r->out);
+	else
+		fwrite(p, 1, n, stdout);
+}
+
+/*
+ * Send status st with a JSON body (NULL: none).  Returns st, so a handler
+ * can `return http_reply(...)`.
+ */
+int
+http_reply(struct req *r, int st, const char *body, size_t len)
+{
+	struct buf	 h = { 0 };
+
+	if (r->status != 0)
+		return r->status;	/* answered already */
+	r->status = st;
+	buf_addf(&h, "Status: %d %s\r\n", st, reason(st));
+	if (body != NULL)
+		buf_adds(&h, "Content-Type: application/json\r\n");
+	buf_adds(&h, "Cache-Control: no-store\r\n");
+	if (r->hdr.len)
+		buf_add(&h, r->hdr.p, r->hdr.len);
+	if (body != NULL)
+		buf_addf(&h, "Content-Length: %zu\r\n", len);
+	buf_adds(&h, "\r\n");
+	http_write(r, h.p, h.len);
+	if (body != NULL && len)
+		http_write(r, body, len);
+	buf_free(&h);
+	if (r->out == NULL)
+		fflush(stdout);
+	return st;
+}
+
+/* Answer with a json-c object, which is released. */
+int
+http_reply_json(struct req *r, int st, struct json_object *o)
+{
+	const char	*s;
+	size_t		 n;
+	int		 rc;
+
+	s = json_object_to_json_string_length(o,
+	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &n);
+	rc = http_reply(r, st, s, n);
+	json_object_put(o);
+	return rc;
+}
+
+/* The contract's error answer: {"error":{"code":...,"message":...}}. */
+int
+http_fail(struct req *r, int st, const char *code, const char *msg)
+{
+	struct buf	 b = { 0 };
+	int		 rc;
+
+	buf_adds(&b, "{\"error\":{\"code\":");
+	buf_json_str(&b, code, strlen(code));
+	buf_adds(&b, ",\"message\":");
+	buf_json_str(&b, msg, strlen(msg));
+	buf_adds(&b, "}}");
+	rc = http_reply(r, st, b.p, b.len);
+	buf_free(&b);
+	return rc;
+}
+
+/* The database failed: 503, the client may try again. */
+int
+http_fail_db(struct req *r)
+{
+	http_header(r, "Retry-After", "1");
+	return http_fail(r, 503, "unavailable",
+	    "the database is unavailable, try again");
+}
+
+/* 429 with Retry-After in seconds. */
+int
+http_fail_rate(struct req *r, int after)
+{
+	char	 v[16];
+
+	snprintf(v, sizeof(v), "%d", after < 1 ? 1 : after);
+	http_header(r, "Retry-After", v);
+	return http_fail(r, 429, "rate_limited",
+	    "too many attempts, try again later");
+}

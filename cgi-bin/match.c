@@ -1,0 +1,1 @@
+/* XXX: stranger matching lands with the conversations work. */

@@ -1,0 +1,30 @@
+/*
+ * match.h: stranger matching (seed 002).  A queue in MySQL; the first two
+ * waiting users get a new match conversation and match_found each.
+ */
+#ifndef MATCH_H
+#define MATCH_H
+
+#include <stdint.h>
+
+#include "util.h"
+
+struct db;
+
+enum match_result {
+	MATCH_WAITING,
+	MATCH_FOUND,
+	MATCH_ERROR
+};
+
+struct match_out {
+	int64_t	 conv_id;
+	int64_t	 partner_id;
+};
+
+enum match_result match_join(struct db *, int64_t, struct match_out *);
+int	match_cancel(struct db *, int64_t);
+int	match_leave(struct db *, int64_t, int64_t, struct ids *);
+int	match_user_gone(struct db *, int64_t, struct ids *);
+
+#endif /* MATCH_H */

@@ -1,0 +1,396 @@
+/*
+ * messages.c: POST /api/messages and history.  A send is one transaction:
+ * take the next seq of the conversation (a row lock on it, so seqs are
+ * gapless and ordered also under concurrent sends), insert the message
+ * (UNIQUE (sender_id, client_id) makes a resend a no-op that returns the
+ * first copy), and insert one pending event per other member in one
+ * INSERT ... SELECT.  The 201 goes out after the commit; then the
+ * recipients' polls are woken.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth.h"
+#include "caps.h"
+#include "db.h"
+#include "events.h"
+#include "handlers.h"
+#include "http.h"
+#include "messages.h"
+#include "route.h"
+#include "users.h"
+#include "util.h"
+#include "valid.h"
+#include "wake.h"
+
+enum stmt {
+	STMT_DIRECT,
+	STMT_MEMBER,
+	STMT_NEXT_SEQ,
+	STMT_INSERT,
+	STMT_BY_CLIENT,
+	STMT_CONV_EXISTS,
+	STMT_HIST_AFTER,
+	STMT_HIST_BEFORE,
+	STMT_HIST_LAST,
+	STMT__MAX
+};
+
+#define MSG_COLS "m.id, m.seq, u.username, m.body, m.client_id, " \
+	MS("m.sent_at") ", m.conv_id"
+
+static const char *const stmts[STMT__MAX] = {
+	/* STMT_DIRECT: the direct conversation with a friend, by name. */
+	"SELECT f.conv_id FROM friendship f JOIN user u ON u.id = f.friend_id "
+	"WHERE f.user_id = ? AND u.username = ?",
+	/* STMT_MEMBER: may this user send here? */
+	"SELECT c.kind, c.ended_at IS NOT NULL, "
+	"c.kind <> 'direct' OR EXISTS (SELECT 1 FROM friendship f "
+	"WHERE f.conv_id = c.id AND f.user_id = m.user_id) "
+	"FROM conv_member m JOIN conversation c ON c.id = m.conv_id "
+	"WHERE m.conv_id = ? AND m.user_id = ?",
+	/* STMT_NEXT_SEQ: locks the conversation row until commit. */
+	"UPDATE conversation SET last_seq = LAST_INSERT_ID(last_seq + 1), "
+	"updated_at = FROM_UNIXTIME(? / 1000) WHERE id = ?",
+	/* STMT_INSERT */
+	"INSERT INTO message (conv_id, seq, sender_id, client_id, body, "
+	"sent_at) VALUES (?, ?, ?, ?, ?, FROM_UNIXTIME(? / 1000))",
+	/* STMT_BY_CLIENT */
+	"SELECT m.id, m.conv_id, m.seq, " MS("m.sent_at") ", m.body "
+	"FROM message m WHERE m.sender_id = ? AND m.client_id = ?",
+	/* STMT_CONV_EXISTS */
+	"SELECT id FROM conversation WHERE id = ?",
+	/* STMT_HIST_AFTER */
+	"SELECT " MSG_COLS " FROM message m JOIN user u ON u.id = m.sender_id "
+	"WHERE m.conv_id = ? AND m.seq > ? ORDER BY m.seq LIMIT ?",
+	/* STMT_HIST_BEFORE */
+	"SELECT " MSG_COLS " FROM message m JOIN user u ON u.id = m.sender_id "
+	"WHERE m.conv_id = ? AND m.seq < ? ORDER BY m.seq DESC LIMIT ?",
+	/* STMT_HIST_LAST */
+	"SELECT " MSG_COLS " FROM message m JOIN user u ON u.id = m.sender_id "
+	"WHERE m.conv_id = ? ORDER BY m.seq DESC LIMIT ?",
+};
+
+/*
+ * The direct conversation of sender with user name into *conv: MSG_OK,
+ * MSG_SELF, MSG_NO_USER, MSG_NOT_FRIENDS or MSG_ERROR.
+ */
+enum msg_result
+msg_resolve_user(struct db *db, int64_t sender, const char *name,
+    int64_t *conv)
+{
+	int64_t	 uid;
+	int	 rc;
+
+	if ((rc = db_one(db, conv, stmts[STMT_DIRECT], "is", sender,
+	    name)) == 1)
+		return MSG_OK;
+	if (rc == -1 || (rc = user_id_by_name(db, name, &uid)) == -1)
+		return MSG_ERROR;
+	if (rc == 0)
+		return MSG_NO_USER;
+	return uid == sender ? MSG_SELF : MSG_NOT_FRIENDS;
+}
+
+/*
+ * May sender post to conversation conv?  MSG_OK, MSG_NO_CONV,
+ * MSG_NOT_MEMBER, MSG_NOT_FRIENDS (direct, friendship ended), MSG_ENDED
+ * (stranger chat over) or MSG_ERROR.
+ */
+enum msg_result
+msg_resolve_conv(struct db *db, int64_t sender, int64_t conv)
+{
+	struct dbres	*res;
+	int		 rc, ended = 0, friends = 1;
+
+	if ((res = db_query(db, stmts[STMT_MEMBER], "ii", conv,
+	    sender)) == NULL)
+		return MSG_ERROR;
+	if ((rc = db_row(res)) == 1) {
+		ended = (int)db_int(res, 1);
+		friends = (int)db_int(res, 2);
+	}
+	db_res_free(res);
+	if (rc == -1)
+		return MSG_ERROR;
+	if (rc == 0) {
+		rc = db_one(db, NULL, stmts[STMT_CONV_EXISTS], "i", conv);
+		return rc == -1 ? MSG_ERROR : rc == 0 ? MSG_NO_CONV :
+		    MSG_NOT_MEMBER;
+	}
+	if (!friends)
+		return MSG_NOT_FRIENDS;
+	return ended ? MSG_ENDED : MSG_OK;
+}
+
+/*
+ * Append the message JSON {id, conversation_id, seq, sender, body,
+ * client_id, sent_at} to b.
+ */
+void
+msg_json(struct buf *b, const struct msg *m, const char *sender,
+    const char *body, size_t blen, const char *cid, size_t clen)
+{
+	buf_addf(b, "{\"id\":%lld,\"conversation_id\":%lld,\"seq\":%lld,"
+	    "\"sender\":", (long long)m->id, (long long)m->conv_id,
+	    (long long)m->seq);
+	buf_json_str(b, sender, strlen(sender));
+	buf_adds(b, ",\"body\":");
+	buf_json_str(b, body, blen);
+	buf_adds(b, ",\"client_id\":");
+	buf_json_str(b, cid, clen);
+	buf_addf(b, ",\"sent_at\":%lld}", (long long)m->sent_at);
+}
+
+/* The first message sent with this client_id: 1 found, 0, -1. */
+static int
+msg_by_client(struct db *db, int64_t sender, const char *cid, size_t clen,
+    struct msg *out)
+{
+	struct dbres	*res;
+	const char	*body;
+	int		 rc;
+
+	if ((res = db_query(db, stmts[STMT_BY_CLIENT], "ib", sender, cid,
+	    clen)) == NULL)
+		return -1;
+	if ((rc = db_row(res)) == 1) {
+		out->id = db_int(res, 0);
+		out->conv_id = db_int(res, 1);
+		out->seq = db_int(res, 2);
+		out->sent_at = db_int(res, 3);
+		body = db_str(res, 4, &out->body_len);
+		out->body = xstrndup(body, out->body_len);
+	}
+	db_res_free(res);
+	return rc;
+}
+
+/*
+ * Store a message from sender (user name sname) to conversation conv,
+ * already resolved as allowed, and queue it for every other member; wake
+ * them after the commit.  MSG_OK (new, in *out), MSG_REPEAT (client_id
+ * used before: the first message in *out, nothing stored) or MSG_ERROR.
+ */
+enum msg_result
+msg_send(struct db *db, int64_t sender, const char *sname, int64_t conv,
+    const char *cid, size_t clen, const char *body, size_t blen,
+    struct msg *out)
+{
+	struct buf	 p = { 0 };
+	struct ids	 to = { 0 };
+	enum msg_result	 rc = MSG_ERROR;
+	int		 tries;
+
+	memset(out, 0, sizeof(*out));
+	for (tries = 0; tries < 3; tries++) {
+		out->conv_id = conv;
+		out->sent_at = now_ms();
+		if (db_begin(db) == -1)
+			return MSG_ERROR;
+		if (db_exec(db, stmts[STMT_NEXT_SEQ], "ii", out->sent_at,
+		    conv) != 1)
+			goto fail;
+		out->seq = db_insert_id(db);
+		if (db_exec(db, stmts[STMT_INSERT], "iiibbi", conv, out->seq,
+		    sender, cid, clen, body, blen, out->sent_at) != 1) {
+			if (!db_is_dup(db))
+				goto fail;
+			/* A resend: undo the seq, answer the first copy. */
+			db_rollback(db);
+			switch (msg_by_client(db, sender, cid, clen, out)) {
+			case 1:
+				return MSG_REPEAT;
+			case 0:
+				continue;	/* its sender's tx rolled back */
+			default:
+				return MSG_ERROR;
+			}
+		}
+		out->id = db_insert_id(db);
+		buf_reset(&p);
+		buf_adds(&p, "{\"message\":");
+		msg_json(&p, out, sname, body, blen, cid, clen);
+		buf_addc(&p, '}');
+		to.n = 0;
+		if (event_push_members(db, conv, sender, "message", p.p) == -1 ||
+		    event_member_ids(db, conv, sender, &to) == -1 ||
+		    db_commit(db) == -1)
+			goto fail;
+		wake_users(to.v, to.n);
+		rc = MSG_OK;
+		break;
+fail:
+		db_rollback(db);
+		if (!db_is_retry(db))
+			break;
+	}
+	buf_free(&p);
+	ids_free(&to);
+	return rc;
+}
+
+/* The answer to a refused send. */
+static int
+fail_msg(struct req *r, enum msg_result rc)
+{
+	switch (rc) {
+	case MSG_NO_USER:
+		return http_fail(r, 404, "not_found", "no such user");
+	case MSG_SELF:
+		return http_fail(r, 400, "bad_request",
+		    "you cannot message yourself");
+	case MSG_NOT_FRIENDS:
+		return http_fail(r, 403, "not_friends",
+		    "you can only message your friends");
+	case MSG_NO_CONV:
+		return http_fail(r, 404, "not_found", "no such conversation");
+	case MSG_NOT_MEMBER:
+		return http_fail(r, 403, "forbidden",
+		    "you are not in this conversation");
+	case MSG_ENDED:
+		return http_fail(r, 409, "conflict",
+		    "this stranger chat has ended");
+	default:
+		return http_fail_db(r);
+	}
+}
+
+/*
+ * POST /api/messages {to | conversation_id, client_id, body}: 201 message,
+ * or 200 with the first message when client_id was used before.
+ */
+int
+h_msg_send(struct req *r)
+{
+	static const struct field fields[] = {
+		{ "client_id",	valid_client_id, F_REQUIRED },
+		{ "body",	valid_body,	 F_REQUIRED },
+		{ "to",		valid_username,	 0 },
+	};
+	struct json_object	*cv;
+	struct fval		 v[3];
+	struct buf		 b = { 0 };
+	struct msg		 m;
+	enum msg_result		 rc;
+	int64_t			 conv = 0;
+	int			 st, wait;
+
+	if ((st = valid_fields(r, fields, 3, v)) != 0)
+		return st;
+	if (json_object_object_get_ex(r->json, "conversation_id", &cv)) {
+		if (!json_object_is_type(cv, json_type_int) ||
+		    (conv = json_object_get_int64(cv)) <= 0)
+			return http_fail(r, 400, "bad_request",
+			    "conversation_id is not valid");
+	}
+	if ((conv != 0) == (v[2].s != NULL))
+		return http_fail(r, 400, "bad_request",
+		    "give either to or conversation_id");
+	if ((wait = auth_send_allowed(r->uid)) != 0)
+		return http_fail_rate(r, wait);
+	rc = conv ? msg_resolve_conv(r->db, r->uid, conv) :
+	    msg_resolve_user(r->db, r->uid, v[2].s, &conv);
+	if (rc != MSG_OK)
+		return fail_msg(r, rc);
+	rc = msg_send(r->db, r->uid, r->username, conv, v[0].s, v[0].len,
+	    v[1].s, v[1].len, &m);
+	if (rc != MSG_OK && rc != MSG_REPEAT)
+		return fail_msg(r, rc);
+	/* A repeat answers what was stored first, body included. */
+	if (rc == MSG_REPEAT)
+		msg_json(&b, &m, r->username, m.body, m.body_len, v[0].s,
+		    v[0].len);
+	else
+		msg_json(&b, &m, r->username, v[1].s, v[1].len, v[0].s,
+		    v[0].len);
+	free(m.body);
+	st = http_reply(r, rc == MSG_OK ? 201 : 200, b.p, b.len);
+	buf_free(&b);
+	return st;
+}
+
+/* Rows of MSG_COLS appended to b as JSON objects, comma-separated. */
+static int
+msg_rows(struct dbres *res, struct buf *b, int reverse)
+{
+	struct buf	 *items;
+	struct msg	 m;
+	size_t		 n = 0, i, blen, clen;
+	const char	*body, *cid;
+	int		 rc;
+
+	items = xcalloc(db_nrows(res) + 1, sizeof(*items));
+	while ((rc = db_row(res)) == 1) {
+		m.id = db_int(res, 0);
+		m.seq = db_int(res, 1);
+		m.sent_at = db_int(res, 5);
+		m.conv_id = db_int(res, 6);
+		body = db_str(res, 3, &blen);
+		cid = db_str(res, 4, &clen);
+		msg_json(&items[n++], &m, db_str(res, 2, NULL), body, blen,
+		    cid, clen);
+	}
+	for (i = 0; i < n; i++) {
+		struct buf *it = &items[reverse ? n - 1 - i : i];
+
+		if (i)
+			buf_addc(b, ',');
+		buf_add(b, it->p, it->len);
+		buf_free(it);
+	}
+	free(items);
+	return rc;
+}
+
+/*
+ * GET /api/conversations/{id}/messages?after=|before=&limit=: members
+ * only; {"messages":[...]} in ascending seq.  Without after or before,
+ * the newest page.
+ */
+int
+h_msg_history(struct req *r)
+{
+	struct dbres	*res;
+	struct buf	 b = { 0 };
+	int64_t		 conv, after, before, limit;
+	enum msg_result	 rc;
+	int		 ha, hb, st;
+
+	if (route_param_id(r, 0, &conv) == -1)
+		return http_fail(r, 400, "bad_request", "bad conversation id");
+	if ((ha = http_query_int(r, "after", 0, &after)) == -1 ||
+	    (hb = http_query_int(r, "before", 0, &before)) == -1 ||
+	    http_query_int(r, "limit", CAP_HISTORY_DEFAULT, &limit) == -1 ||
+	    (ha == 1 && hb == 1))
+		return http_fail(r, 400, "bad_request",
+		    "use after or before (seq) and limit, as numbers");
+	if (limit < 1 || limit > CAP_HISTORY_LIMIT)
+		return http_fail(r, 400, "bad_request",
+		    "limit must be 1 to 200");
+	rc = msg_resolve_conv(r->db, r->uid, conv);
+	if (rc != MSG_OK && rc != MSG_ENDED && rc != MSG_NOT_FRIENDS)
+		return fail_msg(r, rc);
+	if (ha == 1)
+		res = db_query(r->db, stmts[STMT_HIST_AFTER], "iii", conv,
+		    after, limit);
+	else if (hb == 1)
+		res = db_query(r->db, stmts[STMT_HIST_BEFORE], "iii", conv,
+		    before, limit);
+	else
+		res = db_query(r->db, stmts[STMT_HIST_LAST], "ii", conv, limit);
+	if (res == NULL)
+		return http_fail_db(r);
+	buf_adds(&b, "{\"messages\":[");
+	st = msg_rows(res, &b, ha != 1);
+	db_res_free(res);
+	if (st == -1) {
+		buf_free(&b);
+		return http_fail_db(r);
+	}
+	buf_adds(&b, "]}");
+	st = http_reply(r, 200, b.p, b.len);
+	buf_free(&b);
+	return st;
+}

@@ -1,0 +1,45 @@
+/*
+ * messages.h: sending and reading messages, shared by the native API and
+ * the seed adapters.  The rules (friends only for direct messages, members
+ * only, idempotent client_id, gapless seq) live here and nowhere else.
+ */
+#ifndef MESSAGES_H
+#define MESSAGES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util.h"
+
+struct db;
+
+enum msg_result {
+	MSG_OK,		/* stored now */
+	MSG_REPEAT,	/* same client_id seen before: the first message */
+	MSG_NO_USER,
+	MSG_SELF,
+	MSG_NOT_FRIENDS,
+	MSG_NO_CONV,
+	MSG_NOT_MEMBER,
+	MSG_ENDED,	/* stranger chat over */
+	MSG_ERROR
+};
+
+struct msg {
+	int64_t	 id;
+	int64_t	 conv_id;
+	int64_t	 seq;
+	int64_t	 sent_at;
+	char	*body;		/* MSG_REPEAT: the stored body (caller frees) */
+	size_t	 body_len;
+};
+
+enum msg_result msg_resolve_user(struct db *, int64_t, const char *,
+		    int64_t *);
+enum msg_result msg_resolve_conv(struct db *, int64_t, int64_t);
+enum msg_result msg_send(struct db *, int64_t, const char *, int64_t,
+		    const char *, size_t, const char *, size_t, struct msg *);
+void	msg_json(struct buf *, const struct msg *, const char *, const char *,
+	    size_t, const char *, size_t);
+
+#endif /* MESSAGES_H */

@@ -1,0 +1,214 @@
+/*
+ * poll.c: GET /api/poll and POST /api/ack.  A poll acks what it is told,
+ * answers at once with due events, else parks (waiter.c) until a wake, a
+ * resend falls due, or its timeout.  One watcher thread per process looks
+ * for events written on other hosts every CHAT_WATCH_MS and wakes their
+ * users here; it is one cheap indexed query, not one per client.
+ */
+#include <pthread.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "caps.h"
+#include "conf.h"
+#include "db.h"
+#include "events.h"
+#include "handlers.h"
+#include "http.h"
+#include "poll.h"
+#include "util.h"
+#include "waiter.h"
+
+static pthread_once_t	 watch_once = PTHREAD_ONCE_INIT;
+
+/* The watcher: wake local polls for events other hosts committed. */
+static void *
+poll_watch(void *arg)
+{
+	struct db	*db;
+	struct ids	 ids = { 0 };
+	int64_t		 last = -1;
+
+	(void)arg;
+	db = db_open();
+	for (;;) {
+		usleep((useconds_t)conf.watch_ms * 1000);
+		ids.n = 0;
+		if (event_watch(db, &last, &ids) == -1)
+			continue;
+		if (ids.n > 0)
+			waiter_wake(ids.v, ids.n);
+	}
+	return NULL;
+}
+
+static void
+poll_watch_start(void)
+{
+	pthread_t	 t;
+
+	if (conf.watch_ms > 0 &&
+	    pthread_create(&t, NULL, poll_watch, NULL) == 0)
+		pthread_detach(t);
+}
+
+/*
+ * Ack the comma-separated ids in s ("1,2,3") for r's user.  Returns 0, or
+ * the status already sent.
+ */
+int
+poll_ack_list(struct req *r, const char *s)
+{
+	struct buf	 j = { 0 };
+	size_t		 n = 0;
+	const char	*p;
+
+	buf_addc(&j, '[');
+	for (p = s; *p != '\0'; p++) {
+		if (*p == ',') {
+			if (p == s || p[1] == '\0' || p[1] == ',')
+				goto bad;
+			n++;
+		} else if (*p < '0' || *p > '9')
+			goto bad;
+		buf_addc(&j, *p);
+	}
+	buf_addc(&j, ']');
+	if (n >= CAP_ACK_IDS)
+		goto bad;
+	if (*s != '\0' && event_ack(r->db, r->uid, j.p) == -1) {
+		buf_free(&j);
+		return http_fail_db(r);
+	}
+	buf_free(&j);
+	return 0;
+bad:
+	buf_free(&j);
+	return http_fail(r, 400, "bad_request",
+	    "ack must be a comma-separated list of event ids");
+}
+
+/*
+ * Read ?timeout= (default 25 s, at most 60) and ?ack=, and ack.  Sets
+ * r->poll_deadline.  Returns 0, or the status already sent.
+ */
+int
+poll_prepare(struct req *r)
+{
+	int64_t	 timeout;
+	char	 ack[CAP_QUERY + 1];
+	int	 rc;
+
+	if (http_query_int(r, "timeout", CAP_POLL_DEFAULT_S, &timeout) == -1)
+		return http_fail(r, 400, "bad_request",
+		    "timeout must be a number of seconds");
+	if (timeout > CAP_POLL_MAX_S)
+		timeout = CAP_POLL_MAX_S;
+	r->poll_deadline = mono_ms() + timeout * 1000;
+	if ((rc = http_query(r, "ack", ack, sizeof(ack))) == -1)
+		return http_fail(r, 400, "bad_request", "bad ack list");
+	if (rc == 1)
+		return poll_ack_list(r, ack);
+	return 0;
+}
+
+/*
+ * Answer r with fetch now if it finds events, else park it.  Returns the
+ * status sent, or 0 when parked (the waiter owns r from then on).
+ */
+int
+poll_run(struct req *r, waiter_fetch fetch)
+{
+	uint64_t	 gen;
+	int		 i;
+
+	pthread_once(&watch_once, poll_watch_start);
+	for (i = 0; i < 3; i++) {
+		gen = waiter_gen(r->uid);
+		if (fetch(r, 0) != 0)
+			return r->status;
+		if (mono_ms() >= r->poll_deadline)
+			break;
+		if (waiter_park(r, fetch, gen) == 0)
+			return 0;
+	}
+	fetch(r, 1);
+	return r->status;
+}
+
+/* The native answer: {"events":[...]}.  See waiter_fetch. */
+static int
+poll_fetch(struct req *r, int final)
+{
+	struct buf	 b = { 0 };
+	int		 n;
+	int64_t		 next;
+
+	if (final) {
+		http_reply(r, 200, "{\"events\":[]}", 13);
+		return 1;
+	}
+	buf_adds(&b, "{\"events\":[");
+	if (event_fetch(r->db, r->uid, &b, &n, &next) == -1) {
+		buf_free(&b);
+		http_fail_db(r);
+		return 1;
+	}
+	if (n == 0) {
+		buf_free(&b);
+		if (next > 0)
+			r->poll_recheck = mono_ms() + next;
+		return 0;
+	}
+	buf_adds(&b, "]}");
+	http_reply(r, 200, b.p, b.len);
+	buf_free(&b);
+	return 1;
+}
+
+/* GET /api/poll?timeout=&ack=: pending events now, or when one arrives. */
+int
+h_poll(struct req *r)
+{
+	int	 st;
+
+	if ((st = poll_prepare(r)) != 0)
+		return st;
+	return poll_run(r, poll_fetch);
+}
+
+/* POST /api/ack {"ids":[...]}: delete these events of mine.  204. */
+int
+h_ack(struct req *r)
+{
+	struct json_object	*ids, *v;
+	struct buf		 j = { 0 };
+	size_t			 i, n;
+	int64_t			 id;
+
+	if (!json_object_object_get_ex(r->json, "ids", &ids) ||
+	    !json_object_is_type(ids, json_type_array))
+		return http_fail(r, 400, "bad_request",
+		    "ids must be an array of event ids");
+	n = json_object_array_length(ids);
+	if (n > CAP_ACK_IDS)
+		return http_fail(r, 400, "bad_request", "too many ids");
+	buf_addc(&j, '[');
+	for (i = 0; i < n; i++) {
+		v = json_object_array_get_idx(ids, i);
+		if (!json_object_is_type(v, json_type_int) ||
+		    (id = json_object_get_int64(v)) <= 0) {
+			buf_free(&j);
+			return http_fail(r, 400, "bad_request",
+			    "ids must be an array of event ids");
+		}
+		buf_addf(&j, "%s%lld", i ? "," : "", (long long)id);
+	}
+	buf_addc(&j, ']');
+	if (n > 0 && event_ack(r->db, r->uid, j.p) == -1) {
+		buf_free(&j);
+		return http_fail_db(r);
+	}
+	buf_free(&j);
+	return http_reply(r, 204, NULL, 0);
+}

@@ -1,0 +1,200 @@
+/*
+ * route.c: the table of every endpoint and the dispatcher.  The row says
+ * what runs before the handler (a session, registered users only); every
+ * POST, PATCH and DELETE needs Content-Type: application/json (the CSRF
+ * defence with SameSite cookies) and a body within CAP_BODY.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "auth.h"
+#include "handlers.h"
+#include "http.h"
+#include "route.h"
+#include "users.h"
+#include "valid.h"
+
+static const struct route routes[] = {
+	{ M_GET,    "/api/health",			h_health, 0 },
+	{ M_POST,   "/api/signup",			h_user_signup, 0 },
+	{ M_POST,   "/api/login",			h_user_login, 0 },
+	{ M_POST,   "/api/guest",			h_user_guest, 0 },
+	{ M_POST,   "/api/logout",			h_user_logout, R_AUTH },
+	{ M_GET,    "/api/me",				h_me_get, R_AUTH },
+	{ M_PATCH,  "/api/me",				h_me_patch, R_AUTH },
+	{ M_GET,    "/api/users/{name}",		h_user_get, R_AUTH },
+	{ M_GET,    "/api/friends",			h_friend_list, R_AUTH | R_USER },
+	{ M_DELETE, "/api/friends/{name}",		h_friend_delete, R_AUTH | R_USER },
+	{ M_POST,   "/api/friends/requests",		h_friend_request, R_AUTH | R_USER },
+	{ M_GET,    "/api/friends/requests",		h_friend_requests, R_AUTH | R_USER },
+	{ M_POST,   "/api/friends/requests/{id}/accept", h_friend_accept, R_AUTH | R_USER },
+	{ M_POST,   "/api/friends/requests/{id}/reject", h_friend_reject, R_AUTH | R_USER },
+	{ M_POST,   "/api/messages",			h_msg_send, R_AUTH },
+	{ M_GET,    "/api/conversations",		h_conv_list, R_AUTH },
+	{ M_POST,   "/api/conversations",		h_conv_create, R_AUTH | R_USER },
+	{ M_GET,    "/api/conversations/{id}",		h_conv_get, R_AUTH },
+	{ M_PATCH,  "/api/conversations/{id}",		h_conv_patch, R_AUTH | R_USER },
+	{ M_GET,    "/api/conversations/{id}/messages",	h_msg_history, R_AUTH },
+	{ M_POST,   "/api/conversations/{id}/members",	h_conv_add_members, R_AUTH | R_USER },
+	{ M_DELETE, "/api/conversations/{id}/members/{name}", h_conv_remove_member, R_AUTH | R_USER },
+	{ M_PATCH,  "/api/conversations/{id}/members/{name}", h_conv_set_role, R_AUTH | R_USER },
+	{ M_POST,   "/api/conversations/{id}/read",	h_conv_read, R_AUTH },
+	{ M_POST,   "/api/conversations/{id}/leave",	h_conv_leave, R_AUTH },
+	{ M_POST,   "/api/match",			h_match_join, R_AUTH },
+	{ M_DELETE, "/api/match",			h_match_cancel, R_AUTH },
+	{ M_GET,    "/api/poll",			h_poll, R_AUTH },
+	{ M_POST,   "/api/ack",				h_ack, R_AUTH },
+	{ M_POST,   "/api/frame",			h_frame, 0 },
+	{ M_GET,    "/api/frames",			h_frames, R_AUTH },
+	{ M_POST,   "/api/cmd",				h_cmd, 0 },
+	{ M_GET,    "/api/cmds",			h_cmds, R_AUTH },
+};
+
+#define NROUTES	(sizeof(routes) / sizeof(routes[0]))
+
+static const char *const method_names[M__MAX] = {
+	"GET",		/* M_GET */
+	"POST",		/* M_POST */
+	"PATCH",	/* M_PATCH */
+	"DELETE",	/* M_DELETE */
+	"OTHER",	/* M_OTHER */
+};
+
+/*
+ * Match path against pattern; on success store the {params} in r (owned
+ * copies) and return 1, else 0.  A {id} matches only digits.
+ */
+static int
+route_match(struct req *r, const char *pat, const char *path)
+{
+	const char	*p, *s, *pe, *se;
+	int		 n = 0, i;
+	char		*saved[CAP_ROUTE_PARAMS];
+
+	p = pat;
+	s = path;
+	while (*p != '\0' && *s != '\0') {
+		if (*p == '{') {
+			pe = strchr(p, '}');
+			se = s + strcspn(s, "/");
+			if (se == s || n == CAP_ROUTE_PARAMS)
+				goto no;
+			if (strncmp(p, "{id}", 4) == 0)
+				for (const char *c = s; c < se; c++)
+					if (*c < '0' || *c > '9')
+						goto no;
+			saved[n++] = xstrndup(s, (size_t)(se - s));
+			p = pe + 1;
+			s = se;
+			continue;
+		}
+		if (*p++ != *s++)
+			goto no;
+	}
+	if (*p != '\0' || *s != '\0')
+		goto no;
+	for (i = 0; i < n; i++)
+		r->params[i] = saved[i];
+	r->nparams = n;
+	return 1;
+no:
+	for (i = 0; i < n; i++)
+		free(saved[i]);
+	return 0;
+}
+
+/*
+ * The route for r's method and path, or NULL with *status set to 404 (no
+ * such path) or 405 (path exists for other methods; Allow is set).
+ */
+const struct route *
+route_find(struct req *r, int *status)
+{
+	struct buf	 allow = { 0 };
+	size_t		 i;
+
+	for (i = 0; i < NROUTES; i++) {
+		if (!route_match(r, routes[i].pattern, r->path))
+			continue;
+		if (routes[i].method == (int)r->method) {
+			buf_free(&allow);
+			return &routes[i];
+		}
+		/* Same path, other method: remember it for Allow. */
+		for (int k = 0; k < r->nparams; k++)
+			free(r->params[k]);
+		r->nparams = 0;
+		if (allow.len)
+			buf_adds(&allow, ", ");
+		buf_adds(&allow, method_names[routes[i].method]);
+	}
+	if (allow.len) {
+		http_header(r, "Allow", allow.p);
+		*status = 405;
+	} else
+		*status = 404;
+	buf_free(&allow);
+	return NULL;
+}
+
+/* Is this a JSON content type (application/json, maybe with parameters)? */
+static int
+is_json_type(const char *ct)
+{
+	size_t	 n = strlen("application/json");
+
+	if (ct == NULL || strncasecmp(ct, "application/json", n) != 0)
+		return 0;
+	return ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ';
+}
+
+/*
+ * Answer r: find the route, check content type, read and parse the body,
+ * find the session, then call the handler.  Returns the status sent, or 0
+ * when the handler parked the request.
+ */
+int
+route_dispatch(struct req *r)
+{
+	const struct route	*rt;
+	int			 st;
+
+	if ((rt = route_find(r, &st)) == NULL)
+		return st == 405 ?
+		    http_fail(r, 405, "method_not_allowed",
+			"method not allowed here") :
+		    http_fail(r, 404, "not_found", "no such endpoint");
+	if (r->method != M_GET) {
+		if (!is_json_type(http_param(r, "CONTENT_TYPE")))
+			return http_fail(r, 415, "unsupported_media_type",
+			    "send Content-Type: application/json");
+		if ((st = http_read_body(r)) != 0 ||
+		    (st = http_parse_json(r)) != 0)
+			return st;
+	}
+	if (rt->flags & R_AUTH) {
+		if ((st = auth_session(r)) != 0)
+			return st;
+		if ((rt->flags & R_USER) && r->guest)
+			return http_fail(r, 403, "forbidden",
+			    "guests can only talk to strangers");
+		user_touch(r);
+	}
+	return rt->fn(r);
+}
+
+/* Path parameter i as an id: 0, or -1 when absent or out of range. */
+int
+route_param_id(struct req *r, int i, int64_t *out)
+{
+	if (i >= r->nparams || !valid_uint(r->params[i], out))
+		return -1;
+	return 0;
+}
+
+const char *
+route_param(struct req *r, int i)
+{
+	return i < r->nparams ? r->params[i] : "";
+}

@@ -1,0 +1,1 @@
+/* XXX: the seed 002 adapter lands later. */

@@ -1,0 +1,1 @@
+/* XXX: the seed 003 adapter lands later. */

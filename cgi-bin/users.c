@@ -1,0 +1,560 @@
+/*
+ * users.c: signup, login, logout, guests, own profile, others' profiles,
+ * health; and presence: every authenticated request is activity, the first
+ * after being offline tells friends (presence online), the sweeper tells
+ * them when the user goes idle (user_set_offline).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "auth.h"
+#include "caps.h"
+#include "conf.h"
+#include "db.h"
+#include "events.h"
+#include "handlers.h"
+#include "http.h"
+#include "match.h"
+#include "route.h"
+#include "users.h"
+#include "util.h"
+#include "valid.h"
+#include "wake.h"
+
+enum stmt {
+	STMT_USER_NEW,
+	STMT_USER_BY_ID,
+	STMT_USER_BY_NAME,
+	STMT_USER_LOGIN,
+	STMT_USER_ID,
+	STMT_USER_UPDATE,
+	STMT_USER_PASSWORD,
+	STMT_USER_HASH,
+	STMT_SESSIONS_OTHERS,
+	STMT_SEEN,
+	STMT_ONLINE,
+	STMT_OFFLINE,
+	STMT_HEALTH,
+	STMT__MAX
+};
+
+static const char *const stmts[STMT__MAX] = {
+	/* STMT_USER_NEW */
+	"INSERT INTO user (username, password_hash, email, nickname, "
+	"avatar_url, location, bio, public_key, guest, online, last_seen) "
+	"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, NOW(3))",
+	/* STMT_USER_BY_ID */
+	"SELECT " USER_COLS " FROM user u WHERE u.id = ?",
+	/* STMT_USER_BY_NAME: with "are we friends" for the viewer. */
+	"SELECT " USER_COLS ", EXISTS (SELECT 1 FROM friendship f "
+	"WHERE f.user_id = ? AND f.friend_id = u.id) "
+	"FROM user u WHERE u.username = ?",
+	/* STMT_USER_LOGIN */
+	"SELECT id, password_hash FROM user WHERE username = ? AND guest = 0",
+	/* STMT_USER_ID */
+	"SELECT id FROM user WHERE username = ?",
+	/* STMT_USER_UPDATE: NULL keeps a field as it is. */
+	"UPDATE user SET nickname = COALESCE(?, nickname), "
+	"email = COALESCE(?, email), avatar_url = COALESCE(?, avatar_url), "
+	"location = COALESCE(?, location), bio = COALESCE(?, bio), "
+	"public_key = COALESCE(?, public_key) WHERE id = ?",
+	/* STMT_USER_PASSWORD */
+	"UPDATE user SET password_hash = ? WHERE id = ?",
+	/* STMT_USER_HASH */
+	"SELECT password_hash FROM user WHERE id = ?",
+	/* STMT_SESSIONS_OTHERS */
+	"DELETE FROM session WHERE user_id = ? AND id <> ?",
+	/* STMT_SEEN */
+	"UPDATE user SET last_seen = NOW(3) WHERE id = ?",
+	/* STMT_ONLINE: only the request that flips it tells the friends. */
+	"UPDATE user SET online = 1, last_seen = NOW(3) "
+	"WHERE id = ? AND online = 0",
+	/* STMT_OFFLINE */
+	"UPDATE user SET online = 0 WHERE id = ? AND online = 1",
+	/* STMT_HEALTH */
+	"SELECT 1",
+};
+
+enum signup_field {
+	SIGNUP_USERNAME,
+	SIGNUP_PASSWORD,
+	SIGNUP_EMAIL,
+	SIGNUP_NICKNAME,
+	SIGNUP_AVATAR_URL,
+	SIGNUP_LOCATION,
+	SIGNUP_BIO,
+	SIGNUP_PUBLIC_KEY,
+	SIGNUP__MAX
+};
+
+static const struct field signup_fields[SIGNUP__MAX] = {
+	{ "username",	valid_username,	F_REQUIRED },	/* SIGNUP_USERNAME */
+	{ "password",	valid_password,	F_REQUIRED },	/* SIGNUP_PASSWORD */
+	{ "email",	valid_email,	0 },		/* SIGNUP_EMAIL */
+	{ "nickname",	valid_nickname,	0 },		/* SIGNUP_NICKNAME */
+	{ "avatar_url",	valid_url,	0 },		/* SIGNUP_AVATAR_URL */
+	{ "location",	valid_location,	0 },		/* SIGNUP_LOCATION */
+	{ "bio",	valid_bio,	0 },		/* SIGNUP_BIO */
+	{ "public_key",	valid_public_key, 0 },		/* SIGNUP_PUBLIC_KEY */
+};
+
+enum login_field {
+	LOGIN_USERNAME,
+	LOGIN_PASSWORD,
+	LOGIN__MAX
+};
+
+/* Any string: a malformed name is just an unknown user (same 401). */
+static int
+valid_any(const char *s, size_t n)
+{
+	return n <= CAP_PASSWORD_MAX && valid_utf8(s, n);
+}
+
+static const struct field login_fields[LOGIN__MAX] = {
+	{ "username",	valid_any,	F_REQUIRED },	/* LOGIN_USERNAME */
+	{ "password",	valid_any,	F_REQUIRED },	/* LOGIN_PASSWORD */
+};
+
+enum me_field {
+	ME_NICKNAME,
+	ME_EMAIL,
+	ME_AVATAR_URL,
+	ME_LOCATION,
+	ME_BIO,
+	ME_PUBLIC_KEY,
+	ME_PASSWORD,
+	ME_CURRENT_PASSWORD,
+	ME__MAX
+};
+
+static const struct field me_fields[ME__MAX] = {
+	{ "nickname",	valid_nickname,	0 },		/* ME_NICKNAME */
+	{ "email",	valid_email,	0 },		/* ME_EMAIL */
+	{ "avatar_url",	valid_url,	0 },		/* ME_AVATAR_URL */
+	{ "location",	valid_location,	0 },		/* ME_LOCATION */
+	{ "bio",	valid_bio,	0 },		/* ME_BIO */
+	{ "public_key",	valid_public_key, 0 },		/* ME_PUBLIC_KEY */
+	{ "password",	valid_password,	0 },		/* ME_PASSWORD */
+	{ "current_password", valid_any, 0 },		/* ME_CURRENT_PASSWORD */
+};
+
+static struct json_object *
+jstr(struct dbres *res, int c)
+{
+	size_t		 n;
+	const char	*s = db_str(res, c, &n);
+
+	return json_object_new_string_len(s, (int)n);
+}
+
+/*
+ * The contract's user object from USER_COLS at column c0 of res; email
+ * only when with_email (oneself and friends).
+ */
+struct json_object *
+user_json(struct dbres *res, int c0, int with_email)
+{
+	struct json_object	*o;
+
+	o = json_object_new_object();
+	json_object_object_add(o, "id", json_object_new_int64(db_int(res, c0)));
+	json_object_object_add(o, "username", jstr(res, c0 + 1));
+	json_object_object_add(o, "nickname", jstr(res, c0 + 2));
+	json_object_object_add(o, "avatar_url", jstr(res, c0 + 3));
+	json_object_object_add(o, "location", jstr(res, c0 + 4));
+	json_object_object_add(o, "bio", jstr(res, c0 + 5));
+	json_object_object_add(o, "public_key", jstr(res, c0 + 6));
+	json_object_object_add(o, "guest",
+	    json_object_new_boolean(db_int(res, c0 + 7) != 0));
+	json_object_object_add(o, "online",
+	    json_object_new_boolean(db_int(res, c0 + 8) != 0));
+	json_object_object_add(o, "last_seen", db_null(res, c0 + 9) ? NULL :
+	    json_object_new_int64(db_int(res, c0 + 9)));
+	if (with_email)
+		json_object_object_add(o, "email", jstr(res, c0 + 10));
+	return o;
+}
+
+/* User uid as JSON into *out: 1 found, 0 absent, -1 error. */
+int
+user_json_by_id(struct db *db, int64_t uid, int with_email,
+    struct json_object **out)
+{
+	struct dbres	*res;
+	int		 rc;
+
+	if ((res = db_query(db, stmts[STMT_USER_BY_ID], "i", uid)) == NULL)
+		return -1;
+	if ((rc = db_row(res)) == 1)
+		*out = user_json(res, 0, with_email);
+	db_res_free(res);
+	return rc;
+}
+
+/* The id of a user name (any case): 1 found, 0 absent, -1 error. */
+int
+user_id_by_name(struct db *db, const char *name, int64_t *id)
+{
+	return db_one(db, id, stmts[STMT_USER_ID], "s", name);
+}
+
+/*
+ * Presence payload for user name: {"user":name,"online":b}.
+ */
+static void
+presence_payload(struct buf *b, const char *name, int online)
+{
+	buf_adds(b, "{\"user\":");
+	buf_json_str(b, name, strlen(name));
+	buf_addf(b, ",\"online\":%s}", online ? "true" : "false");
+}
+
+/*
+ * Count r as activity.  last_seen is written at most every
+ * CAP_SEEN_WRITE_S; coming back online tells the friends.  Failures are
+ * logged and ignored: presence must not fail a request.
+ */
+void
+user_touch(struct req *r)
+{
+	struct buf	 p = { 0 };
+	struct ids	 friends = { 0 };
+	long long	 n;
+
+	if (r->was_online && r->seen_age < CAP_SEEN_WRITE_S)
+		return;
+	if (r->was_online) {
+		(void)db_exec(r->db, stmts[STMT_SEEN], "i", r->uid);
+		return;
+	}
+	if (db_begin(r->db) == -1)
+		return;
+	if ((n = db_exec(r->db, stmts[STMT_ONLINE], "i", r->uid)) == 1) {
+		presence_payload(&p, r->username, 1);
+		if (event_push_friends(r->db, r->uid, "presence", p.p) == -1 ||
+		    event_friend_ids(r->db, r->uid, &friends) == -1)
+			n = -1;
+	}
+	if (n < 0 || db_commit(r->db) == -1)
+		db_rollback(r->db);
+	else
+		wake_users(friends.v, friends.n);
+	buf_free(&p);
+	ids_free(&friends);
+}
+
+/*
+ * Mark uid offline if it is online; push presence to friends and collect
+ * who to wake into *wake.  Needs an open transaction.  1 switched, 0 was
+ * offline already (another sweeper got it), -1 error.
+ */
+int
+user_set_offline(struct db *db, int64_t uid, struct ids *wake)
+{
+	struct buf	 p = { 0 };
+	struct dbres	*res;
+	long long	 n;
+	int		 rc = 1;
+
+	if ((n = db_exec(db, stmts[STMT_OFFLINE], "i", uid)) <= 0)
+		return (int)n;
+	if ((res = db_query(db, stmts[STMT_USER_BY_ID], "i", uid)) == NULL)
+		return -1;
+	if (db_row(res) == 1)
+		presence_payload(&p, db_str(res, 1, NULL), 0);
+	db_res_free(res);
+	if (p.len == 0 ||
+	    event_push_friends(db, uid, "presence", p.p) == -1 ||
+	    event_friend_ids(db, uid, wake) == -1)
+		rc = -1;
+	buf_free(&p);
+	return rc;
+}
+
+/* Reply with user uid's own view (with email). */
+static int
+reply_me(struct req *r, int st, int64_t uid)
+{
+	struct json_object	*u = NULL;
+	int			 rc;
+
+	if ((rc = user_json_by_id(r->db, uid, 1, &u)) == -1)
+		return http_fail_db(r);
+	if (rc == 0)
+		return http_fail(r, 404, "not_found", "no such user");
+	return http_reply_json(r, st, u);
+}
+
+/* GET /api/health: {ok, db}; 503 when MySQL does not answer. */
+int
+h_health(struct req *r)
+{
+	int64_t	 one;
+
+	static const char ok[] = "{\"ok\":true,\"db\":true}";
+	static const char down[] = "{\"ok\":false,\"db\":false,\"error\":"
+	    "{\"code\":\"unavailable\",\"message\":\"database unreachable\"}}";
+
+	if (db_one(r->db, &one, stmts[STMT_HEALTH], "") == 1)
+		return http_reply(r, 200, ok, sizeof(ok) - 1);
+	return http_reply(r, 503, down, sizeof(down) - 1);
+}
+
+/* Insert a user and start a session, in one transaction.  Status sent. */
+static int
+create_user(struct req *r, const struct fval *v, const char *hash, int guest,
+    int st)
+{
+	const char	*nick;
+	int64_t		 uid;
+
+	nick = v[SIGNUP_NICKNAME].s != NULL ? v[SIGNUP_NICKNAME].s :
+	    v[SIGNUP_USERNAME].s;
+	if (db_begin(r->db) == -1)
+		return http_fail_db(r);
+	if (db_exec(r->db, stmts[STMT_USER_NEW], "ssssssssi",
+	    v[SIGNUP_USERNAME].s, hash,
+	    v[SIGNUP_EMAIL].s ? v[SIGNUP_EMAIL].s : "", nick,
+	    v[SIGNUP_AVATAR_URL].s ? v[SIGNUP_AVATAR_URL].s : "",
+	    v[SIGNUP_LOCATION].s ? v[SIGNUP_LOCATION].s : "",
+	    v[SIGNUP_BIO].s ? v[SIGNUP_BIO].s : "",
+	    v[SIGNUP_PUBLIC_KEY].s ? v[SIGNUP_PUBLIC_KEY].s : "",
+	    (int64_t)guest) != 1) {
+		db_rollback(r->db);
+		if (db_is_dup(r->db))
+			return http_fail(r, 409, "conflict",
+			    "that user name is taken");
+		return http_fail_db(r);
+	}
+	uid = db_insert_id(r->db);
+	if (auth_session_new(r, uid, guest) == -1 || db_commit(r->db) == -1) {
+		db_rollback(r->db);
+		return http_fail_db(r);
+	}
+	return reply_me(r, st, uid);
+}
+
+/* POST /api/signup: a new account, logged in.  201 user. */
+int
+h_user_signup(struct req *r)
+{
+	struct fval	 v[SIGNUP__MAX];
+	char		 hash[AUTH_HASH_MAX];
+	int		 st;
+
+	if ((st = valid_fields(r, signup_fields, SIGNUP__MAX, v)) != 0)
+		return st;
+	if (auth_hash(v[SIGNUP_PASSWORD].s, v[SIGNUP_PASSWORD].len, hash) == -1)
+		return http_fail(r, 500, "internal", "cannot hash password");
+	return create_user(r, v, hash, 0, 201);
+}
+
+/* POST /api/guest {nickname}: a guest account for stranger chat.  201. */
+int
+h_user_guest(struct req *r)
+{
+	static const struct field guest_fields[] = {
+		{ "nickname", valid_nickname, F_REQUIRED },
+	};
+	struct fval	 v[SIGNUP__MAX], nick;
+	unsigned char	 rnd[5];
+	char		 name[CAP_USERNAME_MAX + 1];
+	int		 st;
+
+	if ((st = valid_fields(r, guest_fields, 1, &nick)) != 0)
+		return st;
+	memset(v, 0, sizeof(v));
+	if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
+		return http_fail(r, 500, "internal", "no randomness");
+	/* 40 random bits: a clash is a 409 the client may retry. */
+	snprintf(name, sizeof(name), "guest-%02x%02x%02x%02x%02x",
+	    rnd[0], rnd[1], rnd[2], rnd[3], rnd[4]);
+	v[SIGNUP_USERNAME].s = name;
+	v[SIGNUP_NICKNAME] = nick;
+	return create_user(r, v, NULL, 1, 201);
+}
+
+/*
+ * POST /api/login: 200 user and a new session.  A wrong password and an
+ * unknown user get the same answer in the same time.  Failures are
+ * counted per user name and per client address; past the limit, 429.
+ */
+int
+h_user_login(struct req *r)
+{
+	struct fval	 v[LOGIN__MAX];
+	char		 kuser[100], kaddr[100];
+	struct dbres	*res;
+	int64_t		 uid = 0, nu, na;
+	char		*hash = NULL;
+	int		 st, ok, rc;
+
+	if ((st = valid_fields(r, login_fields, LOGIN__MAX, v)) != 0)
+		return st;
+	snprintf(kuser, sizeof(kuser), "login-user:%.*s",
+	    (int)(v[LOGIN_USERNAME].len > 64 ? 64 : v[LOGIN_USERNAME].len),
+	    v[LOGIN_USERNAME].s);
+	for (char *c = kuser; *c; c++)
+		if (*c >= 'A' && *c <= 'Z')
+			*c += 'a' - 'A';
+	snprintf(kaddr, sizeof(kaddr), "login-addr:%s", r->addr);
+	if (auth_window_count(r->db, kuser, CAP_LOGIN_WINDOW_S, &nu) == -1 ||
+	    auth_window_count(r->db, kaddr, CAP_LOGIN_WINDOW_S, &na) == -1)
+		return http_fail_db(r);
+	if (nu >= CAP_LOGIN_USER_FAILS || na >= CAP_LOGIN_ADDR_FAILS)
+		return http_fail_rate(r, CAP_LOGIN_WINDOW_S -
+		    (int)(time(NULL) % CAP_LOGIN_WINDOW_S));
+
+	if (!valid_username(v[LOGIN_USERNAME].s, v[LOGIN_USERNAME].len))
+		rc = 0;
+	else if ((res = db_query(r->db, stmts[STMT_USER_LOGIN], "s",
+	    v[LOGIN_USERNAME].s)) == NULL)
+		return http_fail_db(r);
+	else {
+		if ((rc = db_row(res)) == 1) {
+			uid = db_int(res, 0);
+			hash = xstrdup(db_str(res, 1, NULL));
+		}
+		db_res_free(res);
+		if (rc == -1)
+			return http_fail_db(r);
+	}
+	if (hash != NULL)
+		ok = auth_verify(hash, v[LOGIN_PASSWORD].s,
+		    v[LOGIN_PASSWORD].len);
+	else {
+		auth_verify_dummy(v[LOGIN_PASSWORD].s, v[LOGIN_PASSWORD].len);
+		ok = 0;
+	}
+	free(hash);
+	if (!ok) {
+		if (auth_window_hit(r->db, kuser, CAP_LOGIN_WINDOW_S) == -1 ||
+		    auth_window_hit(r->db, kaddr, CAP_LOGIN_WINDOW_S) == -1)
+			return http_fail_db(r);
+		return http_fail(r, 401, "unauthorized",
+		    "wrong user name or password");
+	}
+	if (auth_session_new(r, uid, 0) == -1)
+		return http_fail_db(r);
+	return reply_me(r, 200, uid);
+}
+
+/*
+ * POST /api/logout: end this session and the user's stranger chats
+ * (partners get partner_left).  204 and an expired cookie.
+ */
+int
+h_user_logout(struct req *r)
+{
+	struct ids	 wake = { 0 };
+
+	if (db_begin(r->db) == -1)
+		return http_fail_db(r);
+	if (auth_session_end(r->db, r->sid) == -1 ||
+	    match_user_gone(r->db, r->uid, &wake) == -1 ||
+	    db_commit(r->db) == -1) {
+		db_rollback(r->db);
+		ids_free(&wake);
+		return http_fail_db(r);
+	}
+	wake_users(wake.v, wake.n);
+	ids_free(&wake);
+	http_header(r, "Set-Cookie", "sid=; Path=/; Max-Age=0; HttpOnly; "
+	    "SameSite=Strict");
+	return http_reply(r, 204, NULL, 0);
+}
+
+/* GET /api/me: own profile with email. */
+int
+h_me_get(struct req *r)
+{
+	return reply_me(r, 200, r->uid);
+}
+
+/*
+ * PATCH /api/me: change profile fields; a new password needs the current
+ * one and ends every other session.  200 user.
+ */
+int
+h_me_patch(struct req *r)
+{
+	struct fval	 v[ME__MAX];
+	char		 hash[AUTH_HASH_MAX], *old = NULL;
+	struct dbres	*res;
+	int		 st, ok;
+
+	if ((st = valid_fields(r, me_fields, ME__MAX, v)) != 0)
+		return st;
+	if (v[ME_PASSWORD].s != NULL) {
+		if (r->guest)
+			return http_fail(r, 403, "forbidden",
+			    "guests have no password");
+		if (v[ME_CURRENT_PASSWORD].s == NULL)
+			return http_fail(r, 400, "bad_request",
+			    "current_password is required to change it");
+		if ((res = db_query(r->db, stmts[STMT_USER_HASH], "i",
+		    r->uid)) == NULL)
+			return http_fail_db(r);
+		if (db_row(res) == 1)
+			old = xstrdup(db_str(res, 0, NULL));
+		db_res_free(res);
+		ok = old != NULL && auth_verify(old, v[ME_CURRENT_PASSWORD].s,
+		    v[ME_CURRENT_PASSWORD].len);
+		free(old);
+		if (!ok)
+			return http_fail(r, 403, "forbidden",
+			    "current_password is wrong");
+		if (auth_hash(v[ME_PASSWORD].s, v[ME_PASSWORD].len, hash) == -1)
+			return http_fail(r, 500, "internal",
+			    "cannot hash password");
+	}
+	if (db_begin(r->db) == -1)
+		return http_fail_db(r);
+	if (db_exec(r->db, stmts[STMT_USER_UPDATE], "ssssssi",
+	    v[ME_NICKNAME].s, v[ME_EMAIL].s, v[ME_AVATAR_URL].s,
+	    v[ME_LOCATION].s, v[ME_BIO].s, v[ME_PUBLIC_KEY].s, r->uid) < 0 ||
+	    (v[ME_PASSWORD].s != NULL &&
+	    (db_exec(r->db, stmts[STMT_USER_PASSWORD], "si", hash,
+	    r->uid) < 0 ||
+	    db_exec(r->db, stmts[STMT_SESSIONS_OTHERS], "ii", r->uid,
+	    r->sid) < 0)) ||
+	    db_commit(r->db) == -1) {
+		db_rollback(r->db);
+		return http_fail_db(r);
+	}
+	return reply_me(r, 200, r->uid);
+}
+
+/*
+ * GET /api/users/{username}: a public profile, with email for friends and
+ * oneself, and "friend": whether we are friends.  404 if unknown.
+ */
+int
+h_user_get(struct req *r)
+{
+	struct json_object	*u;
+	struct dbres		*res;
+	const char		*name = route_param(r, 0);
+	int			 rc, friend, self;
+
+	if (!valid_username(name, strlen(name)))
+		return http_fail(r, 404, "not_found", "no such user");
+	if ((res = db_query(r->db, stmts[STMT_USER_BY_NAME], "is", r->uid,
+	    name)) == NULL)
+		return http_fail_db(r);
+	if ((rc = db_row(res)) != 1) {
+		db_res_free(res);
+		return rc == 0 ? http_fail(r, 404, "not_found", "no such user") :
+		    http_fail_db(r);
+	}
+	friend = db_int(res, USER_NCOLS) != 0;
+	self = db_int(res, 0) == r->uid;
+	u = user_json(res, 0, friend || self);
+	json_object_object_add(u, "friend", json_object_new_boolean(friend));
+	db_res_free(res);
+	return http_reply_json(r, 200, u);
+}

@@ -1,0 +1,193 @@
+/*
+ * wake.c: same-host wake-ups between processes.  A process that parks
+ * polls (chatd, or a CGI poll) listens on $CHAT_RUN/wake/PID.sock; any
+ * process that commits events (chatd, CGI, the sweeper) sends the user ids
+ * to every socket in that folder.  The folder listing is cached and read
+ * again when its mtime changes.  Sockets of dead processes are removed
+ * when a send to them is refused.
+ */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/un.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "util.h"
+#include "wake.h"
+
+#define WAKE_BATCH	512	/* ids per datagram */
+#define WAKE_PEERS	64	/* processes per host */
+
+static wake_fn		 local_fn;
+static int		 rx_fd = -1, tx_fd = -1;
+static char		 dir[256], self[sizeof(((struct sockaddr_un *)0)->sun_path)];
+static pthread_t	 rx_thread;
+
+static pthread_mutex_t	 peer_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct timespec	 peer_mtime;
+static char		 peers[WAKE_PEERS][sizeof(self)];
+static size_t		 npeers;
+
+/* The receiving thread: each datagram is an array of int64_t user ids. */
+static void *
+wake_rx(void *arg)
+{
+	int64_t	 ids[WAKE_BATCH];
+	ssize_t	 n;
+
+	(void)arg;
+	for (;;) {
+		n = recv(rx_fd, ids, sizeof(ids), 0);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (n >= (ssize_t)sizeof(int64_t) && local_fn != NULL)
+			local_fn(ids, (size_t)n / sizeof(int64_t));
+	}
+	return NULL;
+}
+
+/*
+ * Set up: fn receives wakes for this process (NULL: none, only send);
+ * listen binds this process's socket so other processes can reach it.
+ * Without CHAT_RUN, wakes stay inside the process.  0 or -1.
+ */
+int
+wake_init(wake_fn fn, int listen)
+{
+	struct sockaddr_un	 sa;
+	int			 sz = 1 << 20;
+	struct timeval		 tv = { 0, 200000 };
+
+	local_fn = fn;
+	if (conf.run_dir == NULL)
+		return 0;
+	if ((size_t)snprintf(dir, sizeof(dir), "%s/wake", conf.run_dir) >=
+	    sizeof(dir))
+		return -1;
+	if (mkdir(dir, 0700) == -1 && errno != EEXIST) {
+		LOG("mkdir %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	if ((tx_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
+		return -1;
+	/* A peer that does not drain its queue costs at most this. */
+	setsockopt(tx_fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	if (!listen)
+		return 0;
+	if ((rx_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
+		return -1;
+	setsockopt(rx_fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	if ((size_t)snprintf(self, sizeof(self), "%s/%ld.sock", dir,
+	    (long)getpid()) >= sizeof(self))
+		return -1;
+	strcpy(sa.sun_path, self);
+	unlink(self);
+	if (bind(rx_fd, (struct sockaddr *)&sa, sizeof(sa)) == -1) {
+		LOG("bind %s: %s", self, strerror(errno));
+		return -1;
+	}
+	if (pthread_create(&rx_thread, NULL, wake_rx, NULL) != 0)
+		return -1;
+	return 0;
+}
+
+/* Read the folder again if it changed.  Needs peer_mu. */
+static void
+peers_refresh(void)
+{
+	struct stat	 st;
+	DIR		*d;
+	struct dirent	*e;
+	size_t		 len;
+
+	if (stat(dir, &st) == -1)
+		return;
+	if (st.st_mtim.tv_sec == peer_mtime.tv_sec &&
+	    st.st_mtim.tv_nsec == peer_mtime.tv_nsec)
+		return;
+	peer_mtime = st.st_mtim;
+	npeers = 0;
+	if ((d = opendir(dir)) == NULL)
+		return;
+	while ((e = readdir(d)) != NULL && npeers < WAKE_PEERS) {
+		len = strlen(e->d_name);
+		if (len < 6 || strcmp(e->d_name + len - 5, ".sock") != 0)
+			continue;
+		if ((size_t)snprintf(peers[npeers], sizeof(peers[0]), "%s/%.*s",
+		    dir, (int)sizeof(peers[0]), e->d_name) >= sizeof(peers[0]))
+			continue;
+		if (strcmp(peers[npeers], self) != 0)
+			npeers++;
+	}
+	closedir(d);
+}
+
+/* Wake n users: this process's waiters, then the other processes. */
+void
+wake_users(const int64_t *ids, size_t n)
+{
+	struct sockaddr_un	 sa;
+	size_t			 i, k, chunk;
+
+	if (n == 0)
+		return;
+	if (local_fn != NULL)
+		local_fn(ids, n);
+	if (tx_fd == -1)
+		return;
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	pthread_mutex_lock(&peer_mu);
+	peers_refresh();
+	for (i = 0; i < npeers; i++) {
+		strcpy(sa.sun_path, peers[i]);
+		for (k = 0; k < n; k += chunk) {
+			chunk = n - k > WAKE_BATCH ? WAKE_BATCH : n - k;
+			if (sendto(tx_fd, ids + k, chunk * sizeof(*ids), 0,
+			    (struct sockaddr *)&sa, sizeof(sa)) == -1) {
+				if (errno == ECONNREFUSED) {
+					/* Its process is gone. */
+					unlink(peers[i]);
+				}
+				break;
+			}
+		}
+	}
+	pthread_mutex_unlock(&peer_mu);
+}
+
+void
+wake_user(int64_t uid)
+{
+	wake_users(&uid, 1);
+}
+
+/* Stop listening and remove this process's socket. */
+void
+wake_stop(void)
+{
+	if (rx_fd != -1) {
+		unlink(self);
+		/* recv() is a cancellation point. */
+		pthread_cancel(rx_thread);
+		pthread_join(rx_thread, NULL);
+		close(rx_fd);
+		rx_fd = -1;
+	}
+	if (tx_fd != -1)
+		close(tx_fd);
+	tx_fd = -1;
+}

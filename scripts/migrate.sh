@@ -1,0 +1,41 @@
+#!/bin/sh
+# migrate.sh: apply the sql/NNN-*.sql files not yet recorded in
+# schema_migration, in order, each once.  Connects with the backend's own
+# settings (CHAT_DB_SOCKET or CHAT_DB_HOST/CHAT_DB_PORT, CHAT_DB_USER,
+# CHAT_DB_PASS, CHAT_DB_NAME), so it works on the private MariaDB of
+# `make run` and on an existing server alike.
+set -eu
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cnf=$(mktemp)
+trap 'rm -f "$cnf"' EXIT
+{
+	echo "[client]"
+	echo "user=${CHAT_DB_USER:?}"
+	echo "password=${CHAT_DB_PASS:?}"
+	if [ -n "${CHAT_DB_HOST:-}" ]; then
+		echo "host=$CHAT_DB_HOST"
+		echo "port=${CHAT_DB_PORT:-3306}"
+	else
+		echo "socket=${CHAT_DB_SOCKET:?}"
+	fi
+	echo "database=${CHAT_DB_NAME:-chat}"
+} >"$cnf"
+sql() { mariadb --defaults-file="$cnf" --batch --skip-column-names "$@"; }
+
+sql -e "CREATE TABLE IF NOT EXISTS schema_migration (
+	version INT UNSIGNED NOT NULL, name VARCHAR(128) NOT NULL,
+	applied_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+	PRIMARY KEY (version)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4
+	COMMENT='Which sql/ migrations have been applied'"
+done_list=$(sql -e "SELECT version FROM schema_migration")
+for f in "$top"/sql/[0-9][0-9][0-9]-*.sql; do
+	name=$(basename "$f")
+	v=$(echo "$name" | sed 's/^0*\([0-9]\)/\1/; s/-.*//')
+	echo "$done_list" | grep -qx "$v" && continue
+	# The file and its record go in together: a failed file is not
+	# recorded and is tried again next time.
+	{ cat "$f"; echo ";"; echo "INSERT INTO schema_migration (version, name) VALUES ($v, '$name');"; } |
+	    sql || { echo "migrate: $name failed" >&2; exit 1; }
+	echo "migrate: applied $name"
+done

@@ -1,0 +1,204 @@
+#!/bin/sh
+# stack.sh: start and stop the whole chat stack in one folder.
+#
+#   scripts/stack.sh deps             install missing Debian packages (root)
+#                                     or print the apt-get line and fail
+#   scripts/stack.sh run DIR PORT     start, print the URL, stay in the
+#                                     foreground; Ctrl-C/SIGTERM stops it all
+#   scripts/stack.sh start DIR PORT   start in the background (tests, bench)
+#   scripts/stack.sh stop DIR         stop what `start` started
+#
+# DIR holds everything the stack writes: db/ (a private MariaDB, unless
+# CHAT_DB_HOST points at an existing server), run/ (sockets, pid files),
+# log/.  A second start on the same DIR reuses the data.  Two folders with
+# different ports never collide: no path outside DIR, no system service.
+set -eu
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+PKGS="build-essential pkg-config libfcgi-dev libjson-c-dev libmariadb-dev \
+libsodium-dev check lighttpd mariadb-server mariadb-client curl"
+
+die() { echo "stack: $*" >&2; exit 1; }
+
+# deps: every package the build, the stack and the tests need.
+deps() {
+	missing=""
+	for p in $PKGS; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+		    grep -q 'ok installed' || missing="$missing $p"
+	done
+	[ -z "$missing" ] && return 0
+	if [ "$(id -u)" -eq 0 ]; then
+		echo "stack: installing$missing"
+		export DEBIAN_FRONTEND=noninteractive
+		apt-get update -qq
+		# shellcheck disable=SC2086
+		apt-get install -y -qq --no-install-recommends $missing
+	else
+		echo "Missing packages. Run as root:"
+		echo "  apt-get install -y$missing"
+		exit 1
+	fi
+}
+
+# wait_for CMD...: retry CMD for up to 30 s.
+wait_for() {
+	i=0
+	until "$@" >/dev/null 2>&1; do
+		i=$((i + 1))
+		[ $i -gt 300 ] && return 1
+		sleep 0.1
+	done
+}
+
+alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+# db_env: the settings the backend, sweeper and migrations connect with.
+db_env() {
+	if [ -n "${CHAT_DB_HOST:-}" ]; then
+		: "${CHAT_DB_USER:?set CHAT_DB_USER}" "${CHAT_DB_PASS:?set CHAT_DB_PASS}"
+		export CHAT_DB_NAME="${CHAT_DB_NAME:-chat}"
+		return
+	fi
+	. "$dir/db.env"
+	export CHAT_DB_SOCKET CHAT_DB_USER CHAT_DB_PASS CHAT_DB_NAME
+}
+
+# mariadb_start: a private server on a unix socket inside DIR.
+mariadb_start() {
+	[ -n "${CHAT_DB_HOST:-}" ] && return 0
+	alive "$dir/run/mariadb.pid" && return 0
+	asroot=""
+	[ "$(id -u)" -eq 0 ] && asroot="--user=root"
+	cat >"$dir/my.cnf" <<EOF
+[mysqld]
+datadir=$dir/db
+socket=$dir/run/mysqld.sock
+pid-file=$dir/run/mariadb.pid
+log-error=$dir/log/mariadb.log
+skip-networking
+skip-name-resolve
+character-set-server=utf8mb4
+collation-server=utf8mb4_unicode_ci
+innodb_buffer_pool_size=${CHAT_DB_POOL:-256M}
+innodb_log_file_size=128M
+innodb_flush_log_at_trx_commit=1
+max_connections=300
+[client]
+socket=$dir/run/mysqld.sock
+EOF
+	if [ ! -d "$dir/db/mysql" ]; then
+		mariadb-install-db --defaults-file="$dir/my.cnf" $asroot \
+		    --auth-root-authentication-method=socket \
+		    --skip-test-db >"$dir/log/install-db.log" 2>&1 ||
+		    die "mariadb-install-db failed, see $dir/log/install-db.log"
+	fi
+	mariadbd --defaults-file="$dir/my.cnf" $asroot \
+	    >>"$dir/log/mariadb.log" 2>&1 &
+	wait_for mariadb --defaults-file="$dir/my.cnf" -u "$(id -un)" -e 'SELECT 1' ||
+	    die "MariaDB did not start, see $dir/log/mariadb.log"
+	if [ ! -f "$dir/db.env" ]; then
+		pass=$(head -c 24 /dev/urandom | base64 | tr -d '/+=')
+		mariadb --defaults-file="$dir/my.cnf" -u "$(id -un)" <<EOF
+CREATE DATABASE IF NOT EXISTS chat CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
+CREATE USER IF NOT EXISTS 'chat'@'localhost' IDENTIFIED BY '$pass';
+GRANT ALL ON chat.* TO 'chat'@'localhost';
+EOF
+		umask 077
+		printf 'CHAT_DB_SOCKET=%s\nCHAT_DB_USER=chat\nCHAT_DB_PASS=%s\nCHAT_DB_NAME=chat\n' \
+		    "$dir/run/mysqld.sock" "$pass" >"$dir/db.env"
+	fi
+}
+
+# start: MariaDB, migrations, backend, sweeper loop, lighttpd.
+start() {
+	mkdir -p "$dir/run" "$dir/log"
+	dir=$(cd "$dir" && pwd)
+	[ -x "$top/cgi-bin/chatd" ] || die "build first: make"
+	mariadb_start
+	db_env
+	"$top/scripts/migrate.sh" || die "migrations failed"
+
+	export CHAT_RUN="$dir/run" CHAT_LOG="$dir/log" CHAT_WWW="$top/www"
+	export PORT="$port" CHAT_BIND="${CHAT_BIND:-127.0.0.1}"
+	alive "$dir/run/chatd.pid" ||
+	    CHAT_FCGI_SOCKET="$dir/run/chatd.sock" \
+	    "$top/cgi-bin/chatd" >>"$dir/log/chatd.log" 2>&1 &
+	wait_for test -S "$dir/run/chatd.sock" || die "chatd did not start"
+
+	# The sweeper the way cron runs it: one run a minute, each run doing
+	# CHAT_SWEEP_S-second rounds for that minute.
+	if ! alive "$dir/run/sweeper.pid"; then
+		(
+			trap 'kill $child 2>/dev/null; exit 0' TERM INT
+			while :; do
+				"$top/cgi-bin/chat-sweep" >>"$dir/log/sweeper.log" 2>&1 &
+				child=$!
+				wait $child || sleep 1
+			done
+		) &
+		echo $! >"$dir/run/sweeper.pid"
+	fi
+
+	if ! alive "$dir/run/lighttpd.pid"; then
+		lighttpd -tt -f "$top/lighttpd.conf" >"$dir/log/lighttpd-check.log" 2>&1 ||
+		    die "bad lighttpd.conf, see $dir/log/lighttpd-check.log"
+		# lighttpd's master signals its whole process group on exit
+		# when it has several workers: give it a group of its own.
+		setsid lighttpd -D -f "$top/lighttpd.conf" \
+		    >>"$dir/log/lighttpd.log" 2>&1 &
+	fi
+	wait_for curl -fsS "http://$CHAT_BIND:$port/api/health" ||
+	    die "the stack does not answer on port $port, see $dir/log/"
+}
+
+# stop_pid FILE: SIGTERM the process in FILE and wait (10 s) for it to go.
+stop_pid() {
+	alive "$1" || { rm -f "$1"; return 0; }
+	pid=$(cat "$1")
+	kill -TERM "$pid" 2>/dev/null || true
+	i=0
+	while kill -0 "$pid" 2>/dev/null; do
+		i=$((i + 1))
+		if [ $i -gt 100 ]; then
+			echo "stack: $1 did not stop, killing" >&2
+			kill -KILL "$pid" 2>/dev/null || true
+		fi
+		[ $i -gt 110 ] && break
+		sleep 0.1
+	done
+	rm -f "$1"
+}
+
+# stop: front to back, so nothing new arrives at a part that is stopping.
+stop() {
+	[ -d "$dir/run" ] || return 0
+	stop_pid "$dir/run/lighttpd.pid"
+	stop_pid "$dir/run/sweeper.pid"
+	stop_pid "$dir/run/chatd.pid"
+	stop_pid "$dir/run/mariadb.pid"
+}
+
+cmd=${1:-}
+dir=${2:-$top/var}
+port=${3:-${PORT:-8080}}
+case "$cmd" in
+deps)	deps ;;
+start)	start ;;
+stop)	stop ;;
+run)
+	trap 'echo; echo "stopping..."; stop; exit 0' INT TERM
+	start
+	echo "Serving on http://$CHAT_BIND:$port/"
+	echo "(data in $dir; logs in $dir/log; Ctrl-C stops everything)"
+	# Stay in the foreground until a signal, or until a part dies.
+	while alive "$dir/run/lighttpd.pid" && alive "$dir/run/chatd.pid"; do
+		sleep 1 &
+		wait $! || true
+	done
+	echo "stack: a part stopped, see $dir/log/" >&2
+	stop
+	exit 1
+	;;
+*)	sed -n '2,12s/^# \{0,1\}//p' "$0"; exit 2 ;;
+esac
