@@ -22,7 +22,8 @@ LDFLAGS	+= -pie -Wl,-z,relro,-z,now -pthread
 LDLIBS	+= $(PKG_LIBS)
 
 # A sanitizer build for the tests: address and undefined behaviour.
-SAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined
+SAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+	    -fno-sanitize-recover=all
 
 LIB_SRCS = util conf db http route valid auth users friends messages conv \
 	   match poll events waiter wake seed003 seed002

@@ -15,6 +15,8 @@
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
+# CHAT_BIN: where chatd and chat-sweep are (make test uses its sanitizer build).
+bin=${CHAT_BIN:-$top/cgi-bin}
 PKGS="build-essential pkg-config libfcgi-dev libjson-c-dev libmariadb-dev \
 libsodium-dev check lighttpd mariadb-server mariadb-client curl"
 
@@ -114,7 +116,7 @@ EOF
 start() {
 	mkdir -p "$dir/run" "$dir/log"
 	dir=$(cd "$dir" && pwd)
-	[ -x "$top/cgi-bin/chatd" ] || die "build first: make"
+	[ -x "$bin/chatd" ] || die "build first: make"
 	mariadb_start
 	db_env
 	"$top/scripts/migrate.sh" || die "migrations failed"
@@ -123,7 +125,7 @@ start() {
 	export PORT="$port" CHAT_BIND="${CHAT_BIND:-127.0.0.1}"
 	alive "$dir/run/chatd.pid" ||
 	    CHAT_FCGI_SOCKET="$dir/run/chatd.sock" \
-	    "$top/cgi-bin/chatd" >>"$dir/log/chatd.log" 2>&1 &
+	    "$bin/chatd" >>"$dir/log/chatd.log" 2>&1 &
 	wait_for test -S "$dir/run/chatd.sock" || die "chatd did not start"
 
 	# The sweeper the way cron runs it: one run a minute, each run doing
@@ -132,7 +134,7 @@ start() {
 		(
 			trap 'kill $child 2>/dev/null; exit 0' TERM INT
 			while :; do
-				"$top/cgi-bin/chat-sweep" >>"$dir/log/sweeper.log" 2>&1 &
+				"$bin/chat-sweep" >>"$dir/log/sweeper.log" 2>&1 &
 				child=$!
 				wait $child || sleep 1
 			done

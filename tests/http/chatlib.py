@@ -1,0 +1,238 @@
+"""chatlib: what the end-to-end tests share.
+
+A Client speaks HTTP to the real stack (lighttpd + chatd + MariaDB) and keeps
+its sid cookie; sql() reads the real database; cgi() runs chatd as a second,
+plain-CGI backend process; restart() stops and starts the whole stack.
+Settings come from tests/run.sh: BASE_URL, STACK_DIR, PORT, CHAT_BIN.
+"""
+import http.client
+import json
+import os
+import random
+import string
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+
+BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:8080/")
+STACK_DIR = os.environ.get("STACK_DIR", "")
+TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+CHAT_BIN = os.environ.get("CHAT_BIN", os.path.join(TOP, "cgi-bin"))
+_u = urllib.parse.urlparse(BASE_URL)
+HOST, PORT = _u.hostname, _u.port or 80
+
+_failures = []
+
+
+def uniq(prefix="u"):
+    """A fresh user name: tests share one database."""
+    tail = "".join(random.choice(string.ascii_lowercase + string.digits) for _ in range(8))
+    return (prefix + "_" + tail)[:32]
+
+
+class Response:
+    def __init__(self, status, headers, body):
+        self.status = status
+        self.headers = headers
+        self.raw = body
+        try:
+            self.json = json.loads(body) if body else None
+        except ValueError:
+            self.json = None
+
+    def header(self, name):
+        for k, v in self.headers:
+            if k.lower() == name.lower():
+                return v
+        return None
+
+    def __repr__(self):
+        return "<%d %s>" % (self.status, self.raw[:300])
+
+
+class Client:
+    """One browser: a cookie and requests over a fresh connection each."""
+
+    def __init__(self, sid=None):
+        self.sid = sid
+        self.user = None
+
+    def req(self, method, path, body=None, ctype="application/json", raw=None,
+            headers=None, timeout=90):
+        h = dict(headers or {})
+        data = None
+        if raw is not None:
+            data = raw
+        elif body is not None:
+            data = json.dumps(body).encode()
+        elif method in ("POST", "PATCH", "DELETE"):
+            data = b"{}"
+        if data is not None and ctype:
+            h["Content-Type"] = ctype
+        if self.sid:
+            h["Cookie"] = "sid=" + self.sid
+        c = http.client.HTTPConnection(HOST, PORT, timeout=timeout)
+        try:
+            c.request(method, path if path.startswith("/") else "/api/" + path, body=data, headers=h)
+            r = c.getresponse()
+            out = Response(r.status, r.getheaders(), r.read())
+        finally:
+            c.close()
+        for k, v in out.headers:
+            if k.lower() == "set-cookie" and v.startswith("sid="):
+                val = v.split(";", 1)[0][4:]
+                self.sid = val or None
+        return out
+
+    def get(self, path, **kw):
+        return self.req("GET", path, **kw)
+
+    def post(self, path, body=None, **kw):
+        return self.req("POST", path, body, **kw)
+
+    def patch(self, path, body=None, **kw):
+        return self.req("PATCH", path, body, **kw)
+
+    def delete(self, path, body=None, **kw):
+        return self.req("DELETE", path, body, **kw)
+
+    def poll(self, timeout=0, ack=None):
+        q = "poll?timeout=%d" % timeout
+        if ack:
+            q += "&ack=" + ",".join(str(i) for i in ack)
+        r = self.get(q, timeout=timeout + 30)
+        check(r.status == 200, "poll answered 200", r)
+        return r.json["events"]
+
+    def drain(self):
+        """Ack everything pending now."""
+        evs = self.poll(0)
+        while evs:
+            evs = self.poll(0, ack=[e["id"] for e in evs])
+
+    def wait_for(self, pred, timeout=10, ack=True):
+        """Poll until an event matching pred arrives; returns it (or None)."""
+        end = time.time() + timeout
+        pending = []
+        while time.time() < end:
+            evs = self.poll(max(1, int(min(5, end - time.time()))), ack=pending)
+            pending = [e["id"] for e in evs] if ack else []
+            for e in evs:
+                if pred(e):
+                    if ack:
+                        self.post("ack", {"ids": pending})
+                    return e
+        return None
+
+
+def signup(prefix="u", **fields):
+    c = Client()
+    body = {"username": uniq(prefix), "password": "correct horse 1"}
+    body.update(fields)
+    r = c.post("signup", body)
+    check(r.status == 201, "signup 201", r)
+    c.user = r.json
+    c.name = body["username"]
+    c.password = body["password"]
+    return c
+
+
+def befriend(a, b):
+    """Make a and b friends; returns the direct conversation id."""
+    r = a.post("friends/requests", {"to": b.name, "text": "hi"})
+    check(r.status == 201, "friend request 201", r)
+    r2 = b.post("friends/requests/%d/accept" % r.json["id"])
+    check(r2.status == 200, "accept 200", r2)
+    return r2.json["conversation_id"]
+
+
+def check(cond, what, detail=None):
+    """Record a failed expectation (with where it was) and go on."""
+    if cond:
+        return True
+    f = sys._getframe(1)
+    msg = "%s:%d: FAILED: %s" % (os.path.basename(f.f_code.co_filename), f.f_lineno, what)
+    if detail is not None:
+        msg += "\n    got: %r" % (detail,)
+    print(msg, flush=True)
+    _failures.append(msg)
+    return False
+
+
+def eq(got, want, what):
+    return check(got == want, "%s: want %r" % (what, want), got)
+
+
+def done():
+    """End the test file: exit 1 if anything failed."""
+    if _failures:
+        print("%d check(s) failed" % len(_failures))
+        sys.exit(1)
+    print("all checks passed")
+    sys.exit(0)
+
+
+def _db_env():
+    env = {}
+    p = os.path.join(STACK_DIR, "db.env")
+    if os.path.exists(p):
+        for line in open(p):
+            if "=" in line:
+                k, v = line.strip().split("=", 1)
+                env[k] = v
+    return env
+
+
+def sql(query):
+    """Rows (lists of strings) of a query against the stack's database."""
+    env = _db_env()
+    cmd = ["mariadb", "--batch", "--skip-column-names", "--raw",
+           "-S", env["CHAT_DB_SOCKET"], "-u", env["CHAT_DB_USER"],
+           "-p" + env["CHAT_DB_PASS"], env["CHAT_DB_NAME"], "-e", query]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    return [line.split("\t") for line in out.splitlines()]
+
+
+def cgi(method, path, body=None, sid=None, run_dir=None, extra_env=None, timeout=60):
+    """Run chatd as plain CGI: a second backend process on this host.
+    run_dir other than the stack's makes it look like another host."""
+    env = dict(os.environ)
+    env.update(_db_env())
+    env["CHAT_RUN"] = run_dir or os.path.join(STACK_DIR, "run")
+    data = json.dumps(body).encode() if body is not None else b""
+    env.update({"REQUEST_METHOD": method, "REQUEST_URI": path,
+                "GATEWAY_INTERFACE": "CGI/1.1", "REMOTE_ADDR": "127.0.0.1",
+                "CONTENT_LENGTH": str(len(data)), "CONTENT_TYPE": "application/json"})
+    if sid:
+        env["HTTP_COOKIE"] = "sid=" + sid
+    env.update(extra_env or {})
+    env.pop("CHAT_FCGI_SOCKET", None)
+    p = subprocess.run([os.path.join(CHAT_BIN, "chatd")], input=data, env=env,
+                       capture_output=True, timeout=timeout)
+    head, _, payload = p.stdout.partition(b"\r\n\r\n")
+    status = int(head.split(b"\r\n")[0].split()[1])
+    return Response(status, [], payload)
+
+
+def stack(cmd):
+    """scripts/stack.sh start|stop on the test stack."""
+    port = os.environ.get("PORT", str(PORT))
+    subprocess.run([os.path.join(TOP, "scripts", "stack.sh"), cmd, STACK_DIR, port],
+                   check=True, capture_output=True)
+
+
+def restart():
+    stack("stop")
+    stack("start")
+
+
+def in_thread(fn, *args):
+    """Run fn(*args) in a thread; returns a joinable with .result."""
+    class T(threading.Thread):
+        def run(self):
+            self.result = fn(*args)
+    t = T()
+    t.start()
+    return t
