@@ -383,6 +383,8 @@ db_row(struct dbres *res)
 int64_t
 db_int(struct dbres *res, int c)
 {
+	if ((unsigned int)c >= res->ncol)
+		abort();	/* a wrong column index is a bug */
 	if (res->col[c].null)
 		return 0;
 	if (res->col[c].numeric)
@@ -394,8 +396,11 @@ db_int(struct dbres *res, int c)
 const char *
 db_str(struct dbres *res, int c, size_t *len)
 {
-	struct dbcol	*col = &res->col[c];
+	struct dbcol	*col;
 
+	if ((unsigned int)c >= res->ncol)
+		abort();
+	col = &res->col[c];
 	if (col->numeric) {
 		/* Not used for numbers; keep callers honest. */
 		abort();
@@ -414,6 +419,8 @@ db_str(struct dbres *res, int c, size_t *len)
 int
 db_null(struct dbres *res, int c)
 {
+	if ((unsigned int)c >= res->ncol)
+		abort();
 	return res->col[c].null;
 }
 

@@ -1,1 +1,307 @@
-/* XXX: stranger matching lands with the conversations work. */
+/*
+ * match.c: stranger matching (seed 002).  Waiting users sit in match_queue
+ * (MySQL, so every process and host shares it).  Joining takes the oldest
+ * other waiting user under a server-wide named lock, so two users who join
+ * at once meet each other and nobody is lost from the queue or matched
+ * twice.  A match is a conversation of kind 'match'; it ends when either
+ * side leaves, logs out or goes idle (the sweeper), and the partner gets
+ * partner_left.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "db.h"
+#include "events.h"
+#include "handlers.h"
+#include "http.h"
+#include "match.h"
+#include "users.h"
+#include "util.h"
+#include "wake.h"
+
+enum stmt {
+	STMT_LOCK,
+	STMT_UNLOCK,
+	STMT_LIVE,
+	STMT_TAKE,
+	STMT_DEQUEUE,
+	STMT_ENQUEUE,
+	STMT_CONV_NEW,
+	STMT_MEMBERS,
+	STMT_PARTNER,
+	STMT_END,
+	STMT_LEAVE,
+	STMT_LIVE_ALL,
+	STMT_NAME,
+	STMT__MAX
+};
+
+static const char *const stmts[STMT__MAX] = {
+	/* STMT_LOCK: one matcher at a time, across processes and hosts. */
+	"SELECT GET_LOCK('chat.match', 10)",
+	/* STMT_UNLOCK */
+	"SELECT RELEASE_LOCK('chat.match')",
+	/* STMT_LIVE: the user's live match, if any. */
+	"SELECT c.id, (SELECT o.user_id FROM conv_member o "
+	"WHERE o.conv_id = c.id AND o.user_id <> m.user_id LIMIT 1) "
+	"FROM conv_member m JOIN conversation c ON c.id = m.conv_id "
+	"WHERE m.user_id = ? AND c.kind = 'match' AND c.ended_at IS NULL "
+	"LIMIT 1",
+	/* STMT_TAKE: the longest-waiting other user. */
+	"SELECT user_id FROM match_queue WHERE user_id <> ? "
+	"ORDER BY joined_at, user_id LIMIT 1 FOR UPDATE",
+	/* STMT_DEQUEUE */
+	"DELETE FROM match_queue WHERE user_id = ?",
+	/* STMT_ENQUEUE */
+	"INSERT IGNORE INTO match_queue (user_id) VALUES (?)",
+	/* STMT_CONV_NEW */
+	"INSERT INTO conversation (kind) VALUES ('match')",
+	/* STMT_MEMBERS */
+	"INSERT INTO conv_member (conv_id, user_id) VALUES (?, ?), (?, ?)",
+	/* STMT_PARTNER: the partner as seen in match_found. */
+	"SELECT id, username, nickname, avatar_url FROM user WHERE id = ?",
+	/* STMT_END */
+	"UPDATE conversation SET ended_at = NOW(3), updated_at = NOW(3) "
+	"WHERE id = ? AND kind = 'match' AND ended_at IS NULL",
+	/* STMT_LEAVE */
+	"DELETE FROM conv_member WHERE conv_id = ? AND user_id = ?",
+	/* STMT_LIVE_ALL */
+	"SELECT c.id FROM conv_member m JOIN conversation c "
+	"ON c.id = m.conv_id WHERE m.user_id = ? AND c.kind = 'match' "
+	"AND c.ended_at IS NULL",
+	/* STMT_NAME */
+	"SELECT username FROM user WHERE id = ?",
+};
+
+/* {"id","username","nickname","avatar_url"} of user uid, appended to b. */
+static int
+partner_json(struct db *db, int64_t uid, struct buf *b)
+{
+	struct dbres	*res;
+	const char	*s;
+	size_t		 n;
+	int		 rc;
+
+	if ((res = db_query(db, stmts[STMT_PARTNER], "i", uid)) == NULL)
+		return -1;
+	if ((rc = db_row(res)) == 1) {
+		buf_addf(b, "{\"id\":%lld,\"username\":",
+		    (long long)db_int(res, 0));
+		s = db_str(res, 1, &n);
+		buf_json_str(b, s, n);
+		buf_adds(b, ",\"nickname\":");
+		s = db_str(res, 2, &n);
+		buf_json_str(b, s, n);
+		buf_adds(b, ",\"avatar_url\":");
+		s = db_str(res, 3, &n);
+		buf_json_str(b, s, n);
+		buf_addc(b, '}');
+	}
+	db_res_free(res);
+	return rc == 1 ? 0 : -1;
+}
+
+/* match_found for uid about partner in conv.  Needs a transaction. */
+static int
+push_found(struct db *db, int64_t uid, int64_t partner, int64_t conv)
+{
+	struct buf	 p = { 0 };
+	int		 rc;
+
+	buf_addf(&p, "{\"conversation_id\":%lld,\"partner\":", (long long)conv);
+	rc = partner_json(db, partner, &p);
+	buf_addc(&p, '}');
+	if (rc == 0)
+		rc = event_push(db, uid, "match_found", p.p);
+	buf_free(&p);
+	return rc;
+}
+
+/* The matching itself, under the lock, in an open transaction. */
+static enum match_result
+join_locked(struct db *db, int64_t uid, struct match_out *out)
+{
+	struct dbres	*res;
+	int		 rc;
+
+	if ((res = db_query(db, stmts[STMT_LIVE], "i", uid)) == NULL)
+		return MATCH_ERROR;
+	if ((rc = db_row(res)) == 1) {
+		out->conv_id = db_int(res, 0);
+		out->partner_id = db_int(res, 1);
+	}
+	db_res_free(res);
+	if (rc == -1)
+		return MATCH_ERROR;
+	if (rc == 1)
+		return MATCH_FOUND;	/* one live match at a time */
+	if ((rc = db_one(db, &out->partner_id, stmts[STMT_TAKE], "i",
+	    uid)) == -1)
+		return MATCH_ERROR;
+	if (rc == 0)
+		return db_exec(db, stmts[STMT_ENQUEUE], "i", uid) < 0 ?
+		    MATCH_ERROR : MATCH_WAITING;
+	if (db_exec(db, stmts[STMT_DEQUEUE], "i", out->partner_id) != 1 ||
+	    db_exec(db, stmts[STMT_DEQUEUE], "i", uid) < 0 ||
+	    db_exec(db, stmts[STMT_CONV_NEW], "") != 1)
+		return MATCH_ERROR;
+	out->conv_id = db_insert_id(db);
+	if (db_exec(db, stmts[STMT_MEMBERS], "iiii", out->conv_id, uid,
+	    out->conv_id, out->partner_id) != 2 ||
+	    push_found(db, uid, out->partner_id, out->conv_id) == -1 ||
+	    push_found(db, out->partner_id, uid, out->conv_id) == -1)
+		return MATCH_ERROR;
+	out->fresh = 1;
+	return MATCH_FOUND;
+}
+
+/*
+ * uid wants a stranger.  MATCH_FOUND (a new or the live match in *out;
+ * both sides get match_found for a new one), MATCH_WAITING (queued; the
+ * match_found event comes later) or MATCH_ERROR.
+ */
+enum match_result
+match_join(struct db *db, int64_t uid, struct match_out *out)
+{
+	enum match_result	 rc;
+	int64_t			 got = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (db_one(db, &got, stmts[STMT_LOCK], "") != 1 || got != 1)
+		return MATCH_ERROR;
+	if (db_begin(db) == -1) {
+		(void)db_one(db, NULL, stmts[STMT_UNLOCK], "");
+		return MATCH_ERROR;
+	}
+	rc = join_locked(db, uid, out);
+	if (rc == MATCH_ERROR || db_commit(db) == -1) {
+		db_rollback(db);
+		rc = MATCH_ERROR;
+	}
+	(void)db_one(db, NULL, stmts[STMT_UNLOCK], "");
+	if (rc == MATCH_FOUND && out->fresh) {
+		int64_t	 both[2] = { uid, out->partner_id };
+
+		wake_users(both, 2);
+	}
+	return rc;
+}
+
+/* Leave the queue.  0 or -1. */
+int
+match_cancel(struct db *db, int64_t uid)
+{
+	return db_exec(db, stmts[STMT_DEQUEUE], "i", uid) < 0 ? -1 : 0;
+}
+
+/*
+ * End match conv for everyone because uid left it: the other members get
+ * partner_left and are added to wake.  Needs a transaction.  1 ended now,
+ * 0 was over already, -1 error.
+ */
+static int
+end_match(struct db *db, int64_t conv, int64_t uid, struct ids *wake)
+{
+	struct buf	 p = { 0 };
+	struct dbres	*res;
+	long long	 n;
+	int		 rc = 1;
+
+	if ((n = db_exec(db, stmts[STMT_END], "i", conv)) <= 0)
+		return (int)n;
+	if ((res = db_query(db, stmts[STMT_NAME], "i", uid)) == NULL)
+		return -1;
+	if (db_row(res) == 1) {
+		buf_addf(&p, "{\"conversation_id\":%lld,\"user\":",
+		    (long long)conv);
+		buf_json_str(&p, db_str(res, 0, NULL),
+		    strlen(db_str(res, 0, NULL)));
+		buf_addc(&p, '}');
+	}
+	db_res_free(res);
+	if (p.len == 0 ||
+	    event_push_members(db, conv, uid, "partner_left", p.p) == -1 ||
+	    event_member_ids(db, conv, uid, wake) == -1)
+		rc = -1;
+	buf_free(&p);
+	return rc;
+}
+
+/*
+ * uid leaves match conv: it ends (partner_left) and uid is no longer a
+ * member.  Needs a transaction.  0 or -1.
+ */
+int
+match_leave(struct db *db, int64_t uid, int64_t conv, struct ids *wake)
+{
+	if (end_match(db, conv, uid, wake) == -1 ||
+	    db_exec(db, stmts[STMT_LEAVE], "ii", conv, uid) < 0)
+		return -1;
+	return 0;
+}
+
+/*
+ * uid logged out or went idle: out of the queue, and every live match
+ * ends (partners get partner_left; uid keeps the history).  Needs a
+ * transaction.  0 or -1.
+ */
+int
+match_user_gone(struct db *db, int64_t uid, struct ids *wake)
+{
+	struct ids	 convs = { 0 };
+	struct dbres	*res;
+	size_t		 i;
+	int		 rc = 0;
+
+	if (db_exec(db, stmts[STMT_DEQUEUE], "i", uid) < 0 ||
+	    (res = db_query(db, stmts[STMT_LIVE_ALL], "i", uid)) == NULL)
+		return -1;
+	while (db_row(res) == 1)
+		ids_add(&convs, db_int(res, 0));
+	db_res_free(res);
+	for (i = 0; i < convs.n && rc == 0; i++)
+		if (end_match(db, convs.v[i], uid, wake) == -1)
+			rc = -1;
+	ids_free(&convs);
+	return rc;
+}
+
+/*
+ * POST /api/match: {"status":"waiting"}, or {"status":"matched",
+ * "conversation_id", "partner"} when someone was waiting (both get
+ * match_found).
+ */
+int
+h_match_join(struct req *r)
+{
+	struct match_out	 out;
+	struct buf		 b = { 0 };
+	int			 st;
+
+	switch (match_join(r->db, r->uid, &out)) {
+	case MATCH_WAITING:
+		return http_reply(r, 200, "{\"status\":\"waiting\"}", 20);
+	case MATCH_FOUND:
+		buf_addf(&b, "{\"status\":\"matched\",\"conversation_id\":%lld,"
+		    "\"partner\":", (long long)out.conv_id);
+		if (partner_json(r->db, out.partner_id, &b) == -1) {
+			buf_free(&b);
+			return http_fail_db(r);
+		}
+		buf_addc(&b, '}');
+		st = http_reply(r, 200, b.p, b.len);
+		buf_free(&b);
+		return st;
+	default:
+		return http_fail_db(r);
+	}
+}
+
+/* DELETE /api/match: leave the queue.  204. */
+int
+h_match_cancel(struct req *r)
+{
+	if (match_cancel(r->db, r->uid) == -1)
+		return http_fail_db(r);
+	return http_reply(r, 204, NULL, 0);
+}

@@ -20,6 +20,7 @@ enum match_result {
 struct match_out {
 	int64_t	 conv_id;
 	int64_t	 partner_id;
+	int	 fresh;	/* a new match (not the live one again) */
 };
 
 enum match_result match_join(struct db *, int64_t, struct match_out *);

@@ -21,18 +21,59 @@
 
 static pthread_once_t	 watch_once = PTHREAD_ONCE_INIT;
 
-/* The watcher: wake local polls for events other hosts committed. */
+/*
+ * A parked poll is a connected user: keep their last_seen fresh (one
+ * UPDATE per 1,000 users every CHAT_IDLE_S / 3) so that the sweeper does
+ * not take someone waiting in a poll for idle.
+ */
+static void
+poll_keepalive(struct db *db)
+{
+	static const char *const sql = "UPDATE user SET last_seen = NOW(3) "
+	    "WHERE id IN (SELECT j.id FROM JSON_TABLE(?, '$[*]' "
+	    "COLUMNS (id BIGINT UNSIGNED PATH '$')) AS j)";
+	struct ids	 ids = { 0 };
+	struct buf	 j = { 0 };
+	size_t		 i, k;
+
+	waiter_uids(&ids);
+	for (i = 0; i < ids.n; i += 1000) {
+		buf_reset(&j);
+		buf_addc(&j, '[');
+		for (k = i; k < ids.n && k < i + 1000; k++)
+			buf_addf(&j, "%s%lld", k > i ? "," : "",
+			    (long long)ids.v[k]);
+		buf_addc(&j, ']');
+		(void)db_exec(db, sql, "s", j.p);
+	}
+	buf_free(&j);
+	ids_free(&ids);
+}
+
+/*
+ * The watcher thread: wake local polls for events other hosts committed
+ * (every CHAT_WATCH_MS) and keep parked users' last_seen fresh.
+ */
 static void *
 poll_watch(void *arg)
 {
 	struct db	*db;
 	struct ids	 ids = { 0 };
-	int64_t		 last = -1;
+	int64_t		 last = -1, next_keep = 0, now;
+	int		 step;
 
 	(void)arg;
 	db = db_open();
+	step = conf.watch_ms > 0 ? conf.watch_ms : 1000;
 	for (;;) {
-		usleep((useconds_t)conf.watch_ms * 1000);
+		usleep((useconds_t)step * 1000);
+		now = mono_ms();
+		if (now >= next_keep) {
+			poll_keepalive(db);
+			next_keep = now + (conf.idle_s * 1000) / 3;
+		}
+		if (conf.watch_ms == 0)
+			continue;
 		ids.n = 0;
 		if (event_watch(db, &last, &ids) == -1)
 			continue;
@@ -47,8 +88,7 @@ poll_watch_start(void)
 {
 	pthread_t	 t;
 
-	if (conf.watch_ms > 0 &&
-	    pthread_create(&t, NULL, poll_watch, NULL) == 0)
+	if (pthread_create(&t, NULL, poll_watch, NULL) == 0)
 		pthread_detach(t);
 }
 

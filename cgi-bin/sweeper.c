@@ -1,2 +1,238 @@
-/* XXX: the sweeper lands with the messaging work. */
-int main(void) { return 0; }
+/*
+ * sweeper.c: chat-sweep, run by cron every minute (`* * * * *`).  One run
+ * does a round every CHAT_SWEEP_S seconds for CHAT_SWEEP_RUN_S (60) seconds;
+ * --once does one round.  A round, in bounded batches, each its own
+ * transaction:
+ *   - users idle for CHAT_IDLE_S go offline: friends get presence, match
+ *     partners get partner_left, their queue place goes, and what they were
+ *     handed but never acked is queued again (sent_at = NULL);
+ *   - events handed out CHAT_RESEND_S ago and not acked are queued again
+ *     (seed 003: resend every 15 s; polls also resend them on their own);
+ *   - expired sessions, old rate-limit windows and, CHAT_GUEST_TTL_S after
+ *     their last session ended, guests and their stranger chats are removed.
+ * Two sweepers at once are safe: every change is conditional on the state
+ * it changes (online = 1, ...), so a row is changed and announced once.
+ * Prints what it changed; exits non-zero on failure, for cron's mail.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <mysql.h>
+
+#include "caps.h"
+#include "conf.h"
+#include "db.h"
+#include "events.h"
+#include "match.h"
+#include "users.h"
+#include "util.h"
+#include "wake.h"
+
+enum stmt {
+	STMT_IDLE,
+	STMT_REQUEUE_USER,
+	STMT_REQUEUE,
+	STMT_SESSIONS,
+	STMT_WINDOWS,
+	STMT_GUESTS,
+	STMT_GUEST_CONVS,
+	STMT_GUEST_DELETE,
+	STMT__MAX
+};
+
+static const char *const stmts[STMT__MAX] = {
+	/* STMT_IDLE */
+	"SELECT id FROM user WHERE online = 1 "
+	"AND last_seen < NOW(3) - INTERVAL ? SECOND ORDER BY last_seen LIMIT ?",
+	/* STMT_REQUEUE_USER */
+	"UPDATE event SET sent_at = NULL WHERE user_id = ? "
+	"AND sent_at IS NOT NULL",
+	/* STMT_REQUEUE */
+	"UPDATE event SET sent_at = NULL "
+	"WHERE sent_at < NOW(3) - INTERVAL ? SECOND LIMIT ?",
+	/* STMT_SESSIONS */
+	"DELETE FROM session WHERE expires_at < NOW(3) LIMIT ?",
+	/* STMT_WINDOWS */
+	"DELETE FROM rate_limit WHERE win < ? LIMIT ?",
+	/* STMT_GUESTS: guests with no live session, quiet for the TTL. */
+	"SELECT u.id FROM user u WHERE u.guest = 1 "
+	"AND u.last_seen < NOW(3) - INTERVAL ? SECOND "
+	"AND NOT EXISTS (SELECT 1 FROM session s WHERE s.user_id = u.id "
+	"AND s.expires_at > NOW(3)) LIMIT ?",
+	/* STMT_GUEST_CONVS: a guest's stranger chats go with it. */
+	"DELETE c FROM conversation c JOIN conv_member m ON m.conv_id = c.id "
+	"WHERE m.user_id = ? AND c.kind = 'match'",
+	/* STMT_GUEST_DELETE: sessions, events, memberships cascade. */
+	"DELETE FROM user WHERE id = ? AND guest = 1",
+};
+
+static volatile sig_atomic_t	 stop;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+/* Ids from a one-column query, into out.  0 or -1. */
+static int
+select_ids(struct db *db, const char *sql, int64_t a, struct ids *out)
+{
+	struct dbres	*res;
+	int		 rc;
+
+	out->n = 0;
+	if ((res = db_query(db, sql, "ii", a, (int64_t)CAP_SWEEP_BATCH)) == NULL)
+		return -1;
+	while ((rc = db_row(res)) == 1)
+		ids_add(out, db_int(res, 0));
+	db_res_free(res);
+	return rc == -1 ? -1 : 0;
+}
+
+/* Idle users offline, one transaction each.  How many, or -1. */
+static long
+sweep_idle(struct db *db)
+{
+	struct ids	 idle = { 0 }, wake = { 0 };
+	size_t		 i;
+	long		 n = 0;
+	int		 rc;
+
+	if (select_ids(db, stmts[STMT_IDLE], conf.idle_s, &idle) == -1)
+		return -1;
+	for (i = 0; i < idle.n; i++) {
+		wake.n = 0;
+		if (db_begin(db) == -1)
+			goto fail;
+		rc = user_set_offline(db, idle.v[i], &wake);
+		if (rc == 1 && (match_user_gone(db, idle.v[i], &wake) == -1 ||
+		    db_exec(db, stmts[STMT_REQUEUE_USER], "i", idle.v[i]) < 0))
+			rc = -1;
+		if (rc == -1 || db_commit(db) == -1) {
+			db_rollback(db);
+			goto fail;
+		}
+		if (rc == 1) {
+			n++;
+			wake_users(wake.v, wake.n);
+		}
+	}
+	ids_free(&idle);
+	ids_free(&wake);
+	return n;
+fail:
+	ids_free(&idle);
+	ids_free(&wake);
+	return -1;
+}
+
+/* Repeat a bounded DELETE/UPDATE until it changes less than a batch. */
+static long
+batches(struct db *db, const char *sql, int64_t a)
+{
+	long long	 n;
+	long		 total = 0;
+
+	do {
+		if ((n = db_exec(db, sql, "ii", a, (int64_t)CAP_SWEEP_BATCH)) < 0)
+			return -1;
+		total += (long)n;
+	} while (n == CAP_SWEEP_BATCH && !stop);
+	return total;
+}
+
+/* Guests gone for good: their stranger chats and the account.  Or -1. */
+static long
+sweep_guests(struct db *db)
+{
+	struct ids	 guests = { 0 }, wake = { 0 };
+	size_t		 i;
+	long		 n = 0;
+
+	if (select_ids(db, stmts[STMT_GUESTS], conf.guest_ttl_s,
+	    &guests) == -1)
+		return -1;
+	for (i = 0; i < guests.n; i++) {
+		wake.n = 0;
+		if (db_begin(db) == -1 ||
+		    match_user_gone(db, guests.v[i], &wake) == -1 ||
+		    db_exec(db, stmts[STMT_GUEST_CONVS], "i", guests.v[i]) < 0 ||
+		    db_exec(db, stmts[STMT_GUEST_DELETE], "i", guests.v[i]) < 0 ||
+		    db_commit(db) == -1) {
+			db_rollback(db);
+			n = -1;
+			break;
+		}
+		wake_users(wake.v, wake.n);
+		n++;
+	}
+	ids_free(&guests);
+	ids_free(&wake);
+	return n;
+}
+
+/* One round.  0 or -1; prints a line when something changed. */
+static int
+sweep_round(struct db *db)
+{
+	long	 idle, requeued, windows, guests;
+	int64_t	 old_win;
+
+	old_win = (int64_t)(time(NULL) / CAP_LOGIN_WINDOW_S) - 1;
+	if ((idle = sweep_idle(db)) == -1 ||
+	    (requeued = batches(db, stmts[STMT_REQUEUE], conf.resend_s)) == -1 ||
+	    (db_exec(db, stmts[STMT_SESSIONS], "i",
+	    (int64_t)CAP_SWEEP_BATCH)) < 0 ||
+	    (windows = batches(db, stmts[STMT_WINDOWS], old_win)) == -1 ||
+	    (guests = sweep_guests(db)) == -1) {
+		LOG("sweep failed: database error %u", db_errno(db));
+		return -1;
+	}
+	if (idle || requeued || guests)
+		printf("sweep: %ld offline, %ld requeued, %ld guests removed, "
+		    "%ld rate windows dropped\n", idle, requeued, guests,
+		    windows);
+	fflush(stdout);
+	return 0;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct sigaction sa;
+	struct db	*db;
+	time_t		 end;
+	int		 once, rc = 0;
+
+	once = argc > 1 && strcmp(argv[1], "--once") == 0;
+	if (argc > 1 && !once) {
+		fprintf(stderr, "usage: chat-sweep [--once]\n");
+		return 2;
+	}
+	conf_load();
+	if (mysql_library_init(0, NULL, NULL) != 0)
+		return 1;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;	/* no SA_RESTART: sleep ends early */
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	wake_init(NULL, 0);
+	db = db_open();
+	end = time(NULL) + conf.sweep_run_s;
+	do {
+		if (sweep_round(db) == -1)
+			rc = 1;
+		if (once)
+			break;
+		sleep((unsigned)conf.sweep_s);
+	} while (!stop && time(NULL) < end);
+	wake_stop();
+	db_free(db);
+	mysql_library_end();
+	return rc;
+}

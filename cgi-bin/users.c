@@ -224,8 +224,12 @@ user_touch(struct req *r)
 	struct buf	 p = { 0 };
 	struct ids	 friends = { 0 };
 	long long	 n;
+	int		 every;
 
-	if (r->was_online && r->seen_age < CAP_SEEN_WRITE_S)
+	/* Often enough that the sweeper never sees an active user idle. */
+	every = conf.idle_s / 4 < CAP_SEEN_WRITE_S ? conf.idle_s / 4 :
+	    CAP_SEEN_WRITE_S;
+	if (r->was_online && r->seen_age < every)
 		return;
 	if (r->was_online) {
 		(void)db_exec(r->db, stmts[STMT_SEEN], "i", r->uid);

@@ -242,6 +242,20 @@ waiter_wake(const int64_t *ids, size_t n)
 	pthread_mutex_unlock(&mu);
 }
 
+/* The users with a parked poll (a user may appear twice), into out. */
+void
+waiter_uids(struct ids *out)
+{
+	struct waiter	*w;
+	size_t		 i;
+
+	pthread_mutex_lock(&mu);
+	for (i = 0; i < USER_BUCKETS; i++)
+		for (w = users[i]; w != NULL; w = w->unext)
+			ids_add(out, w->r->uid);
+	pthread_mutex_unlock(&mu);
+}
+
 size_t
 waiter_count(void)
 {

@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util.h"
+
 struct req;
 struct db;
 
@@ -27,6 +29,7 @@ uint64_t	 waiter_gen(int64_t);
 int		 waiter_park(struct req *, waiter_fetch, uint64_t);
 void		 waiter_wake(const int64_t *, size_t);
 size_t		 waiter_count(void);
+void		 waiter_uids(struct ids *);
 void		 waiter_stop(void);
 
 #endif /* WAITER_H */
