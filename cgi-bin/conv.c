@@ -41,6 +41,7 @@ enum stmt {
 	STMT_SET_ROLE,
 	STMT_READ,
 	STMT_NEXT_OWNER,
+	STMT_FRIENDS_NAMED,
 	STMT__MAX
 };
 
@@ -116,6 +117,9 @@ static const char *const stmts[STMT__MAX] = {
 	/* STMT_NEXT_OWNER: who inherits a topic its owner left. */
 	"UPDATE conv_member SET role = 'owner' WHERE conv_id = ? "
 	"ORDER BY role = 'admin' DESC, joined_at LIMIT 1",
+	/* STMT_FRIENDS_NAMED: how many of the names are the user's friends. */
+	"SELECT COUNT(*) FROM friendship f JOIN user u ON u.id = f.friend_id "
+	"WHERE f.user_id = ? AND u.username IN (" JSON_NAMES ")",
 };
 
 enum role {
@@ -499,7 +503,8 @@ h_conv_patch(struct req *r)
 
 /*
  * POST /api/conversations/{id}/members {members}: owner or admin adds
- * friends of theirs.  200 conversation.
+ * friends of theirs (403 not_friends, and nothing added, if any named user
+ * is not); members already in stay as they are.  200 conversation.
  */
 int
 h_conv_add_members(struct req *r)
@@ -518,11 +523,21 @@ h_conv_add_members(struct req *r)
 		buf_free(&names);
 		return st < 0 ? -st : st;
 	}
+	if (db_one(r->db, &count, stmts[STMT_FRIENDS_NAMED], "is", r->uid,
+	    names.p) != 1) {
+		buf_free(&names);
+		return http_fail_db(r);
+	}
+	if ((size_t)count != distinct_names(r)) {
+		buf_free(&names);
+		return http_fail(r, 403, "not_friends",
+		    "you can only add your friends");
+	}
 	if (db_begin(r->db) == -1) {
 		buf_free(&names);
 		return http_fail_db(r);
 	}
-	/* Friends already in count as added: INSERT IGNORE skips them. */
+	/* Members already in are skipped by INSERT IGNORE. */
 	added = db_exec(r->db, stmts[STMT_FRIENDS_ADD], "iis", conv, r->uid,
 	    names.p);
 	buf_free(&names);
