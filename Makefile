@@ -76,12 +76,15 @@ unit: $(UNIT)
 deps:
 	@scripts/stack.sh deps
 
+deps-test:
+	@scripts/stack.sh deps test
+
 run: deps
 	$(MAKE) all
 	scripts/stack.sh run "$(CURDIR)/var" $(PORT)
 
-test: deps
-	$(MAKE) all san unit tests/bench/loadgen
+test: deps-test
+	$(MAKE) all san unit $(if $(wildcard tests/bench/loadgen.c),tests/bench/loadgen)
 	tests/run.sh
 
 tests/bench/loadgen: tests/bench/loadgen.c
@@ -94,4 +97,4 @@ bench: deps
 clean:
 	rm -rf $(B) cgi-bin/chatd cgi-bin/chat-sweep tests/bench/loadgen
 
-.PHONY: all san unit deps run test bench clean
+.PHONY: all san unit deps deps-test run test bench clean

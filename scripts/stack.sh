@@ -1,7 +1,7 @@
 #!/bin/sh
 # stack.sh: start and stop the whole chat stack in one folder.
 #
-#   scripts/stack.sh deps             install missing Debian packages (root)
+#   scripts/stack.sh deps [test]      install missing Debian packages (root)
 #                                     or print the apt-get line and fail
 #   scripts/stack.sh run DIR PORT     start, print the URL, stay in the
 #                                     foreground; Ctrl-C/SIGTERM stops it all
@@ -22,13 +22,20 @@ libsodium-dev check lighttpd mariadb-server mariadb-client curl"
 
 die() { echo "stack: $*" >&2; exit 1; }
 
-# deps: every package the build, the stack and the tests need.
+# deps [test]: every package the build and the stack need (and, for
+# `make test`, the browser tests: Debian's chromium, node and npm).
 deps() {
 	missing=""
-	for p in $PKGS; do
+	want="$PKGS"
+	[ "${1:-}" = test ] && want="$want chromium"
+	for p in $want; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
 		    grep -q 'ok installed' || missing="$missing $p"
 	done
+	if [ "${1:-}" = test ] && ! command -v npm >/dev/null 2>&1; then
+		command -v node >/dev/null 2>&1 || missing="$missing nodejs"
+		missing="$missing npm"
+	fi
 	[ -z "$missing" ] && return 0
 	if [ "$(id -u)" -eq 0 ]; then
 		echo "stack: installing$missing"
@@ -185,7 +192,7 @@ cmd=${1:-}
 dir=${2:-$top/var}
 port=${3:-${PORT:-8080}}
 case "$cmd" in
-deps)	deps ;;
+deps)	deps "${2:-}" ;;
 start)	start ;;
 stop)	stop ;;
 run)
