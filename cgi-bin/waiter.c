@@ -33,6 +33,7 @@ struct waiter {
 	waiter_fetch	 fetch;
 	enum wstate	 state;
 	int		 final;		/* answer now, even if empty */
+	uint64_t	 seq;		/* order of arrival: newest poll wins */
 	size_t		 heap;		/* index in the heap */
 	int64_t		 due;		/* min(deadline, recheck), mono ms */
 	struct waiter	*unext;		/* same hash bucket */
@@ -47,6 +48,7 @@ static size_t		 nheap, capheap;
 static struct waiter	*qhead, *qtail;
 static uint64_t		 gens[GEN_SLOTS];
 static size_t		 nparked;
+static uint64_t		 arrivals;
 static int		 stopping;
 static waiter_done	 done_fn;
 static struct db	*(*db_fn)(void);
@@ -178,9 +180,13 @@ park_locked(struct waiter *w, uint64_t gen)
 		return enqueue(w, 1), 0;
 	if (gens[(size_t)r->uid & (GEN_SLOTS - 1)] != gen)
 		return 1;
-	/* Newest poll wins: answer an older poll of this session now. */
+	/* Newest poll wins: answer the older poll of this session now. */
 	for (o = users[ubucket(r->uid)]; o != NULL; o = o->unext)
 		if (o->r->sid == r->sid && o->r->uid == r->uid) {
+			if (o->seq > w->seq) {
+				enqueue(w, 1);	/* w came back late */
+				return 0;
+			}
 			unpark(o);
 			enqueue(o, 1);
 			break;
@@ -214,6 +220,7 @@ waiter_park(struct req *r, waiter_fetch fetch, uint64_t gen)
 	w->r = r;
 	w->fetch = fetch;
 	pthread_mutex_lock(&mu);
+	w->seq = ++arrivals;
 	rc = park_locked(w, gen);
 	pthread_mutex_unlock(&mu);
 	if (rc == 1)
