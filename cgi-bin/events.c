@@ -29,8 +29,12 @@ enum stmt {
 	STMT__MAX
 };
 
-/* A JSON array of ids as a derived table, bound as one string. */
-#define JSON_IDS	"SELECT j.id FROM JSON_TABLE(?, '$[*]' " \
+/*
+ * A JSON array of ids as a table, bound as one string.  Joined first
+ * (STRAIGHT_JOIN) so each id is one primary-key lookup: MariaDB runs a
+ * single-table UPDATE/DELETE with IN (subquery) as a scan.
+ */
+#define JSON_IDS	"JSON_TABLE(?, '$[*]' " \
 			"COLUMNS (id BIGINT UNSIGNED PATH '$')) AS j"
 
 static const char *const stmts[STMT__MAX] = {
@@ -50,10 +54,12 @@ static const char *const stmts[STMT__MAX] = {
 	"sent_at + INTERVAL ? SECOND) DIV 1000, 0) "
 	"FROM event WHERE user_id = ? ORDER BY id LIMIT ?",
 	/* STMT_MARK_SENT */
-	"UPDATE event SET sent_at = NOW(3), attempts = attempts + 1 "
-	"WHERE user_id = ? AND id IN (" JSON_IDS ")",
+	"UPDATE " JSON_IDS " STRAIGHT_JOIN event e ON e.id = j.id "
+	"SET e.sent_at = NOW(3), e.attempts = e.attempts + 1 "
+	"WHERE e.user_id = ?",
 	/* STMT_ACK */
-	"DELETE FROM event WHERE user_id = ? AND id IN (" JSON_IDS ")",
+	"DELETE e FROM " JSON_IDS " STRAIGHT_JOIN event e ON e.id = j.id "
+	"WHERE e.user_id = ?",
 	/* STMT_FRIEND_IDS */
 	"SELECT friend_id FROM friendship WHERE user_id = ?",
 	/* STMT_MEMBER_IDS */
@@ -150,7 +156,7 @@ event_fetch(struct db *db, int64_t uid, struct buf *out, int *n,
 	db_res_free(res);
 	buf_addc(&ids, ']');
 	if (rc == -1 || (*n > 0 &&
-	    db_exec(db, stmts[STMT_MARK_SENT], "is", uid, ids.p) < 0)) {
+	    db_exec(db, stmts[STMT_MARK_SENT], "si", ids.p, uid) < 0)) {
 		buf_free(&ids);
 		return -1;
 	}
@@ -165,7 +171,7 @@ event_fetch(struct db *db, int64_t uid, struct buf *out, int *n,
 int
 event_ack(struct db *db, int64_t uid, const char *ids_json)
 {
-	return db_exec(db, stmts[STMT_ACK], "is", uid, ids_json) < 0 ? -1 : 0;
+	return db_exec(db, stmts[STMT_ACK], "si", ids_json, uid) < 0 ? -1 : 0;
 }
 
 static int

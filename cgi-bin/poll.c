@@ -29,9 +29,9 @@ static pthread_once_t	 watch_once = PTHREAD_ONCE_INIT;
 static void
 poll_keepalive(struct db *db)
 {
-	static const char *const sql = "UPDATE user SET last_seen = NOW(3) "
-	    "WHERE id IN (SELECT j.id FROM JSON_TABLE(?, '$[*]' "
-	    "COLUMNS (id BIGINT UNSIGNED PATH '$')) AS j)";
+	static const char *const sql = "UPDATE JSON_TABLE(?, '$[*]' "
+	    "COLUMNS (id BIGINT UNSIGNED PATH '$')) AS j "
+	    "STRAIGHT_JOIN user u ON u.id = j.id SET u.last_seen = NOW(3)";
 	struct ids	 ids = { 0 };
 	struct buf	 j = { 0 };
 	size_t		 i, k;
