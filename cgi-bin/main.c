@@ -10,6 +10,7 @@
  * Listening socket: $CHAT_FCGI_SOCKET (a unix socket path it creates), or
  * fd 0 when lighttpd spawns it.
  */
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 
@@ -226,12 +227,25 @@ cgi(void)
 	return 0;
 }
 
+/* Every parked poll holds a descriptor: allow as many as the host does. */
+static void
+raise_fd_limit(void)
+{
+	struct rlimit	 rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
 int
 main(void)
 {
 	const char	*sock;
 
 	conf_load();
+	raise_fd_limit();
 	if (mysql_library_init(0, NULL, NULL) != 0 || auth_init() == -1) {
 		LOG("cannot initialise libraries");
 		return 1;
