@@ -387,7 +387,7 @@ push_updated(struct req *r, int64_t conv, const char *change,
 	snprintf(p, sizeof(p), "{\"conversation_id\":%lld,\"change\":\"%s\"}",
 	    (long long)conv, change);
 	if (event_push_members(r->db, conv, r->uid, "conversation_updated",
-	    p) == -1 || event_member_ids(r->db, conv, r->uid, wake) == -1)
+	    p, wake) == -1)
 		return -1;
 	return 0;
 }
@@ -684,8 +684,8 @@ h_conv_read(struct req *r)
 		buf_addf(&p, ",\"seq\":%lld}", (long long)seq);
 		/* The stored mark may be lower (clamped): the event says seq
 		 * only when it is the stored one. */
-		st = event_push_members(r->db, conv, r->uid, "read", p.p) == 0 &&
-		    event_member_ids(r->db, conv, r->uid, &wake) == 0;
+		st = event_push_members(r->db, conv, r->uid, "read", p.p,
+		    &wake) == 0;
 		buf_free(&p);
 		return finish(r, st, &wake, 204, conv);
 	}

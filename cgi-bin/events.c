@@ -43,10 +43,10 @@ static const char *const stmts[STMT__MAX] = {
 	/* STMT_PUSH_FRIENDS */
 	"INSERT INTO event (user_id, type, payload, origin) "
 	"SELECT friend_id, ?, ?, ? FROM friendship WHERE user_id = ?",
-	/* STMT_PUSH_MEMBERS */
+	/* STMT_PUSH_MEMBERS: says who got it, in the same round trip. */
 	"INSERT INTO event (user_id, type, payload, origin) "
 	"SELECT user_id, ?, ?, ? FROM conv_member "
-	"WHERE conv_id = ? AND user_id <> ?",
+	"WHERE conv_id = ? AND user_id <> ? RETURNING user_id",
 	/* STMT_FETCH: every pending row (up to a window), due or not. */
 	"SELECT id, type, payload, " MS("created_at") ", "
 	"sent_at IS NULL OR sent_at <= NOW(3) - INTERVAL ? SECOND, "
@@ -94,14 +94,24 @@ event_push_friends(struct db *db, int64_t uid, const char *type,
 
 /*
  * The same event for every member of conversation conv but except, in one
- * statement however many members.  0 or -1.
+ * statement however many members; their ids are appended to to (if not
+ * NULL), for the wake after the commit.  0 or -1.
  */
 int
 event_push_members(struct db *db, int64_t conv, int64_t except,
-    const char *type, const char *payload)
+    const char *type, const char *payload, struct ids *to)
 {
-	return db_exec(db, stmts[STMT_PUSH_MEMBERS], "ssiii", type, payload,
-	    (int64_t)conf.origin, conv, except) < 0 ? -1 : 0;
+	struct dbres	*res;
+	int		 rc;
+
+	if ((res = db_query(db, stmts[STMT_PUSH_MEMBERS], "ssiii", type,
+	    payload, (int64_t)conf.origin, conv, except)) == NULL)
+		return -1;
+	while ((rc = db_row(res)) == 1)
+		if (to != NULL)
+			ids_add(to, db_int(res, 0));
+	db_res_free(res);
+	return rc == -1 ? -1 : 0;
 }
 
 /*

@@ -16,7 +16,7 @@ struct db;
 int	event_push(struct db *, int64_t, const char *, const char *);
 int	event_push_friends(struct db *, int64_t, const char *, const char *);
 int	event_push_members(struct db *, int64_t, int64_t, const char *,
-	    const char *);
+	    const char *, struct ids *);
 int	event_fetch(struct db *, int64_t, struct buf *, int *, int64_t *);
 int	event_ack(struct db *, int64_t, const char *);
 int	event_friend_ids(struct db *, int64_t, struct ids *);

@@ -220,8 +220,8 @@ end_match(struct db *db, int64_t conv, int64_t uid, struct ids *wake)
 	}
 	db_res_free(res);
 	if (p.len == 0 ||
-	    event_push_members(db, conv, uid, "partner_left", p.p) == -1 ||
-	    event_member_ids(db, conv, uid, wake) == -1)
+	    event_push_members(db, conv, uid, "partner_left", p.p,
+	    wake) == -1)
 		rc = -1;
 	buf_free(&p);
 	return rc;

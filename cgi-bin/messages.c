@@ -214,8 +214,8 @@ msg_send(struct db *db, int64_t sender, const char *sname, int64_t conv,
 		msg_json(&p, out, sname, body, blen, cid, clen);
 		buf_addc(&p, '}');
 		to.n = 0;
-		if (event_push_members(db, conv, sender, "message", p.p) == -1 ||
-		    event_member_ids(db, conv, sender, &to) == -1 ||
+		if (event_push_members(db, conv, sender, "message", p.p,
+		    &to) == -1 ||
 		    db_commit(db) == -1)
 			goto fail;
 		wake_users(to.v, to.n);
