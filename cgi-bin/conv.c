@@ -98,7 +98,8 @@ static const char *const stmts[STMT__MAX] = {
 	"JOIN user u ON u.id = f.friend_id "
 	"WHERE f.user_id = ? AND u.username IN (" JSON_NAMES ")",
 	/* STMT_RENAME */
-	"UPDATE conversation SET title = ?, updated_at = NOW(3) WHERE id = ?",
+	"UPDATE conversation SET title = COALESCE(?, title), "
+	"avatar_url = COALESCE(?, avatar_url), updated_at = NOW(3) WHERE id = ?",
 	/* STMT_TOUCH */
 	"UPDATE conversation SET updated_at = NOW(3) WHERE id = ?",
 	/* STMT_TARGET: a member by name, with role. */
@@ -476,28 +477,32 @@ topic_admin(struct req *r, int64_t conv)
 	return 1;
 }
 
-/* PATCH /api/conversations/{id} {title}: owner or admin.  200. */
+/* PATCH /api/conversations/{id} {title?, avatar_url?}: owner or admin. */
 int
 h_conv_patch(struct req *r)
 {
 	static const struct field fields[] = {
-		{ "title", valid_title, F_REQUIRED },
+		{ "title",	valid_title,	0 },
+		{ "avatar_url",	valid_url,	0 },
 	};
-	struct fval	 title;
+	struct fval	 v[2];
 	struct ids	 wake = { 0 };
 	int64_t		 conv;
 	int		 st;
 
 	if (route_param_id(r, 0, &conv) == -1)
 		return http_fail(r, 400, "bad_request", "bad conversation id");
-	if ((st = valid_fields(r, fields, 1, &title)) != 0)
+	if ((st = valid_fields(r, fields, 2, v)) != 0)
 		return st;
+	if (v[0].s == NULL && v[1].s == NULL)
+		return http_fail(r, 400, "bad_request",
+		    "give a title or an avatar_url");
 	if ((st = topic_admin(r, conv)) < 0)
 		return -st;
 	if (db_begin(r->db) == -1)
 		return http_fail_db(r);
-	return finish(r, db_exec(r->db, stmts[STMT_RENAME], "si", title.s,
-	    conv) >= 0 && push_updated(r, conv, "renamed", &wake) == 0,
+	return finish(r, db_exec(r->db, stmts[STMT_RENAME], "ssi", v[0].s,
+	    v[1].s, conv) >= 0 && push_updated(r, conv, "renamed", &wake) == 0,
 	    &wake, 200, conv);
 }
 
