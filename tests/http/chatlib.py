@@ -219,8 +219,12 @@ def cgi(method, path, body=None, sid=None, run_dir=None, extra_env=None, timeout
 def stack(cmd):
     """scripts/stack.sh start|stop on the test stack."""
     port = os.environ.get("PORT", str(PORT))
-    subprocess.run([os.path.join(TOP, "scripts", "stack.sh"), cmd, STACK_DIR, port],
-                   check=True, capture_output=True)
+    # Not a pipe: the daemons it starts inherit stdout and would hold a
+    # pipe open for ever, so run() would never return.
+    os.makedirs(os.path.join(STACK_DIR, "log"), exist_ok=True)
+    with open(os.path.join(STACK_DIR, "log", "stack-%s.log" % cmd), "ab") as log:
+        subprocess.run([os.path.join(TOP, "scripts", "stack.sh"), cmd, STACK_DIR, port],
+                       check=True, stdin=subprocess.DEVNULL, stdout=log, stderr=log)
 
 
 def restart():

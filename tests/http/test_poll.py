@@ -1,0 +1,255 @@
+"""Long-poll: a parked poll wakes at once on a send (through chatd, through a
+second backend process, from another host via the database watcher); acks
+remove events and only the owner's ack counts; unacked events come back
+after CHAT_RESEND_S; the newest poll of a session wins; bad input is 400."""
+import os
+import shutil
+import tempfile
+import time
+
+import chatlib
+from chatlib import befriend, check, eq, signup, sql
+
+RESEND_S = int(os.environ.get("CHAT_RESEND_S", "2"))
+
+
+def timed_poll(c, timeout, ack=None):
+    """GET /api/poll; returns (response, seconds it took)."""
+    q = "poll?timeout=%d" % timeout
+    if ack:
+        q += "&ack=" + ",".join(str(i) for i in ack)
+    t = time.time()
+    try:
+        r = c.get(q, timeout=timeout + 30)
+    except Exception as ex:     # noqa: BLE001
+        r = ex
+    return r, time.time() - t
+
+
+def parked(c, timeout=20):
+    """Start a poll in a thread and give it time to park."""
+    t = chatlib.in_thread(timed_poll, c, timeout)
+    time.sleep(1.0)
+    return t
+
+
+def woken(t, what, body):
+    """The parked poll t returned soon with the message body."""
+    start = time.time()
+    t.join(25)
+    took = time.time() - start
+    check(not t.is_alive(), what + ": poll returned")
+    if t.is_alive():
+        return None
+    r, _ = t.result
+    check(getattr(r, "status", None) == 200, what + ": poll 200", r)
+    evs = (getattr(r, "json", None) or {}).get("events", [])
+    check(took < 3, what + ": returned well before its timeout (%.2f s)"
+          % took, took)
+    bodies = [e["message"]["body"] for e in evs if e.get("type") == "message"]
+    check(body in bodies, what + ": poll carries the message", evs)
+    return evs
+
+
+def event_rows(ids):
+    if not ids:
+        return []
+    return sql("SELECT id FROM event WHERE id IN (%s) ORDER BY id"
+               % ",".join(str(i) for i in ids))
+
+
+a, b = signup("pa"), signup("pb")
+conv = befriend(a, b)
+b.drain()
+
+# --- timeout=0, bad timeouts, bad acks -------------------------------------------
+t0 = time.time()
+r = b.get("poll?timeout=0")
+eq(r.status, 200, "timeout=0")
+eq((r.json or {}).get("events"), [], "timeout=0 with nothing pending")
+check(time.time() - t0 < 1.5, "timeout=0 returns at once", time.time() - t0)
+for q in ("timeout=bad", "timeout=1.5", "timeout=", "ack=x", "ack=1,,2",
+          "ack=,1", "ack=1,"):
+    r = b.get("poll?" + q)
+    eq(r.status, 400, "poll?" + q)
+for body in ({"ids": 5}, {"ids": "1,2"}, {}, {"ids": ["x"]}, {"ids": [1.5]},
+             {"ids": [-1]}, {"ids": {"1": 1}}):
+    r = b.post("ack", body)
+    eq(r.status, 400, "POST /api/ack %r" % (body,))
+r = b.post("ack", {"ids": []})
+eq(r.status, 204, "POST /api/ack with no ids")
+r = b.post("ack", raw=b"[1,2]")
+eq(r.status, 400, "POST /api/ack with a bare array")
+r = b.post("ack", {"ids": [1]}, ctype="text/plain")
+eq(r.status, 415, "POST /api/ack without JSON content type")
+r = chatlib.Client().get("poll?timeout=0")
+eq(r.status, 401, "poll without a session")
+
+# --- pending events answer at once -------------------------------------------------
+r = a.post("messages", {"to": b.name, "client_id": "p-0", "body": "waiting"})
+eq(r.status, 201, "send p-0")
+r, took = timed_poll(b, 20)
+check(took < 2, "poll with a pending event answers at once", took)
+evs = (getattr(r, "json", None) or {}).get("events", [])
+eq([e["message"]["body"] for e in evs], ["waiting"], "pending event")
+b.post("ack", {"ids": [e["id"] for e in evs]})
+
+# --- a parked poll wakes on a send --------------------------------------------------
+t = parked(b)
+r = a.post("messages", {"to": b.name, "client_id": "p-1", "body": "wake up"})
+eq(r.status, 201, "send p-1")
+evs = woken(t, "send through chatd", "wake up")
+if evs:
+    b.post("ack", {"ids": [e["id"] for e in evs]})
+
+# --- woken by a send through a second backend process (plain CGI) ----------------
+t = parked(b)
+r = chatlib.cgi("POST", "/api/messages", {"to": b.name, "client_id": "p-2",
+                                          "body": "via cgi"}, sid=a.sid)
+eq(r.status, 201, "send through a CGI process")
+evs = woken(t, "send through a second process", "via cgi")
+if evs:
+    b.post("ack", {"ids": [e["id"] for e in evs]})
+
+# --- woken by a send from another host (the database watcher) --------------------
+other = tempfile.mkdtemp(prefix="chat-otherhost.")
+try:
+    t = parked(b)
+    r = chatlib.cgi("POST", "/api/messages", {"to": b.name, "client_id": "p-3",
+                                              "body": "from afar"},
+                    sid=a.sid, run_dir=other)
+    eq(r.status, 201, "send from another host")
+    evs = woken(t, "send from another host", "from afar")
+    if evs:
+        b.post("ack", {"ids": [e["id"] for e in evs]})
+    # A friend request from the other host wakes too (not only messages).
+    c = signup("pc")
+    t = parked(c)
+    r = chatlib.cgi("POST", "/api/friends/requests", {"to": c.name,
+                                                      "text": "far"},
+                    sid=a.sid, run_dir=other)
+    eq(r.status, 201, "friend request from another host")
+    t.join(25)
+    r, took = t.result if not t.is_alive() else (None, 99)
+    evs = (getattr(r, "json", None) or {}).get("events", [])
+    check(took < 4, "other-host friend request wakes the poll (%.2f s)" % took)
+    eq([e.get("type") for e in evs], ["friend_request"], "its event")
+finally:
+    shutil.rmtree(other, ignore_errors=True)
+
+# --- an ack removes the event for good ------------------------------------------------
+r = a.post("messages", {"to": b.name, "client_id": "p-4", "body": "ack me"})
+eid_msg = r.json["id"]
+evs = b.poll(5)
+mine = [e["id"] for e in evs if e.get("type") == "message" and
+        e["message"]["id"] == eid_msg]
+eq(len(mine), 1, "got p-4")
+eq(event_rows(mine), [[str(i)] for i in mine], "row there before the ack")
+r = b.post("ack", {"ids": mine + [e["id"] for e in evs]})
+eq(r.status, 204, "ack 204")
+eq(event_rows(mine), [], "acked row gone from the event table")
+time.sleep(RESEND_S + 1.5)
+evs = b.poll(0)
+check(not [e for e in evs if e["id"] in mine], "acked event never comes back",
+      evs)
+
+# --- ?ack= on the next poll acks ------------------------------------------------------
+r = a.post("messages", {"to": b.name, "client_id": "p-5", "body": "ack by poll"})
+evs = b.poll(5)
+ids = [e["id"] for e in evs]
+check(len(ids) == 1, "got p-5", evs)
+r, took = timed_poll(b, 0, ack=ids)
+eq(getattr(r, "status", None), 200, "poll with ack=")
+eq(event_rows(ids), [], "?ack= removed the row")
+time.sleep(RESEND_S + 1.5)
+evs = b.poll(0)
+check(not [e for e in evs if e["id"] in ids], "poll-acked event never comes back",
+      evs)
+
+# --- handed out, not acked: comes back after CHAT_RESEND_S with the same id -----------
+r = a.post("messages", {"to": b.name, "client_id": "p-6", "body": "again"})
+evs = b.poll(5)
+eq([e["message"]["body"] for e in evs], ["again"], "got p-6")
+first = evs[0] if evs else {}
+t0 = time.time()
+evs2 = b.poll(0)
+eq(evs2, [], "in flight: not handed out again right away")
+r, took = timed_poll(b, RESEND_S + 8)
+evs3 = (getattr(r, "json", None) or {}).get("events", [])
+eq([e["id"] for e in evs3], [first.get("id")], "resent with the same id")
+if evs3:
+    eq(evs3[0], first, "resent event is the same event")
+since = time.time() - t0
+check(RESEND_S - 0.5 <= since < RESEND_S + 4,
+      "resent after about CHAT_RESEND_S (%.2f s)" % since, since)
+
+# --- another user's ack of my event does nothing ---------------------------------------
+mallory = signup("pm")
+r = mallory.post("ack", {"ids": [first["id"]]})
+eq(r.status, 204, "foreign ack answers 204")
+r = mallory.get("poll?timeout=0&ack=%d" % first["id"])
+eq(r.status, 200, "foreign ack by poll answers 200")
+eq(event_rows([first["id"]]), [[str(first["id"])]],
+   "foreign ack leaves my row alone")
+eq(r.json.get("events"), [], "and shows nothing of mine")
+r, took = timed_poll(b, RESEND_S + 8)
+evs = (getattr(r, "json", None) or {}).get("events", [])
+eq([e["id"] for e in evs], [first["id"]], "still delivered to me")
+b.post("ack", {"ids": [first["id"]]})
+eq(event_rows([first["id"]]), [], "my own ack removes it")
+
+# --- pending events come in id order, each once ------------------------------------
+for i in range(5):
+    a.post("messages", {"to": b.name, "client_id": "ord-%d" % i,
+                        "body": "o%d" % i})
+evs = b.poll(5)
+ids = [e["id"] for e in evs]
+eq(ids, sorted(set(ids)), "events in id order, each once")
+eq([e["message"]["body"] for e in evs], ["o%d" % i for i in range(5)],
+   "in send order")
+b.post("ack", {"ids": ids})
+
+# --- newest poll of a session wins ----------------------------------------------
+b.drain()
+t = chatlib.in_thread(timed_poll, b, 20)
+time.sleep(1.0)
+r2, took2 = timed_poll(b, 1)
+t.join(10)
+check(not t.is_alive(), "first poll ended by the second")
+if not t.is_alive():
+    r1, took1 = t.result
+    eq(getattr(r1, "status", None), 200, "first poll answered 200")
+    eq((getattr(r1, "json", None) or {}).get("events"), [],
+       "first poll answered empty")
+    check(took1 < 4, "first poll ended at once (%.2f s)" % took1, took1)
+eq(getattr(r2, "status", None), 200, "second poll 200")
+# The second poll is the live one: a send reaches it.
+t = chatlib.in_thread(timed_poll, b, 20)
+time.sleep(1.0)
+a.post("messages", {"to": b.name, "client_id": "p-7", "body": "to the newest"})
+evs = woken(t, "newest poll", "to the newest")
+if evs:
+    b.post("ack", {"ids": [e["id"] for e in evs]})
+
+# Another session of the same user does not end the first poll.
+b2 = chatlib.Client()
+r = b2.post("login", {"username": b.name, "password": b.password})
+eq(r.status, 200, "second session")
+t = chatlib.in_thread(timed_poll, b, 20)
+time.sleep(1.0)
+r2, _ = timed_poll(b2, 1)
+time.sleep(0.5)
+check(t.is_alive(), "a poll of another session leaves the first parked")
+a.post("messages", {"to": b.name, "client_id": "p-8", "body": "both sessions"})
+evs = woken(t, "first session after another session polled",
+            "both sessions")
+if evs:
+    b.post("ack", {"ids": [e["id"] for e in evs]})
+
+# --- timeout is honoured when nothing arrives -------------------------------------
+r, took = timed_poll(b, 2)
+eq(getattr(r, "status", None), 200, "poll timeout 2")
+eq((getattr(r, "json", None) or {}).get("events"), [], "empty at its timeout")
+check(1.5 <= took < 5, "returned at about its timeout (%.2f s)" % took, took)
+
+chatlib.done()

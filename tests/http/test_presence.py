@@ -1,0 +1,76 @@
+"""Presence: a friend who stops making requests goes offline after
+CHAT_IDLE_S (the sweeper tells friends), and comes back online with the
+next request.  A user waiting in a long poll is not idle."""
+import os
+import time
+
+import chatlib
+from chatlib import befriend, check, eq, signup
+
+IDLE_S = int(os.environ.get("CHAT_IDLE_S", "4"))
+SWEEP_S = int(os.environ.get("CHAT_SWEEP_S", "1"))
+
+
+def presence_of(name, online):
+    return lambda e: (e.get("type") == "presence" and e.get("user") == name
+                      and e.get("online") is online)
+
+
+def friend(c, name):
+    r = c.get("friends")
+    check(r.status == 200, "GET /api/friends", r)
+    for f in (r.json or {}).get("friends", []):
+        if f.get("username") == name:
+            return f
+    return {}
+
+
+a, b = signup("ya"), signup("yb")
+befriend(a, b)
+a.drain()
+f = friend(a, b.name)
+eq(f.get("online"), True, "B online after signing up")
+
+# B goes quiet; A keeps polling (A stays online).
+t0 = time.time()
+ev = a.wait_for(presence_of(b.name, False), timeout=IDLE_S + SWEEP_S + 15)
+took = time.time() - t0
+check(ev is not None, "A gets presence offline for B")
+if ev:
+    check(isinstance(ev.get("id"), int) and isinstance(ev.get("at"), int),
+          "presence event has id and at", ev)
+    check(took >= IDLE_S - 1, "not before CHAT_IDLE_S (%.1f s)" % took, took)
+f = friend(a, b.name)
+eq(f.get("online"), False, "friends list shows B offline")
+check(isinstance(f.get("last_seen"), int) and
+      f["last_seen"] <= time.time() * 1000 - (IDLE_S - 1) * 1000,
+      "last_seen is B's last request", f.get("last_seen"))
+eq(friend(b, a.name).get("online"), True,
+   "A is online in B's list (A kept polling)")
+
+# B's next request: A gets presence online.
+r = b.get("me")
+eq(r.status, 200, "B comes back")
+ev = a.wait_for(presence_of(b.name, True), timeout=10)
+check(ev is not None, "A gets presence online for B")
+eq(friend(a, b.name).get("online"), True, "friends list shows B online")
+
+# A user parked in a long poll is not idle: C waits in polls longer than
+# CHAT_IDLE_S and D must not hear that C went offline.
+c, d = signup("yc"), signup("yd")
+befriend(c, d)
+c.drain()
+d.drain()
+seen = []
+t = chatlib.in_thread(c.poll, IDLE_S * 2 + SWEEP_S + 2)   # one long poll
+while t.is_alive():
+    evs = d.poll(1)
+    seen += evs
+    if evs:
+        d.post("ack", {"ids": [e["id"] for e in evs]})
+t.join()
+offline = [e for e in seen if presence_of(c.name, False)(e)]
+eq(offline, [], "a user waiting in a poll stays online")
+eq(friend(d, c.name).get("online"), True, "and is listed online")
+
+chatlib.done()
