@@ -30,6 +30,7 @@ static wake_fn		 local_fn;
 static int		 rx_fd = -1, tx_fd = -1;
 static char		 dir[256], self[sizeof(((struct sockaddr_un *)0)->sun_path)];
 static pthread_t	 rx_thread;
+static volatile int	 rx_stop;
 
 static pthread_mutex_t	 peer_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct timespec	 peer_mtime;
@@ -46,8 +47,10 @@ wake_rx(void *arg)
 	(void)arg;
 	for (;;) {
 		n = recv(rx_fd, ids, sizeof(ids), 0);
+		if (rx_stop)
+			break;
 		if (n < 0) {
-			if (errno == EINTR)
+			if (errno == EINTR || errno == EAGAIN)
 				continue;
 			break;
 		}
@@ -88,6 +91,8 @@ wake_init(wake_fn fn, int listen)
 	if ((rx_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
 		return -1;
 	setsockopt(rx_fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+	/* wake_stop's shutdown() ends recv(); the timeout is a fallback. */
+	setsockopt(rx_fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	memset(&sa, 0, sizeof(sa));
 	sa.sun_family = AF_UNIX;
 	if ((size_t)snprintf(self, sizeof(self), "%s/%ld.sock", dir,
@@ -181,8 +186,12 @@ wake_stop(void)
 {
 	if (rx_fd != -1) {
 		unlink(self);
-		/* recv() is a cancellation point. */
-		pthread_cancel(rx_thread);
+		/*
+		 * Not pthread_cancel(): unwinding a cancelled thread leaves its
+		 * stack poisoned and the sanitizer build aborts at its exit.
+		 */
+		rx_stop = 1;
+		shutdown(rx_fd, SHUT_RDWR);
 		pthread_join(rx_thread, NULL);
 		close(rx_fd);
 		rx_fd = -1;
