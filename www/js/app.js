@@ -161,7 +161,7 @@ function renderConversations() {
 }
 
 // ---------- chat pane ----------
-async function openConversation(id) {
+async function openConversation(id, note) {
   S.current = id;
   S.detail = null;
   $('#app').classList.add('chat-open');
@@ -169,6 +169,7 @@ async function openConversation(id) {
   show($('#chat-head'), true);
   show($('#composer'), true);
   clearBanner();
+  if (note) banner(note, false, 'match');
   if (!S.msgs.has(id)) S.msgs.set(id, new Map());
   renderHead();
   renderMessages(true);
@@ -357,9 +358,7 @@ function onEvents(events) {
     case 'match_found':
       S.match = { conversation_id: e.conversation_id, partner: e.partner };
       matchState('matched', e.partner);
-      relist = true;
-      loadConversations().then(() => openConversation(e.conversation_id));
-      relist = false;
+      loadConversations().then(() => openConversation(e.conversation_id, matchedText(e.partner)));
       break;
     case 'partner_left': {
       const c = S.convs.get(e.conversation_id);
@@ -552,13 +551,15 @@ function topicDialog(conv) {
 }
 
 // ---------- stranger chat ----------
+const matchedText = (p) => `Matched with ${p?.nickname || 'a stranger'}. Say hi!`;
+
 function matchState(state, partner) {
   const st = $('#match-status');
   show($('#match-start'), state !== 'waiting');
   show($('#match-cancel'), state === 'waiting');
   $('#match-start').textContent = state === 'idle' ? 'Find a stranger' : 'Find another stranger';
   if (state === 'waiting') st.textContent = 'Looking for someone…';
-  else if (state === 'matched') { st.textContent = `You are talking to ${partner?.nickname || 'a stranger'}.`; banner(`Matched with ${partner?.nickname || 'a stranger'}. Say hi!`, false, 'match'); }
+  else if (state === 'matched') st.textContent = `You are talking to ${partner?.nickname || 'a stranger'}.`;
   else if (state === 'left') { st.textContent = 'Your partner left.'; banner('Your partner left this chat.', true, 'left'); }
   else st.textContent = '';
 }
@@ -575,7 +576,7 @@ async function startMatch() {
     S.match = { conversation_id: res.data.conversation_id, partner: res.data.partner };
     matchState('matched', res.data.partner);
     await loadConversations();
-    openConversation(res.data.conversation_id);
+    openConversation(res.data.conversation_id, matchedText(res.data.partner));
   }
 }
 
