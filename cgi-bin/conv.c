@@ -42,6 +42,7 @@ enum stmt {
 	STMT_READ,
 	STMT_NEXT_OWNER,
 	STMT_FRIENDS_NAMED,
+	STMT_READ_MARK,
 	STMT__MAX
 };
 
@@ -121,6 +122,8 @@ static const char *const stmts[STMT__MAX] = {
 	/* STMT_FRIENDS_NAMED: how many of the names are the user's friends. */
 	"SELECT COUNT(*) FROM friendship f JOIN user u ON u.id = f.friend_id "
 	"WHERE f.user_id = ? AND u.username IN (" JSON_NAMES ")",
+	/* STMT_READ_MARK: the stored mark (seq may have been clamped). */
+	"SELECT read_seq FROM conv_member WHERE conv_id = ? AND user_id = ?",
 };
 
 enum role {
@@ -434,6 +437,11 @@ h_conv_create(struct req *r)
 		buf_free(&names);
 		return st;
 	}
+	if (distinct_names(r) + 1 > CAP_TOPIC_MEMBERS) {	/* + the owner */
+		buf_free(&names);
+		return http_fail(r, 400, "bad_request",
+		    "a topic holds at most 500 members, you included");
+	}
 	if (db_begin(r->db) == -1) {
 		buf_free(&names);
 		return http_fail_db(r);
@@ -682,13 +690,15 @@ h_conv_read(struct req *r)
 	if ((n = db_exec(r->db, stmts[STMT_READ], "iiii", seq, conv, r->uid,
 	    seq)) < 0)
 		return finish(r, 0, &wake, 204, conv);
+	if (n == 1 && db_one(r->db, &seq, stmts[STMT_READ_MARK], "ii", conv,
+	    r->uid) != 1)
+		return finish(r, 0, &wake, 204, conv);
 	if (n == 1) {
 		buf_addf(&p, "{\"conversation_id\":%lld,\"user\":",
 		    (long long)conv);
 		buf_json_str(&p, r->username, strlen(r->username));
 		buf_addf(&p, ",\"seq\":%lld}", (long long)seq);
-		/* The stored mark may be lower (clamped): the event says seq
-		 * only when it is the stored one. */
+		/* seq is the stored mark, which may be lower (clamped). */
 		st = event_push_members(r->db, conv, r->uid, "read", p.p,
 		    &wake) == 0;
 		buf_free(&p);

@@ -49,7 +49,8 @@ static const char *const stmts[STMT__MAX] = {
 	"SELECT conv_id FROM friendship WHERE user_id = ? AND friend_id = ?",
 	/* STMT_REQ_NEW */
 	"INSERT INTO friend_request (from_id, to_id, text, open_pair, "
-	"created_at) VALUES (?, ?, ?, ?, FROM_UNIXTIME(? / 1000))",
+	"created_at, client_ref) "
+	"VALUES (?, ?, ?, ?, FROM_UNIXTIME(? / 1000), ?)",
 	/* STMT_REQ_OPEN */
 	"SELECT id, from_id, " MS("created_at") " FROM friend_request "
 	"WHERE open_pair = ? FOR UPDATE",
@@ -107,11 +108,14 @@ friend_check(struct db *db, int64_t a, int64_t b)
 	return db_one(db, NULL, stmts[STMT_ARE_FRIENDS], "ii", a, b);
 }
 
-/* Request id as a JSON object {id, from, to, text, ...}, appended to b. */
+/*
+ * Request id as a JSON object {id, from, to, text, ...}, appended to b;
+ * with "client_ref" when the seed 003 frame that made it named itself.
+ */
 static int
 request_obj(struct db *db, int64_t id, struct buf *b)
 {
-	static const char *const sql = "SELECT " REQ_COLS
+	static const char *const sql = "SELECT " REQ_COLS ", r.client_ref"
 	    " FROM friend_request r JOIN user uf ON uf.id = r.from_id "
 	    "JOIN user ut ON ut.id = r.to_id WHERE r.id = ?";
 	struct dbres	*res;
@@ -140,6 +144,11 @@ request_obj(struct db *db, int64_t id, struct buf *b)
 		buf_adds(b, ",\"to_nickname\":");
 		s = db_str(res, 7, &n);
 		buf_json_str(b, s, n);
+		if (!db_null(res, 8)) {
+			buf_adds(b, ",\"client_ref\":");
+			s = db_str(res, 8, &n);
+			buf_json_str(b, s, n);
+		}
 		buf_addc(b, '}');
 	}
 	db_res_free(res);
@@ -189,7 +198,7 @@ out:
 /* One try of friend_request, in a transaction the caller opened. */
 static enum fr_result
 request_try(struct db *db, int64_t from, int64_t to, const char *text,
-    struct fr_out *out)
+    const char *ref, struct fr_out *out)
 {
 	struct dbres	*res;
 	struct buf	 p = { 0 };
@@ -201,8 +210,8 @@ request_try(struct db *db, int64_t from, int64_t to, const char *text,
 		return rc == 1 ? FR_ALREADY : FR_ERROR;
 	pair_key(key, sizeof(key), from, to);
 	out->created_at = now_ms();
-	if (db_exec(db, stmts[STMT_REQ_NEW], "iissi", from, to, text, key,
-	    out->created_at) == 1) {
+	if (db_exec(db, stmts[STMT_REQ_NEW], "iissis", from, to, text, key,
+	    out->created_at, ref) == 1) {
 		out->request_id = db_insert_id(db);
 		if (request_payload(db, out->request_id, &p) == -1 ||
 		    event_push(db, to, "friend_request", p.p) == -1) {
@@ -234,14 +243,15 @@ request_try(struct db *db, int64_t from, int64_t to, const char *text,
 }
 
 /*
- * from asks user name to be friends with note text.  Runs its own
- * transaction and wakes the receiver.  FR_OK (request made), FR_ACCEPTED
+ * from asks user name to be friends with note text; ref (NULL: none) is
+ * the seed 003 frame id, kept for its pushes.  Runs its own transaction
+ * and wakes the receiver.  FR_OK (request made), FR_ACCEPTED
  * (theirs was pending: now friends), FR_SELF, FR_NO_USER, FR_ALREADY,
  * FR_DUPLICATE or FR_ERROR.
  */
 enum fr_result
 friend_request(struct db *db, int64_t from, const char *name,
-    const char *text, struct fr_out *out)
+    const char *text, const char *ref, struct fr_out *out)
 {
 	struct dbres	*res;
 	enum fr_result	 rc = FR_ERROR;
@@ -265,7 +275,7 @@ friend_request(struct db *db, int64_t from, const char *name,
 		if (db_begin(db) == -1)
 			return FR_ERROR;
 		rc = request_try(db, from, out->other_id, text ? text : "",
-		    out);
+		    ref, out);
 		if (rc == FR_OK || rc == FR_ACCEPTED) {
 			if (db_commit(db) == -1) {
 				db_rollback(db);
@@ -483,7 +493,7 @@ h_friend_request(struct req *r)
 
 	if ((st = valid_fields(r, fields, 2, v)) != 0)
 		return st;
-	rc = friend_request(r->db, r->uid, v[0].s, v[1].s, &out);
+	rc = friend_request(r->db, r->uid, v[0].s, v[1].s, NULL, &out);
 	if (rc == FR_OK)
 		return reply_request(r, 201, out.request_id, 0);
 	if (rc == FR_ACCEPTED)

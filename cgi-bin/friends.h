@@ -32,7 +32,7 @@ struct fr_out {
 };
 
 enum fr_result friend_request(struct db *, int64_t, const char *,
-		    const char *, struct fr_out *);
+		    const char *, const char *, struct fr_out *);
 enum fr_result friend_accept(struct db *, int64_t, int64_t, struct fr_out *);
 enum fr_result friend_reject(struct db *, int64_t, int64_t, struct fr_out *);
 enum fr_result friend_remove(struct db *, int64_t, const char *);

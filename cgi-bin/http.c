@@ -188,6 +188,53 @@ http_read_body(struct req *r)
 }
 
 /*
+ * What json-c lets through in strict mode but RFC 8259 does not: raw
+ * control characters in strings, single quotes, and bare words other than
+ * true, false and null (NaN, Infinity).  1 when s has none of them.
+ */
+static int
+json_rfc_ok(const char *s, size_t n)
+{
+	size_t	 i, k;
+	int	 in = 0;
+	unsigned char c;
+
+	for (i = 0; i < n; i++) {
+		c = (unsigned char)s[i];
+		if (in) {
+			if (c < 0x20)
+				return 0;
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in = 0;
+			continue;
+		}
+		if (c == '"')
+			in = 1;
+		else if (c == '\'')
+			return 0;
+		else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) {
+			for (k = i; k < n && ((s[k] >= 'a' && s[k] <= 'z') ||
+			    (s[k] >= 'A' && s[k] <= 'Z')); k++)
+				;
+			/* An exponent follows a digit: 1e5, 2E-3. */
+			if (k - i == 1 && (c == 'e' || c == 'E') && i > 0 &&
+			    s[i - 1] >= '0' && s[i - 1] <= '9') {
+				i = k - 1;
+				continue;
+			}
+			if (!((k - i == 4 && (strncmp(s + i, "true", 4) == 0 ||
+			    strncmp(s + i, "null", 4) == 0)) ||
+			    (k - i == 5 && strncmp(s + i, "false", 5) == 0)))
+				return 0;
+			i = k - 1;
+		}
+	}
+	return 1;
+}
+
+/*
  * Parse the body as one JSON object.  An empty body counts as {}.  Returns 0
  * or the status already sent.
  */
@@ -204,7 +251,11 @@ http_parse_json(struct req *r)
 	if (!valid_utf8(r->body, r->bodylen))
 		return http_fail(r, 400, "bad_request",
 		    "request body is not valid UTF-8");
-	tok = json_tokener_new_ex(CAP_JSON_DEPTH);
+	if (!json_rfc_ok(r->body, r->bodylen))
+		return http_fail(r, 400, "bad_request",
+		    "request body is not valid JSON");
+	/* json-c counts the depth from 0: allow CAP_JSON_DEPTH levels. */
+	tok = json_tokener_new_ex(CAP_JSON_DEPTH + 1);
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
 	    JSON_TOKENER_VALIDATE_UTF8);
 	o = json_tokener_parse_ex(tok, r->body, (int)r->bodylen);

@@ -308,37 +308,55 @@ h_health(struct req *r)
 	return http_reply(r, 503, down, sizeof(down) - 1);
 }
 
+/*
+ * Insert user u and start its session (the sid cookie goes on r), in one
+ * transaction.  Shared by signup, guests and the seed adapters.  1 created
+ * (*uid), 0 the user name is taken, -1 error.
+ */
+int
+user_create(struct req *r, const struct user_new *u, int64_t *uid)
+{
+	if (db_begin(r->db) == -1)
+		return -1;
+	if (db_exec(r->db, stmts[STMT_USER_NEW], "ssssssssi",
+	    u->username, u->hash, u->email ? u->email : "",
+	    u->nickname ? u->nickname : u->username,
+	    u->avatar_url ? u->avatar_url : "",
+	    u->location ? u->location : "", u->bio ? u->bio : "",
+	    u->public_key ? u->public_key : "", (int64_t)u->guest) != 1) {
+		db_rollback(r->db);
+		return db_is_dup(r->db) ? 0 : -1;
+	}
+	*uid = db_insert_id(r->db);
+	if (auth_session_new(r, *uid, u->guest) == -1 ||
+	    db_commit(r->db) == -1) {
+		db_rollback(r->db);
+		return -1;
+	}
+	return 1;
+}
+
 /* Insert a user and start a session, in one transaction.  Status sent. */
 static int
-create_user(struct req *r, const struct fval *v, const char *hash, int guest,
-    int st)
+create_user(struct req *r, const struct fval *v, const char *hash, int st)
 {
-	const char	*nick;
+	struct user_new	 u;
 	int64_t		 uid;
+	int		 rc;
 
-	nick = v[SIGNUP_NICKNAME].s != NULL ? v[SIGNUP_NICKNAME].s :
-	    v[SIGNUP_USERNAME].s;
-	if (db_begin(r->db) == -1)
+	memset(&u, 0, sizeof(u));
+	u.username = v[SIGNUP_USERNAME].s;
+	u.hash = hash;
+	u.email = v[SIGNUP_EMAIL].s;
+	u.nickname = v[SIGNUP_NICKNAME].s;
+	u.avatar_url = v[SIGNUP_AVATAR_URL].s;
+	u.location = v[SIGNUP_LOCATION].s;
+	u.bio = v[SIGNUP_BIO].s;
+	u.public_key = v[SIGNUP_PUBLIC_KEY].s;
+	if ((rc = user_create(r, &u, &uid)) == 0)
+		return http_fail(r, 409, "conflict", "that user name is taken");
+	if (rc == -1)
 		return http_fail_db(r);
-	if (db_exec(r->db, stmts[STMT_USER_NEW], "ssssssssi",
-	    v[SIGNUP_USERNAME].s, hash,
-	    v[SIGNUP_EMAIL].s ? v[SIGNUP_EMAIL].s : "", nick,
-	    v[SIGNUP_AVATAR_URL].s ? v[SIGNUP_AVATAR_URL].s : "",
-	    v[SIGNUP_LOCATION].s ? v[SIGNUP_LOCATION].s : "",
-	    v[SIGNUP_BIO].s ? v[SIGNUP_BIO].s : "",
-	    v[SIGNUP_PUBLIC_KEY].s ? v[SIGNUP_PUBLIC_KEY].s : "",
-	    (int64_t)guest) != 1) {
-		db_rollback(r->db);
-		if (db_is_dup(r->db))
-			return http_fail(r, 409, "conflict",
-			    "that user name is taken");
-		return http_fail_db(r);
-	}
-	uid = db_insert_id(r->db);
-	if (auth_session_new(r, uid, guest) == -1 || db_commit(r->db) == -1) {
-		db_rollback(r->db);
-		return http_fail_db(r);
-	}
 	return reply_me(r, st, uid);
 }
 
@@ -354,7 +372,30 @@ h_user_signup(struct req *r)
 		return st;
 	if (auth_hash(v[SIGNUP_PASSWORD].s, v[SIGNUP_PASSWORD].len, hash) == -1)
 		return http_fail(r, 500, "internal", "cannot hash password");
-	return create_user(r, v, hash, 0, 201);
+	return create_user(r, v, hash, 201);
+}
+
+/*
+ * A guest named guest-<40 random bits> with nickname nick, logged in on r
+ * (POST /api/guest, seed 002's CRT_ACCOUNT).  1 created (*uid), 0 the
+ * random name clashed (the client may retry), -1 error.
+ */
+int
+user_guest(struct req *r, const char *nick, int64_t *uid)
+{
+	struct user_new	 u;
+	unsigned char	 rnd[5];
+	char		 name[CAP_USERNAME_MAX + 1];
+
+	if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
+		return -1;
+	snprintf(name, sizeof(name), "guest-%02x%02x%02x%02x%02x",
+	    rnd[0], rnd[1], rnd[2], rnd[3], rnd[4]);
+	memset(&u, 0, sizeof(u));
+	u.username = name;
+	u.nickname = nick;
+	u.guest = 1;
+	return user_create(r, &u, uid);
 }
 
 /* POST /api/guest {nickname}: a guest account for stranger chat.  201. */
@@ -364,44 +405,39 @@ h_user_guest(struct req *r)
 	static const struct field guest_fields[] = {
 		{ "nickname", valid_nickname, F_REQUIRED },
 	};
-	struct fval	 v[SIGNUP__MAX], nick;
-	unsigned char	 rnd[5];
-	char		 name[CAP_USERNAME_MAX + 1];
+	struct fval	 nick;
+	int64_t		 uid;
 	int		 st;
 
 	if ((st = valid_fields(r, guest_fields, 1, &nick)) != 0)
 		return st;
-	memset(v, 0, sizeof(v));
-	if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
-		return http_fail(r, 500, "internal", "no randomness");
-	/* 40 random bits: a clash is a 409 the client may retry. */
-	snprintf(name, sizeof(name), "guest-%02x%02x%02x%02x%02x",
-	    rnd[0], rnd[1], rnd[2], rnd[3], rnd[4]);
-	v[SIGNUP_USERNAME].s = name;
-	v[SIGNUP_NICKNAME] = nick;
-	return create_user(r, v, NULL, 1, 201);
+	if ((st = user_guest(r, nick.s, &uid)) == 0)
+		return http_fail(r, 409, "conflict", "that user name is taken");
+	if (st == -1)
+		return http_fail_db(r);
+	return reply_me(r, 201, uid);
 }
 
 /*
- * POST /api/login: 200 user and a new session.  A wrong password and an
- * unknown user get the same answer in the same time.  Failures are
- * counted per user name and per client address; past the limit, 429.
+ * Log r in as user name with password pw (POST /api/login, seed 003's
+ * login frame): on success a new session and its cookie.  A wrong password
+ * and an unknown user cost the same time.  Failures are counted per user
+ * name and per client address; past the limit, 429.  Returns 1 logged in
+ * (*uid), 0 wrong name or password, or the status already sent (429, 503).
  */
 int
-h_user_login(struct req *r)
+user_login(struct req *r, const char *name, size_t nlen, const char *pw,
+    size_t pwlen, int64_t *uid)
 {
-	struct fval	 v[LOGIN__MAX];
 	char		 kuser[100], kaddr[100];
 	struct dbres	*res;
-	int64_t		 uid = 0, nu, na;
+	int64_t		 nu, na;
 	char		*hash = NULL;
-	int		 st, ok, rc;
+	int		 ok, rc;
 
-	if ((st = valid_fields(r, login_fields, LOGIN__MAX, v)) != 0)
-		return st;
+	*uid = 0;
 	snprintf(kuser, sizeof(kuser), "login-user:%.*s",
-	    (int)(v[LOGIN_USERNAME].len > 64 ? 64 : v[LOGIN_USERNAME].len),
-	    v[LOGIN_USERNAME].s);
+	    (int)(nlen > 64 ? 64 : nlen), name);
 	for (char *c = kuser; *c; c++)
 		if (*c >= 'A' && *c <= 'Z')
 			*c += 'a' - 'A';
@@ -413,14 +449,14 @@ h_user_login(struct req *r)
 		return http_fail_rate(r, CAP_LOGIN_WINDOW_S -
 		    (int)(time(NULL) % CAP_LOGIN_WINDOW_S));
 
-	if (!valid_username(v[LOGIN_USERNAME].s, v[LOGIN_USERNAME].len))
+	if (!valid_username(name, nlen))
 		rc = 0;
 	else if ((res = db_query(r->db, stmts[STMT_USER_LOGIN], "s",
-	    v[LOGIN_USERNAME].s)) == NULL)
+	    name)) == NULL)
 		return http_fail_db(r);
 	else {
 		if ((rc = db_row(res)) == 1) {
-			uid = db_int(res, 0);
+			*uid = db_int(res, 0);
 			hash = xstrdup(db_str(res, 1, NULL));
 		}
 		db_res_free(res);
@@ -428,10 +464,9 @@ h_user_login(struct req *r)
 			return http_fail_db(r);
 	}
 	if (hash != NULL)
-		ok = auth_verify(hash, v[LOGIN_PASSWORD].s,
-		    v[LOGIN_PASSWORD].len);
+		ok = auth_verify(hash, pw, pwlen);
 	else {
-		auth_verify_dummy(v[LOGIN_PASSWORD].s, v[LOGIN_PASSWORD].len);
+		auth_verify_dummy(pw, pwlen);
 		ok = 0;
 	}
 	free(hash);
@@ -439,12 +474,57 @@ h_user_login(struct req *r)
 		if (auth_window_hit(r->db, kuser, CAP_LOGIN_WINDOW_S) == -1 ||
 		    auth_window_hit(r->db, kaddr, CAP_LOGIN_WINDOW_S) == -1)
 			return http_fail_db(r);
+		return 0;
+	}
+	if (auth_session_new(r, *uid, 0) == -1)
+		return http_fail_db(r);
+	return 1;
+}
+
+/* POST /api/login: 200 user and a new session; 401, 429.  user_login. */
+int
+h_user_login(struct req *r)
+{
+	struct fval	 v[LOGIN__MAX];
+	int64_t		 uid;
+	int		 st;
+
+	if ((st = valid_fields(r, login_fields, LOGIN__MAX, v)) != 0)
+		return st;
+	st = user_login(r, v[LOGIN_USERNAME].s, v[LOGIN_USERNAME].len,
+	    v[LOGIN_PASSWORD].s, v[LOGIN_PASSWORD].len, &uid);
+	if (st == 0)
 		return http_fail(r, 401, "unauthorized",
 		    "wrong user name or password");
-	}
-	if (auth_session_new(r, uid, 0) == -1)
-		return http_fail_db(r);
+	if (st != 1)
+		return st;
 	return reply_me(r, 200, uid);
+}
+
+/*
+ * End r's session and the user's stranger chats (partners get
+ * partner_left, woken after the commit), and expire the cookie.  Shared by
+ * POST /api/logout and seed 002's LOGOUT.  0 or -1.
+ */
+int
+user_logout(struct req *r)
+{
+	struct ids	 wake = { 0 };
+
+	if (db_begin(r->db) == -1)
+		return -1;
+	if (auth_session_end(r->db, r->sid) == -1 ||
+	    match_user_gone(r->db, r->uid, &wake) == -1 ||
+	    db_commit(r->db) == -1) {
+		db_rollback(r->db);
+		ids_free(&wake);
+		return -1;
+	}
+	wake_users(wake.v, wake.n);
+	ids_free(&wake);
+	http_header(r, "Set-Cookie", "sid=; Path=/; Max-Age=0; HttpOnly; "
+	    "SameSite=Strict");
+	return 0;
 }
 
 /*
@@ -454,21 +534,8 @@ h_user_login(struct req *r)
 int
 h_user_logout(struct req *r)
 {
-	struct ids	 wake = { 0 };
-
-	if (db_begin(r->db) == -1)
+	if (user_logout(r) == -1)
 		return http_fail_db(r);
-	if (auth_session_end(r->db, r->sid) == -1 ||
-	    match_user_gone(r->db, r->uid, &wake) == -1 ||
-	    db_commit(r->db) == -1) {
-		db_rollback(r->db);
-		ids_free(&wake);
-		return http_fail_db(r);
-	}
-	wake_users(wake.v, wake.n);
-	ids_free(&wake);
-	http_header(r, "Set-Cookie", "sid=; Path=/; Max-Age=0; HttpOnly; "
-	    "SameSite=Strict");
 	return http_reply(r, 204, NULL, 0);
 }
 

@@ -153,6 +153,9 @@ def check(cond, what, detail=None):
     if cond:
         return True
     f = sys._getframe(1)
+    # Name the test's line, not a helper's here (eq, expect_error...).
+    while f.f_back is not None and f.f_code.co_filename == __file__:
+        f = f.f_back
     msg = "%s:%d: FAILED: %s" % (os.path.basename(f.f_code.co_filename), f.f_lineno, what)
     if detail is not None:
         msg += "\n    got: %r" % (detail,)
@@ -163,6 +166,24 @@ def check(cond, what, detail=None):
 
 def eq(got, want, what):
     return check(got == want, "%s: want %r" % (what, want), got)
+
+
+def expect_error(r, status, code=None, what="error"):
+    """r is the contract's error answer: status, and exactly
+    {"error":{"code":"snake_case","message":"text"}} (code as given)."""
+    ok = eq(r.status, status, what + ": status")
+    j = r.json
+    err = j.get("error") if isinstance(j, dict) else None
+    shape = (isinstance(j, dict) and list(j) == ["error"] and
+             isinstance(err, dict) and
+             isinstance(err.get("code"), str) and
+             err["code"].replace("_", "").isalpha() and
+             err["code"] == err["code"].lower() and
+             isinstance(err.get("message"), str) and err["message"] != "")
+    ok = check(shape, what + ": error JSON shape", r) and ok
+    if code is not None and shape:
+        ok = eq(err["code"], code, what + ": error code") and ok
+    return ok
 
 
 def done():
@@ -240,3 +261,112 @@ def in_thread(fn, *args):
     t = T()
     t.start()
     return t
+
+
+# --- shared by test_topics/test_match/test_conversations/test_history/test_authz
+
+def err_code(r):
+    """The error code of an answer ({"error":{"code":...}}), or None."""
+    return ((r.json or {}).get("error") or {}).get("code")
+
+
+def send_msg(c, body, cid, to=None, conv=None):
+    """POST /api/messages by name (to) or conversation id, waiting out 429."""
+    msg = {"client_id": cid, "body": body}
+    if conv is not None:
+        msg["conversation_id"] = conv
+    else:
+        msg["to"] = to
+    for _ in range(100):
+        r = c.post("messages", msg)
+        if r.status != 429:
+            return r
+        time.sleep(float(r.header("Retry-After") or 1))
+    return r
+
+
+def wait_until(fn, timeout=10, step=0.2):
+    """Call fn until it returns something true (returned) or time runs out
+    (returns the last value)."""
+    end = time.time() + timeout
+    while True:
+        v = fn()
+        if v or time.time() >= end:
+            return v
+        time.sleep(step)
+
+
+def pending_events(user_id, type_=None):
+    """A user's event rows still in MySQL (not acked): [(id, type, payload)]."""
+    q = "SELECT id, type, payload FROM event WHERE user_id=%d" % int(user_id)
+    if type_:
+        q += " AND type='%s'" % type_
+    return [(int(i), t, json.loads(p)) for i, t, p in sql(q + " ORDER BY id")]
+
+
+class Listener:
+    """A client that keeps polling in a thread (so it stays online and
+    connected), acks what it gets and records every event once by id.
+    wait(pred) returns the first recorded event matching pred."""
+
+    def __init__(self, client, poll_s=1):
+        self.c = client
+        self.poll_s = poll_s
+        self.events = []
+        self.statuses = []
+        self._ids = set()
+        self._cv = threading.Condition()
+        self._stop = False
+        self._t = threading.Thread(target=self._run, daemon=True)
+        self._t.start()
+
+    def _run(self):
+        ack = []
+        while not self._stop:
+            q = "poll?timeout=%d" % self.poll_s
+            if ack:
+                q += "&ack=" + ",".join(str(i) for i in ack)
+            try:
+                r = self.c.get(q, timeout=self.poll_s + 30)
+            except OSError:
+                time.sleep(0.2)
+                continue
+            self.statuses.append(r.status)
+            if r.status != 200:
+                if r.status == 401:
+                    return
+                time.sleep(0.2)
+                continue
+            evs = (r.json or {}).get("events", [])
+            ack = [e["id"] for e in evs]
+            with self._cv:
+                for e in evs:
+                    if e["id"] not in self._ids:
+                        self._ids.add(e["id"])
+                        self.events.append(e)
+                self._cv.notify_all()
+        if ack:
+            try:
+                self.c.post("ack", {"ids": ack})
+            except OSError:
+                pass
+
+    def find(self, pred):
+        with self._cv:
+            return [e for e in self.events if pred(e)]
+
+    def wait(self, pred, timeout=10):
+        end = time.time() + timeout
+        with self._cv:
+            while True:
+                for e in self.events:
+                    if pred(e):
+                        return e
+                left = end - time.time()
+                if left <= 0 or not self._t.is_alive():
+                    return None
+                self._cv.wait(min(left, 0.5))
+
+    def stop(self):
+        self._stop = True
+        self._t.join(timeout=self.poll_s + 35)

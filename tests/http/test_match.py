@@ -1,0 +1,280 @@
+"""Stranger matching: the queue, match_found for both sides, never oneself,
+parallel joins (every guest in exactly one match, the odd one waits), and
+the ways a match ends: leave, logout, going idle -- the partner gets
+partner_left and the chat refuses new messages (409).  A guest is removed
+CHAT_GUEST_TTL_S after its session ends.  Registered users match too."""
+import os
+import threading
+import time
+
+import chatlib
+from chatlib import (Client, Listener, check, eq, err_code, send_msg, signup,
+                     sql, wait_until)
+
+IDLE_S = int(os.environ.get("CHAT_IDLE_S", "4"))
+SWEEP_S = int(os.environ.get("CHAT_SWEEP_S", "1"))
+TTL_S = int(os.environ.get("CHAT_GUEST_TTL_S", "2"))
+
+
+def guest(nick):
+    c = Client()
+    r = c.post("guest", {"nickname": nick})
+    check(r.status == 201, "guest 201", r)
+    c.user = r.json or {}
+    c.name = c.user.get("username")
+    c.nick = nick
+    return c
+
+
+def uid(c):
+    return c.user["id"]
+
+
+def found(e):
+    return e.get("type") == "match_found"
+
+
+def left(conv):
+    return lambda e: e.get("type") == "partner_left" and e.get("conversation_id") == conv
+
+
+def queue_of(users):
+    ids = ",".join(str(uid(u)) for u in users)
+    return sorted(int(r[0]) for r in sql(
+        "SELECT user_id FROM match_queue WHERE user_id IN (%s)" % ids))
+
+
+def live_matches(users):
+    """{user id: [live match conversation ids]} for these users."""
+    ids = ",".join(str(uid(u)) for u in users)
+    out = {uid(u): [] for u in users}
+    for u, c in sql("SELECT m.user_id, c.id FROM conv_member m JOIN conversation c "
+                    "ON c.id = m.conv_id WHERE c.kind='match' AND c.ended_at IS NULL "
+                    "AND m.user_id IN (%s)" % ids):
+        out[int(u)].append(int(c))
+    return out
+
+
+def match_found_events(c):
+    evs = c.poll(0)
+    c.post("ack", {"ids": [e["id"] for e in evs]})
+    return [e for e in evs if found(e)]
+
+
+# Other tests may have left someone waiting; they leave once idle.
+check(wait_until(lambda: sql("SELECT COUNT(*) FROM match_queue") == [["0"]],
+                 IDLE_S + SWEEP_S + 15), "the queue empties")
+
+# --- two guests --------------------------------------------------------------------
+g1, g2 = guest("Ann"), guest("Ben")
+r = g1.post("match")
+eq(r.status, 200, "join the queue")
+eq(r.json, {"status": "waiting"}, "alone: waiting")
+r = g1.post("match")
+eq(r.json, {"status": "waiting"}, "joining again alone: still waiting, never oneself")
+eq(queue_of([g1]), [uid(g1)], "in the queue once")
+eq(match_found_events(g1), [], "no match_found while alone")
+eq(live_matches([g1]), {uid(g1): []}, "no match with oneself")
+
+r = g2.post("match")
+eq(r.status, 200, "second joins")
+mj = r.json or {}
+eq(mj.get("status"), "matched", "second is matched at once")
+conv = mj.get("conversation_id", 0)
+eq((mj.get("partner") or {}).get("nickname"), "Ann", "the answer names the partner")
+eq((mj.get("partner") or {}).get("username"), g1.name, "partner username")
+e1 = g1.wait_for(found, timeout=10)
+e2 = g2.wait_for(found, timeout=10)
+check(e1 is not None and e2 is not None, "both get match_found")
+if e1 and e2:
+    eq((e1.get("conversation_id"), e2.get("conversation_id")), (conv, conv),
+       "match_found names the conversation")
+    eq((e1["partner"].get("nickname"), e1["partner"].get("username")), ("Ben", g2.name),
+       "g1's match_found has g2's nickname")
+    eq((e2["partner"].get("nickname"), e2["partner"].get("username")), ("Ann", g1.name),
+       "g2's match_found has g1's nickname")
+eq(queue_of([g1, g2]), [], "the queue is empty")
+item = [x for x in g1.get("conversations").json["conversations"] if x["id"] == conv]
+check(item and item[0]["kind"] == "match" and not item[0]["ended"],
+      "a live match in the list", item)
+r = g2.post("match")
+eq(((r.json or {}).get("status"), (r.json or {}).get("conversation_id")),
+   ("matched", conv), "joining while in a match answers the live match")
+eq(sql("SELECT COUNT(*) FROM conv_member m JOIN conversation c ON c.id=m.conv_id "
+       "WHERE m.user_id=%d AND c.kind='match'" % uid(g2)), [["1"]], "no second match")
+
+r = send_msg(g1, "hello stranger", "m-1", conv=conv)
+eq(r.status, 201, "g1 sends")
+ev = g2.wait_for(lambda e: e.get("type") == "message", timeout=10)
+eq(((ev or {}).get("message") or {}).get("body"), "hello stranger", "g2 receives it")
+
+# g1 leaves: g2 hears it and the chat takes no more messages.
+r = g1.post("conversations/%d/leave" % conv)
+eq(r.status, 204, "g1 leaves the match")
+ev = g2.wait_for(left(conv), timeout=10)
+check(ev is not None, "g2 gets partner_left")
+eq((ev or {}).get("user"), g1.name, "partner_left names g1")
+r = send_msg(g2, "are you there?", "m-2", conv=conv)
+eq(r.status, 409, "sending to an ended match")
+eq(err_code(r), "conflict", "its code")
+eq(send_msg(g1, "me again", "m-3", conv=conv).status, 403, "the leaver is out")
+item = [x for x in g2.get("conversations").json["conversations"] if x["id"] == conv]
+check(item and item[0]["ended"], "the list shows the match ended", item)
+eq(sql("SELECT ended_at IS NOT NULL FROM conversation WHERE id=%d" % conv), [["1"]],
+   "ended in MySQL")
+eq(g2.get("conversations/%d/messages" % conv).status, 200,
+   "the partner can still read the ended chat")
+# Both can match again (with each other: nobody else waits).
+eq(g1.post("match").json, {"status": "waiting"}, "g1 queues again")
+r = g2.post("match")
+eq((r.json or {}).get("status"), "matched", "g2 gets a new match")
+check((r.json or {}).get("conversation_id") != conv, "a new conversation", r)
+conv2 = (r.json or {}).get("conversation_id", 0)
+eq(g2.post("conversations/%d/leave" % conv2).status, 204, "g2 leaves the new one")
+check(g1.wait_for(left(conv2), timeout=10) is not None, "g1 gets partner_left")
+
+# DELETE /api/match leaves the queue.
+eq(g1.post("match").json, {"status": "waiting"}, "queue")
+eq(g1.delete("match").status, 204, "leave the queue")
+eq(queue_of([g1]), [], "out of the queue")
+
+
+# --- parallel joins ---------------------------------------------------------------
+def crowd_join(n):
+    gs = [guest("p%d" % i) for i in range(n)]
+    for g in gs:
+        g.drain()
+    go = threading.Barrier(n)
+    out = [None] * n
+
+    def join(i):
+        go.wait()
+        out[i] = gs[i].post("match")
+    ts = [threading.Thread(target=join, args=(i,)) for i in range(n)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    return gs, out
+
+
+def check_crowd(gs, out, n):
+    eq([r.status for r in out], [200] * n, "all joins answer 200")
+    status = [(r.json or {}).get("status") for r in out]
+    eq(status.count("matched"), n // 2, "%d matched at once" % (n // 2))
+    eq(status.count("waiting"), n - n // 2, "the rest were waiting")
+    live = live_matches(gs)
+    eq(sorted(len(v) for v in live.values()),
+       [0] * (n % 2) + [1] * (n - n % 2), "every guest in at most one live match")
+    convs = {}
+    for u, cs in live.items():
+        for c in cs:
+            convs.setdefault(c, []).append(u)
+    eq(len(convs), n // 2, "%d live matches" % (n // 2))
+    check(all(len(v) == 2 for v in convs.values()), "two of ours in each", convs)
+    eq(len(queue_of(gs)), n % 2, "queue: %d of ours left waiting" % (n % 2))
+    byid = {uid(g): g for g in gs}
+    # Everyone's match_found agrees with MySQL and with the partner's.
+    for g in gs:
+        evs = []
+        end = time.time() + 5
+        while time.time() < end and not evs and live[uid(g)]:
+            evs = match_found_events(g)
+        want = live[uid(g)]
+        eq(len(evs), len(want), "one match_found per match for %s" % g.name)
+        if evs and want:
+            c = want[0]
+            partner = [u for u in convs[c] if u != uid(g)][0]
+            eq((evs[0].get("conversation_id"), evs[0]["partner"].get("id"),
+                evs[0]["partner"].get("nickname")),
+               (c, partner, byid[partner].nick), "match_found of %s" % g.name)
+    waiting = [g for g in gs if not live[uid(g)]]
+    eq(queue_of(gs), [uid(g) for g in waiting], "the odd one is the one in the queue")
+    return convs, waiting
+
+
+gs, out = crowd_join(10)
+convs, _ = check_crowd(gs, out, 10)
+for c, us in convs.items():
+    g = [x for x in gs if uid(x) == us[0]][0]
+    g.post("conversations/%d/leave" % c)
+eq(sum(len(v) for v in live_matches(gs).values()), 0, "all ended")
+
+gs, out = crowd_join(11)
+convs, waiting = check_crowd(gs, out, 11)
+for c, us in convs.items():
+    g = [x for x in gs if uid(x) == us[0]][0]
+    g.post("conversations/%d/leave" % c)
+for g in waiting:
+    eq(g.delete("match").status, 204, "the odd one leaves the queue")
+eq(queue_of(gs), [], "queue empty")
+
+# --- logout ends the match; the guest goes away ---------------------------------------
+g3, g4 = guest("Cid"), guest("Dot")
+g3.post("match")
+r = g4.post("match")
+eq((r.json or {}).get("status"), "matched", "g3 and g4 matched")
+conv = (r.json or {}).get("conversation_id", 0)
+send_msg(g4, "bye soon", "m-4", conv=conv)
+eq(g4.post("logout").status, 204, "g4 logs out")
+ev = g3.wait_for(left(conv), timeout=10)
+check(ev is not None, "g3 gets partner_left after g4's logout")
+eq((ev or {}).get("user"), g4.name, "partner_left names g4")
+eq(send_msg(g3, "hello?", "m-5", conv=conv).status, 409, "the ended match refuses")
+eq(g4.get("me").status, 401, "g4's session is over")
+t0 = time.time()
+gone = wait_until(lambda: sql("SELECT COUNT(*) FROM user WHERE id=%d" % uid(g4))
+                  == [["0"]], timeout=TTL_S + SWEEP_S + 15)
+check(gone, "the guest's user row is removed after logout + CHAT_GUEST_TTL_S")
+print("guest removed %.1f s after logout" % (time.time() - t0), flush=True)
+eq(sql("SELECT COUNT(*) FROM conversation WHERE id=%d" % conv), [["0"]],
+   "its stranger chat went with it")
+eq(sql("SELECT COUNT(*) FROM message WHERE sender_id=%d" % uid(g4)), [["0"]],
+   "and its messages")
+eq(sql("SELECT COUNT(*) FROM user WHERE id=%d" % uid(g3)), [["1"]],
+   "the partner, still logged in, stays")
+
+# --- going idle ends it; an idle waiter leaves the queue ------------------------------
+g5, g6 = guest("Eve"), guest("Fay")
+g5.post("match")
+r = g6.post("match")
+eq((r.json or {}).get("status"), "matched", "g5 and g6 matched")
+conv = (r.json or {}).get("conversation_id", 0)
+g5.drain()
+g7 = guest("Gus")
+eq(g7.post("match").json, {"status": "waiting"}, "g7 waits, then goes quiet")
+lis = Listener(g5)         # g5 stays connected; g6 and g7 stop making requests
+t0 = time.time()
+ev = lis.wait(left(conv), timeout=IDLE_S + SWEEP_S + 15)
+took = time.time() - t0
+check(ev is not None, "g5 gets partner_left when g6 goes idle")
+eq((ev or {}).get("user"), g6.name, "partner_left names g6")
+check(took >= IDLE_S - 1.5, "not before CHAT_IDLE_S (%.1f s)" % took, took)
+eq(send_msg(g5, "still?", "m-6", conv=conv).status, 409, "the ended match refuses g5")
+check(wait_until(lambda: queue_of([g7]) == [], timeout=5), "idle g7 left the queue")
+eq(sql("SELECT ended_at IS NOT NULL FROM conversation WHERE id=%d" % conv), [["1"]],
+   "ended in MySQL")
+lis.stop()
+# g6 comes back (its session still lives): the match is over for it too.
+eq(send_msg(g6, "sorry, was away", "m-7", conv=conv).status, 409,
+   "the idle side finds the match ended")
+eq(sql("SELECT COUNT(*) FROM user WHERE id=%d" % uid(g6)), [["1"]],
+   "an idle guest with a live session is kept")
+
+# --- registered users match too ---------------------------------------------------------
+u1, u2 = signup("mu", nickname="Reg One"), signup("mv", nickname="Reg Two")
+eq(u1.post("match").json, {"status": "waiting"}, "a registered user waits")
+r = u2.post("match")
+eq((r.json or {}).get("status"), "matched", "two registered users match")
+eq(((r.json or {}).get("partner") or {}).get("nickname"), "Reg One", "partner nickname")
+conv = (r.json or {}).get("conversation_id", 0)
+ev = u1.wait_for(found, timeout=10)
+eq(((ev or {}).get("partner") or {}).get("nickname"), "Reg Two",
+   "u1's match_found names u2")
+eq(send_msg(u1, "hi", "m-8", conv=conv).status, 201, "registered users chat")
+eq(u2.post("conversations/%d/leave" % conv).status, 204, "u2 leaves")
+check(u1.wait_for(left(conv), timeout=10) is not None, "u1 gets partner_left")
+r = u1.get("conversations/%d/messages" % conv)
+eq(r.status, 200, "u1 keeps the history")
+
+chatlib.done()

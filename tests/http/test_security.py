@@ -1,0 +1,103 @@
+"""Security: what is stored (an argon2id hash, never the password; the
+SHA-256 of the session token, never the token), the session cookie
+(256 random bits, base64url), login throttling per user name (10 failures:
+429 with Retry-After, even for the right password, in any letter case,
+while other users log in as usual), and the browser protections on every
+answer: Content-Security-Policy, X-Content-Type-Options: nosniff."""
+import hashlib
+import re
+
+import chatlib
+from chatlib import Client, check, eq, expect_error, signup, sql, uniq
+
+# --- passwords at rest -------------------------------------------------------
+pw = "correct horse 1"
+a = signup("sec", password=pw)
+rows = sql("SELECT password_hash FROM user WHERE id = %d" % a.user["id"])
+stored = rows[0][0] if rows else ""
+check(stored.startswith("$argon2id$"), "password stored as argon2id", stored)
+check(stored != pw and pw not in stored, "the password itself is not stored",
+      stored)
+check(re.search(r"\$m=\d+,t=\d+,p=\d+\$", stored) is not None,
+      "argon2id parameters in the string", stored)
+m = re.search(r"\$m=(\d+),t=(\d+)", stored)
+check(m is not None and int(m.group(1)) >= 19456 and int(m.group(2)) >= 2,
+      "argon2id at least m=19 MiB, t=2 (OWASP)", stored)
+b = signup("sec", password=pw)
+rows = sql("SELECT password_hash FROM user WHERE id = %d" % b.user["id"])
+check(rows and rows[0][0] != stored,
+      "the same password hashes differently for two users (salt)", rows)
+g = Client()
+eq(g.post("guest", {"nickname": "G"}).status, 201, "guest")
+eq(sql("SELECT password_hash IS NULL FROM user WHERE username = '%s'"
+       % g.get("me").json["username"]), [["1"]], "a guest has no password hash")
+
+# --- session tokens at rest ----------------------------------------------------
+tok = a.sid or ""
+check(re.fullmatch(r"[A-Za-z0-9_-]{43}", tok) is not None,
+      "sid is 43 characters of base64url (256 bits)", tok)
+want = hashlib.sha256(tok.encode()).hexdigest().upper()
+rows = sql("SELECT HEX(token_hash), LENGTH(token_hash) FROM session "
+           "WHERE user_id = %d" % a.user["id"])
+eq(rows, [[want, "32"]], "the session row holds SHA-256 of the cookie")
+check(want != tok.encode().hex().upper(), "the hash is not the token", tok)
+eq(sql("SELECT COUNT(*) FROM session WHERE token_hash = '%s' OR "
+       "HEX(token_hash) = HEX('%s')" % (tok[:32], tok[:32])), [["0"]],
+   "the token text is not stored")
+# A second login: a second, different token and row.
+a2 = Client()
+eq(a2.post("login", {"username": a.name, "password": pw}).status, 200, "login")
+check(a2.sid and a2.sid != a.sid, "a new token per login", a2.sid)
+rows = sql("SELECT HEX(token_hash) FROM session WHERE user_id = %d ORDER BY id"
+           % a.user["id"])
+eq([r[0] for r in rows],
+   [want, hashlib.sha256((a2.sid or "").encode()).hexdigest().upper()],
+   "one hashed row per session")
+# The stored hash is no credential: sending it as the cookie fails.
+expect_error(Client(sid=want[:43]).get("me"), 401, "unauthorized",
+             "the hash as a cookie")
+# Logout deletes the row.
+eq(a2.post("logout").status, 204, "logout")
+eq(sql("SELECT COUNT(*) FROM session WHERE user_id = %d" % a.user["id"]),
+   [["1"]], "logout removed its session row")
+
+# --- login throttling ------------------------------------------------------------
+v = signup("throttle", password=pw)
+bystander = signup("bystander", password=pw)
+for i in range(10):
+    r = Client().post("login", {"username": v.name,
+                                "password": "wrong guess %d" % i})
+    expect_error(r, 401, "unauthorized", "wrong password %d" % (i + 1))
+r = Client().post("login", {"username": v.name, "password": pw})
+expect_error(r, 429, "rate_limited", "11th attempt, right password")
+eq(r.header("Set-Cookie"), None, "no cookie while throttled")
+ra = r.header("Retry-After")
+check(ra is not None and ra.isdigit() and 1 <= int(ra) <= 300,
+      "429 has Retry-After in seconds (<= the 5 min window)", ra)
+r = Client().post("login", {"username": v.name.upper(), "password": pw})
+expect_error(r, 429, "rate_limited", "throttled in any letter case")
+r = Client().post("login", {"username": bystander.name, "password": pw})
+eq(r.status, 200, "another user still logs in")
+eq(v.get("me").status, 200, "throttling ends no existing session")
+eq(sql("SELECT COUNT(*) FROM session WHERE user_id = %d" % v.user["id"]),
+   [["1"]], "no session was made for the throttled user")
+
+# --- browser protections on every answer ---------------------------------------------
+for what, r in (("/", Client().get("/")),
+                ("/api/health", Client().get("health")),
+                ("/api/me", a.get("me")),
+                ("a 401", Client().get("me")),
+                ("a 404", Client().get("/api/nope"))):
+    csp = r.header("Content-Security-Policy") or ""
+    check("default-src 'self'" in csp, what + ": CSP default-src 'self'", csp)
+    check("script-src 'self'" in csp and "unsafe-inline" not in csp,
+          what + ": no inline script allowed", csp)
+    check("frame-ancestors 'none'" in csp, what + ": no framing", csp)
+    eq(r.header("X-Content-Type-Options"), "nosniff", what + ": nosniff")
+eq(Client().get("/").status, 200, "the page is served")
+r = a.get("me")
+check((r.header("Content-Type") or "").startswith("application/json"),
+      "API answers are JSON", r.header("Content-Type"))
+eq(r.header("Cache-Control"), "no-store", "API answers are not cached")
+
+chatlib.done()
