@@ -149,8 +149,125 @@ auth_session_end(struct db *db, int64_t sid)
 }
 
 /*
+ * Sessions looked up in the last CAP_SESSION_CACHE_MS, by token hash: a
+ * busy client (a sender, a poller acking) costs one query every few
+ * seconds instead of one per request.  Logout and a password change drop
+ * their entries here at once; in another backend process a session ended
+ * there stays valid for at most CAP_SESSION_CACHE_MS.
+ */
+struct cached {
+	unsigned char	 hash[32];
+	int		 used;
+	int64_t		 sid;
+	int64_t		 uid;
+	char		 username[CAP_USERNAME_MAX + 1];
+	int		 guest;
+	int		 online;
+	int64_t		 fetched;	/* mono ms */
+	int64_t		 seen_at;	/* mono ms when last_seen was written */
+};
+
+static pthread_mutex_t	 cache_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct cached	 cache[CAP_SESSION_SLOTS];
+
+static struct cached *
+cache_slot(const unsigned char hash[32])
+{
+	uint32_t	 i;
+
+	memcpy(&i, hash, sizeof(i));	/* the hash is uniform already */
+	return &cache[i % CAP_SESSION_SLOTS];
+}
+
+/* Fill r from the cache: 1 hit, 0 miss. */
+static int
+cache_get(struct req *r)
+{
+	struct cached	*c;
+	int64_t		 now = mono_ms();
+	int		 hit = 0;
+
+	pthread_mutex_lock(&cache_mu);
+	c = cache_slot(r->sid_hash);
+	if (c->used && memcmp(c->hash, r->sid_hash, 32) == 0 &&
+	    now - c->fetched < CAP_SESSION_CACHE_MS) {
+		r->sid = c->sid;
+		r->uid = c->uid;
+		memcpy(r->username, c->username, sizeof(r->username));
+		r->guest = c->guest;
+		r->was_online = c->online;
+		r->seen_age = (now - c->seen_at) / 1000;
+		hit = 1;
+	}
+	pthread_mutex_unlock(&cache_mu);
+	return hit;
+}
+
+static void
+cache_put(struct req *r)
+{
+	struct cached	*c;
+	int64_t		 now = mono_ms();
+
+	pthread_mutex_lock(&cache_mu);
+	c = cache_slot(r->sid_hash);
+	memcpy(c->hash, r->sid_hash, 32);
+	c->used = 1;
+	c->sid = r->sid;
+	c->uid = r->uid;
+	memcpy(c->username, r->username, sizeof(c->username));
+	c->guest = r->guest;
+	c->online = r->was_online;
+	c->fetched = now;
+	c->seen_at = now - r->seen_age * 1000;
+	pthread_mutex_unlock(&cache_mu);
+}
+
+/* r's user was just written online with a fresh last_seen. */
+void
+auth_touched(struct req *r)
+{
+	struct cached	*c;
+
+	pthread_mutex_lock(&cache_mu);
+	c = cache_slot(r->sid_hash);
+	if (c->used && memcmp(c->hash, r->sid_hash, 32) == 0) {
+		c->online = 1;
+		c->seen_at = mono_ms();
+	}
+	pthread_mutex_unlock(&cache_mu);
+}
+
+/* The session with this token hash ended (logout). */
+void
+auth_forget(const unsigned char hash[32])
+{
+	struct cached	*c;
+
+	pthread_mutex_lock(&cache_mu);
+	c = cache_slot(hash);
+	if (c->used && memcmp(c->hash, hash, 32) == 0)
+		c->used = 0;
+	pthread_mutex_unlock(&cache_mu);
+}
+
+/* Every session of uid ended or changed (password change). */
+void
+auth_forget_user(int64_t uid)
+{
+	size_t	 i;
+
+	pthread_mutex_lock(&cache_mu);
+	for (i = 0; i < CAP_SESSION_SLOTS; i++)
+		if (cache[i].used && cache[i].uid == uid)
+			cache[i].used = 0;
+	pthread_mutex_unlock(&cache_mu);
+}
+
+/*
  * Find the session of r's sid cookie and fill r->uid, r->sid, r->username,
- * r->guest.  Returns 0, or the status already sent (401, 503).
+ * r->guest (from the cache when fresh).  Returns 0, or the status already
+ * sent (401, 503).
  */
 int
 auth_session(struct req *r)
@@ -165,6 +282,9 @@ auth_session(struct req *r)
 	    len != AUTH_TOKEN_LEN)
 		return http_fail(r, 401, "unauthorized", "log in first");
 	auth_token_hash(tok, len, hash);
+	memcpy(r->sid_hash, hash, sizeof(hash));
+	if (cache_get(r))
+		return 0;
 	if ((res = db_query(r->db, stmts[STMT_SESSION_GET], "b",
 	    (const char *)hash, sizeof(hash))) == NULL)
 		return http_fail_db(r);
@@ -181,6 +301,7 @@ auth_session(struct req *r)
 	r->was_online = (int)db_int(res, 4);
 	r->seen_age = db_int(res, 5);
 	db_res_free(res);
+	cache_put(r);
 	return 0;
 }
 

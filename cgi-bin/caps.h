@@ -48,6 +48,8 @@
 #define CAP_KDF_MEM		(19 * 1024 * 1024)	/* ... m=19 MiB (OWASP) */
 #define CAP_KDF_CONCURRENT	2		/* hashes at once per process */
 #define CAP_SEEN_WRITE_S	5		/* last_seen written at most this often */
+#define CAP_SESSION_CACHE_MS	5000		/* a session looked up is trusted this long */
+#define CAP_SESSION_SLOTS	4096		/* sessions cached per process */
 
 /* Login throttling: fixed windows. */
 #define CAP_LOGIN_WINDOW_S	300

@@ -3,7 +3,8 @@
  * cache; each thread owns one.  Every value is bound; there is no call here
  * that takes SQL built at run time.  Lost connections are reopened and the
  * statement retried once when no transaction is open; inside a transaction
- * the error goes up and db_rollback() reconnects.
+ * the error goes up and db_rollback() reconnects.  A statement run on its
+ * own that loses a deadlock is run again (it was rolled back whole).
  */
 #include <stdarg.h>
 #include <stdint.h>
@@ -68,7 +69,8 @@ db_connect(void)
 	mysql_options(my, MYSQL_SET_CHARSET_NAME, "utf8mb4");
 	mysql_options(my, MYSQL_INIT_COMMAND,
 	    "SET time_zone = '+00:00', "
-	    "SESSION tx_isolation = 'READ-COMMITTED'");
+	    "SESSION tx_isolation = 'READ-COMMITTED', "
+	    "SESSION innodb_lock_wait_timeout = 5");
 	if (mysql_real_connect(my, conf.db_host, conf.db_user, conf.db_pass,
 	    conf.db_name, conf.db_port, conf.db_host ? NULL : conf.db_socket,
 	    0) == NULL) {
@@ -210,7 +212,7 @@ db_run(struct db *db, const char *sql, const char *fmt, va_list ap)
 	n = strlen(fmt);
 	if (n > DB_PARAMS)
 		abort();
-	for (try = 0; try < 2; try++) {
+	for (try = 0; try < 3; try++) {
 		db->err = 0;
 		if (db_ensure(db) == -1)
 			return NULL;
@@ -261,7 +263,13 @@ db_run(struct db *db, const char *sql, const char *fmt, va_list ap)
 		db->insert_id = (int64_t)mysql_stmt_insert_id(st);
 		return st;
 fail:
-		if (!is_lost(db->err))
+		/*
+		 * A statement of its own (no transaction open) that lost a
+		 * deadlock was rolled back whole: run it again.
+		 */
+		if (db->err == ER_LOCK_DEADLOCK && !db->in_tx)
+			continue;
+		if (!is_lost(db->err) || try > 0)
 			break;
 		if (db->in_tx) {
 			db->broken = 1;

@@ -48,6 +48,7 @@ struct req {
 	int64_t		 sid;		/* session row id */
 	char		 username[CAP_USERNAME_MAX + 1];
 	int		 guest;
+	unsigned char	 sid_hash[32];	/* SHA-256 of the sid cookie */
 	int		 was_online;	/* user.online before this request */
 	int64_t		 seen_age;	/* seconds since user.last_seen */
 	/* Long-poll state, used by poll.c and waiter.c. */

@@ -50,9 +50,18 @@ static const char *const stmts[STMT__MAX] = {
 	"WHERE f.conv_id = c.id AND f.user_id = m.user_id) "
 	"FROM conv_member m JOIN conversation c ON c.id = m.conv_id "
 	"WHERE m.conv_id = ? AND m.user_id = ?",
-	/* STMT_NEXT_SEQ: locks the conversation row until commit. */
-	"UPDATE conversation SET last_seq = LAST_INSERT_ID(last_seq + 1), "
-	"updated_at = FROM_UNIXTIME(? / 1000) WHERE id = ?",
+	/*
+	 * STMT_NEXT_SEQ: locks the conversation row until commit.  It also
+	 * checks that the sender may post here (a member; friends for a
+	 * direct chat; a live stranger chat), so the common case needs no
+	 * query before it; 0 rows means refused, and msg_resolve_conv says why.
+	 */
+	"UPDATE conversation c JOIN conv_member m ON m.conv_id = c.id "
+	"AND m.user_id = ? "
+	"SET c.last_seq = LAST_INSERT_ID(c.last_seq + 1), "
+	"c.updated_at = FROM_UNIXTIME(? / 1000) WHERE c.id = ? "
+	"AND c.ended_at IS NULL AND (c.kind <> 'direct' OR EXISTS "
+	"(SELECT 1 FROM friendship f WHERE f.conv_id = c.id AND f.user_id = ?))",
 	/* STMT_INSERT */
 	"INSERT INTO message (conv_id, seq, sender_id, client_id, body, "
 	"sent_at) VALUES (?, ?, ?, ?, ?, FROM_UNIXTIME(? / 1000))",
@@ -168,10 +177,11 @@ msg_by_client(struct db *db, int64_t sender, const char *cid, size_t clen,
 }
 
 /*
- * Store a message from sender (user name sname) to conversation conv,
- * already resolved as allowed, and queue it for every other member; wake
- * them after the commit.  MSG_OK (new, in *out), MSG_REPEAT (client_id
- * used before: the first message in *out, nothing stored) or MSG_ERROR.
+ * Store a message from sender (user name sname) to conversation conv and
+ * queue it for every other member; wake them after the commit.  MSG_OK
+ * (new, in *out), MSG_REPEAT (client_id used before: the first message in
+ * *out, nothing stored), a refusal of msg_resolve_conv's (not a member, not
+ * friends, ended, no such conversation) or MSG_ERROR.
  */
 enum msg_result
 msg_send(struct db *db, int64_t sender, const char *sname, int64_t conv,
@@ -189,9 +199,20 @@ msg_send(struct db *db, int64_t sender, const char *sname, int64_t conv,
 		out->sent_at = now_ms();
 		if (db_begin(db) == -1)
 			return MSG_ERROR;
-		if (db_exec(db, stmts[STMT_NEXT_SEQ], "ii", out->sent_at,
-		    conv) != 1)
+		switch (db_exec(db, stmts[STMT_NEXT_SEQ], "iiii", sender,
+		    out->sent_at, conv, sender)) {
+		case 1:
+			break;
+		case 0:
+			/* Not allowed (any more): say why. */
+			db_rollback(db);
+			buf_free(&p);
+			ids_free(&to);
+			rc = msg_resolve_conv(db, sender, conv);
+			return rc == MSG_OK ? MSG_ERROR : rc;
+		default:
 			goto fail;
+		}
 		out->seq = db_insert_id(db);
 		if (db_exec(db, stmts[STMT_INSERT], "iiibbi", conv, out->seq,
 		    sender, cid, clen, body, blen, out->sent_at) != 1) {
@@ -290,9 +311,9 @@ h_msg_send(struct req *r)
 		    "give either to or conversation_id");
 	if ((wait = auth_send_allowed(r->uid)) != 0)
 		return http_fail_rate(r, wait);
-	rc = conv ? msg_resolve_conv(r->db, r->uid, conv) :
-	    msg_resolve_user(r->db, r->uid, v[2].s, &conv);
-	if (rc != MSG_OK)
+	/* A conversation id is checked by msg_send itself. */
+	if (conv == 0 && (rc = msg_resolve_user(r->db, r->uid, v[2].s,
+	    &conv)) != MSG_OK)
 		return fail_msg(r, rc);
 	rc = msg_send(r->db, r->uid, r->username, conv, v[0].s, v[0].len,
 	    v[1].s, v[1].len, &m);

@@ -34,7 +34,7 @@ enum stmt {
 	STMT_USER_PASSWORD,
 	STMT_USER_HASH,
 	STMT_SESSIONS_OTHERS,
-	STMT_SEEN,
+	STMT_SEEN_ONLINE,
 	STMT_ONLINE,
 	STMT_OFFLINE,
 	STMT_HEALTH,
@@ -67,8 +67,8 @@ static const char *const stmts[STMT__MAX] = {
 	"SELECT password_hash FROM user WHERE id = ?",
 	/* STMT_SESSIONS_OTHERS */
 	"DELETE FROM session WHERE user_id = ? AND id <> ?",
-	/* STMT_SEEN */
-	"UPDATE user SET last_seen = NOW(3) WHERE id = ?",
+	/* STMT_SEEN_ONLINE: 0 rows when the user is offline now. */
+	"UPDATE user SET last_seen = NOW(3) WHERE id = ? AND online = 1",
 	/* STMT_ONLINE: only the request that flips it tells the friends. */
 	"UPDATE user SET online = 1, last_seen = NOW(3) "
 	"WHERE id = ? AND online = 0",
@@ -232,8 +232,18 @@ user_touch(struct req *r)
 	if (r->was_online && r->seen_age < every)
 		return;
 	if (r->was_online) {
-		(void)db_exec(r->db, stmts[STMT_SEEN], "i", r->uid);
-		return;
+		/*
+		 * Online as far as we know (the session cache may be a few
+		 * seconds old): write last_seen, unless the sweeper took the
+		 * user offline meanwhile, which the flip below finds.
+		 */
+		if ((n = db_exec(r->db, stmts[STMT_SEEN_ONLINE], "i",
+		    r->uid)) == 1) {
+			auth_touched(r);
+			return;
+		}
+		if (n < 0)
+			return;
 	}
 	if (db_begin(r->db) == -1)
 		return;
@@ -245,8 +255,10 @@ user_touch(struct req *r)
 	}
 	if (n < 0 || db_commit(r->db) == -1)
 		db_rollback(r->db);
-	else
+	else {
+		auth_touched(r);
 		wake_users(friends.v, friends.n);
+	}
 	buf_free(&p);
 	ids_free(&friends);
 }
@@ -520,6 +532,7 @@ user_logout(struct req *r)
 		ids_free(&wake);
 		return -1;
 	}
+	auth_forget(r->sid_hash);
 	wake_users(wake.v, wake.n);
 	ids_free(&wake);
 	http_header(r, "Set-Cookie", "sid=; Path=/; Max-Age=0; HttpOnly; "
@@ -597,6 +610,8 @@ h_me_patch(struct req *r)
 		db_rollback(r->db);
 		return http_fail_db(r);
 	}
+	if (v[ME_PASSWORD].s != NULL)
+		auth_forget_user(r->uid);	/* the others' sessions ended */
 	return reply_me(r, 200, r->uid);
 }
 
