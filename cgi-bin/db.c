@@ -278,8 +278,8 @@ fail:
 		db_drop(db);
 	}
 	if (db->err != ER_DUP_ENTRY && db->err != ER_LOCK_DEADLOCK)
-		LOG("mysql error %u: %s", db->err,
-		    db->my ? mysql_error(db->my) : "no connection");
+		LOG("mysql error %u: %s: %.60s", db->err,
+		    db->my ? mysql_error(db->my) : "no connection", sql);
 	return NULL;
 }
 
