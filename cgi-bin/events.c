@@ -6,8 +6,10 @@
  * inside the caller's transaction; waking the users is the caller's job,
  * after the commit (wake.h).
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "caps.h"
 #include "conf.h"
@@ -70,6 +72,8 @@ static const char *const stmts[STMT__MAX] = {
 	/* STMT_WATCH_START */
 	"SELECT COALESCE(MAX(id), 0) FROM event",
 };
+
+static int	mark_later(const char *, size_t);
 
 /*
  * Push one event of type for uid; payload is a JSON object's text (the
@@ -165,13 +169,118 @@ event_fetch(struct db *db, int64_t uid, struct buf *out, int *n,
 	}
 	db_res_free(res);
 	buf_addc(&ids, ']');
-	if (rc == -1 || (*n > 0 &&
-	    db_exec(db, stmts[STMT_MARK_SENT], "si", ids.p, uid) < 0)) {
+	if (rc == -1) {
+		buf_free(&ids);
+		return -1;
+	}
+	if (*n > 0 && !mark_later(ids.p + 1, ids.len - 2) &&
+	    db_exec(db, stmts[STMT_MARK_SENT], "si", ids.p, uid) < 0) {
 		buf_free(&ids);
 		return -1;
 	}
 	buf_free(&ids);
 	return 0;
+}
+
+/*
+ * Stamping events sent is bookkeeping, not delivery: if a stamp is late or
+ * lost, an event is only handed out again sooner (clients drop repeats by
+ * id).  So in chatd one thread stamps the events of every answer in one
+ * statement every few milliseconds, instead of one durable commit per
+ * answer on the way to the client.
+ */
+static pthread_mutex_t	 mark_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t	 mark_cv = PTHREAD_COND_INITIALIZER;
+static struct buf	 mark_ids;		/* "1,2,3" */
+static int		 marker_on;
+
+/* Queue ids ("1,2,3", n bytes) for the marker: 1 queued, 0 no marker. */
+static int
+mark_later(const char *csv, size_t n)
+{
+	pthread_mutex_lock(&mark_mu);
+	if (!marker_on) {
+		pthread_mutex_unlock(&mark_mu);
+		return 0;
+	}
+	if (mark_ids.len)
+		buf_addc(&mark_ids, ',');
+	buf_add(&mark_ids, csv, n);
+	pthread_cond_signal(&mark_cv);
+	pthread_mutex_unlock(&mark_mu);
+	return 1;
+}
+
+/* Stamp what is queued, in one statement.  Needs nothing locked. */
+static void
+mark_flush(struct db *db)
+{
+	static const char *const sql = "UPDATE " JSON_IDS " STRAIGHT_JOIN "
+	    "event e ON e.id = j.id SET e.sent_at = NOW(3), "
+	    "e.attempts = e.attempts + 1";
+	struct buf	 batch = { 0 };
+
+	pthread_mutex_lock(&mark_mu);
+	if (mark_ids.len) {
+		buf_addc(&batch, '[');
+		buf_add(&batch, mark_ids.p, mark_ids.len);
+		buf_addc(&batch, ']');
+		buf_reset(&mark_ids);
+	}
+	pthread_mutex_unlock(&mark_mu);
+	if (batch.len)
+		(void)db_exec(db, sql, "s", batch.p);
+	buf_free(&batch);
+}
+
+static void *
+marker(void *arg)
+{
+	struct db	*db = arg;
+
+	for (;;) {
+		pthread_mutex_lock(&mark_mu);
+		while (mark_ids.len == 0 && marker_on)
+			pthread_cond_wait(&mark_cv, &mark_mu);
+		if (!marker_on && mark_ids.len == 0) {
+			pthread_mutex_unlock(&mark_mu);
+			break;
+		}
+		pthread_mutex_unlock(&mark_mu);
+		usleep(2000);	/* gather what the other answers add */
+		mark_flush(db);
+	}
+	db_free(db);
+	return NULL;
+}
+
+static pthread_t	 marker_thread;
+
+/* Start the marker thread (chatd).  0 or -1. */
+int
+event_marker_start(void)
+{
+	marker_on = 1;
+	if (pthread_create(&marker_thread, NULL, marker, db_open()) != 0) {
+		marker_on = 0;
+		return -1;
+	}
+	return 0;
+}
+
+/* Stamp what is left and stop the marker thread. */
+void
+event_marker_stop(void)
+{
+	pthread_mutex_lock(&mark_mu);
+	if (!marker_on) {
+		pthread_mutex_unlock(&mark_mu);
+		return;
+	}
+	marker_on = 0;
+	pthread_cond_signal(&mark_cv);
+	pthread_mutex_unlock(&mark_mu);
+	pthread_join(marker_thread, NULL);
 }
 
 /*

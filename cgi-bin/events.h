@@ -22,5 +22,7 @@ int	event_ack(struct db *, int64_t, const char *);
 int	event_friend_ids(struct db *, int64_t, struct ids *);
 int	event_member_ids(struct db *, int64_t, int64_t, struct ids *);
 int	event_watch(struct db *, int64_t *, struct ids *);
+int	event_marker_start(void);
+void	event_marker_stop(void);
 
 #endif /* EVENTS_H */

@@ -30,6 +30,7 @@
 #include "caps.h"
 #include "conf.h"
 #include "db.h"
+#include "events.h"
 #include "http.h"
 #include "route.h"
 #include "util.h"
@@ -157,7 +158,7 @@ serve(const char *sock_path)
 	signal(SIGPIPE, SIG_IGN);
 
 	if (waiter_init(conf.deliverers, job_done, db_open) == -1 ||
-	    wake_init(waiter_wake, 1) == -1) {
+	    wake_init(waiter_wake, 1) == -1 || event_marker_start() == -1) {
 		LOG("cannot start the waiter");
 		return 1;
 	}
@@ -184,6 +185,7 @@ serve(const char *sock_path)
 	if (sock_path != NULL)
 		unlink(sock_path);
 	waiter_stop();
+	event_marker_stop();
 	wake_stop();
 	remove_pid();
 	free(th);
