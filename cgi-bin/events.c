@@ -73,7 +73,14 @@ static const char *const stmts[STMT__MAX] = {
 	"SELECT COALESCE(MAX(id), 0) FROM event",
 };
 
-static int	mark_later(const char *, size_t);
+/* The marker's state: see mark_later() below. */
+static pthread_mutex_t	 mark_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t	 mark_cv = PTHREAD_COND_INITIALIZER;
+static struct ids	 queued;	/* to stamp */
+static struct ids	 flushing;	/* being stamped now */
+static int		 marker_on;
+static int	mark_later(const int64_t *, size_t);
+static int	mark_pending(int64_t);
 
 /*
  * Push one event of type for uid; payload is a JSON object's text (the
@@ -129,11 +136,12 @@ event_fetch(struct db *db, int64_t uid, struct buf *out, int *n,
     int64_t *next_ms)
 {
 	struct dbres	*res;
-	struct buf	 ids = { 0 };
+	struct buf	 csv = { 0 };
+	struct ids	 got = { 0 };
 	const char	*type, *payload;
-	size_t		 plen;
-	int64_t		 due_in;
-	int		 rc;
+	size_t		 plen, i;
+	int64_t		 due_in, id;
+	int		 rc, pending;
 
 	*n = 0;
 	*next_ms = 0;
@@ -141,10 +149,13 @@ event_fetch(struct db *db, int64_t uid, struct buf *out, int *n,
 	    (int64_t)conf.resend_s, (int64_t)conf.resend_s, uid,
 	    (int64_t)CAP_POLL_EVENTS)) == NULL)
 		return -1;
-	buf_addc(&ids, '[');
 	while ((rc = db_row(res)) == 1) {
-		if (!db_int(res, 4)) {
-			due_in = db_int(res, 5);
+		id = db_int(res, 0);
+		pthread_mutex_lock(&mark_mu);
+		pending = mark_pending(id);
+		pthread_mutex_unlock(&mark_mu);
+		if (!db_int(res, 4) || pending) {
+			due_in = pending ? conf.resend_s * 1000 : db_int(res, 5);
 			if (due_in < 1)
 				due_in = 1;
 			if (*next_ms == 0 || due_in < *next_ms)
@@ -156,30 +167,28 @@ event_fetch(struct db *db, int64_t uid, struct buf *out, int *n,
 		if (*n > 0)
 			buf_addc(out, ',');
 		buf_addf(out, "{\"id\":%lld,\"type\":\"%s\",\"at\":%lld",
-		    (long long)db_int(res, 0), type,
-		    (long long)db_int(res, 3));
+		    (long long)id, type, (long long)db_int(res, 3));
 		if (plen > 2 && payload[0] == '{') {
 			buf_addc(out, ',');
 			buf_add(out, payload + 1, plen - 1);
 		} else
 			buf_addc(out, '}');
-		buf_addf(&ids, "%s%lld", *n > 0 ? "," : "",
-		    (long long)db_int(res, 0));
+		ids_add(&got, id);
 		(*n)++;
 	}
 	db_res_free(res);
-	buf_addc(&ids, ']');
-	if (rc == -1) {
-		buf_free(&ids);
-		return -1;
+	if (rc != -1 && got.n > 0 && !mark_later(got.v, got.n)) {
+		buf_addc(&csv, '[');
+		for (i = 0; i < got.n; i++)
+			buf_addf(&csv, "%s%lld", i ? "," : "",
+			    (long long)got.v[i]);
+		buf_addc(&csv, ']');
+		if (db_exec(db, stmts[STMT_MARK_SENT], "si", csv.p, uid) < 0)
+			rc = -1;
 	}
-	if (*n > 0 && !mark_later(ids.p + 1, ids.len - 2) &&
-	    db_exec(db, stmts[STMT_MARK_SENT], "si", ids.p, uid) < 0) {
-		buf_free(&ids);
-		return -1;
-	}
-	buf_free(&ids);
-	return 0;
+	buf_free(&csv);
+	ids_free(&got);
+	return rc == -1 ? -1 : 0;
 }
 
 /*
@@ -189,29 +198,44 @@ event_fetch(struct db *db, int64_t uid, struct buf *out, int *n,
  * statement every few milliseconds, instead of one durable commit per
  * answer on the way to the client.
  */
-static pthread_mutex_t	 mark_mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t	 mark_cv = PTHREAD_COND_INITIALIZER;
-static struct buf	 mark_ids;		/* "1,2,3" */
-static int		 marker_on;
 
-/* Queue ids ("1,2,3", n bytes) for the marker: 1 queued, 0 no marker. */
+/* Queue ids for the marker: 1 queued, 0 no marker (stamp them yourself). */
 static int
-mark_later(const char *csv, size_t n)
+mark_later(const int64_t *ids, size_t n)
 {
+	size_t	 i;
+
 	pthread_mutex_lock(&mark_mu);
 	if (!marker_on) {
 		pthread_mutex_unlock(&mark_mu);
 		return 0;
 	}
-	if (mark_ids.len)
-		buf_addc(&mark_ids, ',');
-	buf_add(&mark_ids, csv, n);
+	for (i = 0; i < n; i++)
+		ids_add(&queued, ids[i]);
 	pthread_cond_signal(&mark_cv);
 	pthread_mutex_unlock(&mark_mu);
 	return 1;
 }
 
-/* Stamp what is queued, in one statement.  Needs nothing locked. */
+/*
+ * Is event id handed out but not stamped yet?  Then it is in flight: a
+ * poll must not hand it out again.  Needs mark_mu.
+ */
+static int
+mark_pending(int64_t id)
+{
+	size_t	 i;
+
+	for (i = 0; i < queued.n; i++)
+		if (queued.v[i] == id)
+			return 1;
+	for (i = 0; i < flushing.n; i++)
+		if (flushing.v[i] == id)
+			return 1;
+	return 0;
+}
+
+/* Stamp what is queued, in one statement. */
 static void
 mark_flush(struct db *db)
 {
@@ -219,17 +243,25 @@ mark_flush(struct db *db)
 	    "event e ON e.id = j.id SET e.sent_at = NOW(3), "
 	    "e.attempts = e.attempts + 1";
 	struct buf	 batch = { 0 };
+	struct ids	 t;
+	size_t		 i;
 
 	pthread_mutex_lock(&mark_mu);
-	if (mark_ids.len) {
-		buf_addc(&batch, '[');
-		buf_add(&batch, mark_ids.p, mark_ids.len);
-		buf_addc(&batch, ']');
-		buf_reset(&mark_ids);
-	}
+	t = flushing;
+	flushing = queued;
+	queued = t;
+	queued.n = 0;
+	buf_addc(&batch, '[');
+	for (i = 0; i < flushing.n; i++)
+		buf_addf(&batch, "%s%lld", i ? "," : "",
+		    (long long)flushing.v[i]);
+	buf_addc(&batch, ']');
 	pthread_mutex_unlock(&mark_mu);
-	if (batch.len)
+	if (flushing.n > 0)
 		(void)db_exec(db, sql, "s", batch.p);
+	pthread_mutex_lock(&mark_mu);
+	flushing.n = 0;
+	pthread_mutex_unlock(&mark_mu);
 	buf_free(&batch);
 }
 
@@ -240,9 +272,9 @@ marker(void *arg)
 
 	for (;;) {
 		pthread_mutex_lock(&mark_mu);
-		while (mark_ids.len == 0 && marker_on)
+		while (queued.n == 0 && marker_on)
 			pthread_cond_wait(&mark_cv, &mark_mu);
-		if (!marker_on && mark_ids.len == 0) {
+		if (!marker_on && queued.n == 0) {
 			pthread_mutex_unlock(&mark_mu);
 			break;
 		}
