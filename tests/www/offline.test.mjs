@@ -1,34 +1,64 @@
-// A network cut and its return lose and double nothing.
-import { browser, signupUI, befriendUI, openChat, sendUI, api, assert } from './lib.mjs';
+// A network cut and its return lose and double nothing; a send whose
+// answer was lost is retried with the same client_id and stored once.
+import { run, signupUI, befriendUI, openChat, sendUI, waitBubble, bodies, api, currentConvId, assert } from './lib.mjs';
 
-const b = await browser();
-try {
+await run('offline', async (b) => {
   const ann = await signupUI(b, 'ann', { nickname: 'Ann' });
   const bo = await signupUI(b, 'bo', { nickname: 'Bo' });
   await befriendUI(ann, bo);
   await openChat(ann.page, 'Bo');
   await openChat(bo.page, 'Ann');
   await sendUI(bo.page, 'before the cut');
-  await ann.page.waitForSelector('#messages li.theirs .bubble:has-text("before the cut")', { timeout: 10000 });
+  await waitBubble(ann.page, 'before the cut', 'theirs');
 
+  // Ann's network goes; Bo writes meanwhile; the network comes back.
   await ann.ctx.setOffline(true);
-  await ann.page.waitForSelector('#banner:has-text("Connection lost")', { timeout: 30000 });
+  await ann.page.waitForSelector('#net:not([hidden])', { timeout: 10000 });
   for (let i = 1; i <= 3; i++) await sendUI(bo.page, `while away ${i}`);
-  await bo.page.waitForSelector('#messages li.mine:nth-last-child(1) .msg-state:has-text("sent")', { timeout: 10000 });
-  await ann.page.waitForTimeout(1500);
+  await bo.page.waitForSelector('#messages li.mine:last-child[data-state="sent"]', { timeout: 10000 });
+  await ann.page.waitForTimeout(3000);
   await ann.ctx.setOffline(false);
-
-  for (let i = 1; i <= 3; i++)
-    await ann.page.waitForSelector(`#messages li.theirs .bubble:has-text("while away ${i}")`, { timeout: 30000 });
-  await ann.page.waitForTimeout(3000);   // time for any double to show up
-  const bodies = await ann.page.locator('#messages li .bubble').allTextContents();
-  for (const t of ['before the cut', 'while away 1', 'while away 2', 'while away 3'])
-    assert.equal(bodies.filter(x => x === t).length, 1, `"${t}" shown exactly once`);
-  // And the server holds exactly those messages, in order.
-  const id = Number(await ann.page.locator('#conv-list li.active').getAttribute('data-id'));
+  for (let i = 1; i <= 3; i++) await waitBubble(ann.page, `while away ${i}`, 'theirs', 30000);
+  await ann.page.waitForSelector('#net', { state: 'hidden', timeout: 10000 });
+  await sendUI(bo.page, 'after the cut');
+  await waitBubble(ann.page, 'after the cut', 'theirs');
+  await ann.page.waitForTimeout(3000);       // time for any repeat to show up
+  const want = ['before the cut', 'while away 1', 'while away 2', 'while away 3', 'after the cut'];
+  assert.deepEqual(await bodies(ann.page), want, 'each message shown once, in order');
+  const id = await currentConvId(ann.page);
   const hist = await api(ann.page, 'GET', `conversations/${id}/messages`);
-  assert.deepEqual(hist.data.messages.map(m => m.body), ['before the cut', 'while away 1', 'while away 2', 'while away 3']);
-  console.log('ok');
-} finally {
-  await b.close();
-}
+  assert.deepEqual(hist.data.messages.map(m => m.body), want, 'the server holds each once');
+
+  // A send whose answer is lost: the server stored it, the browser saw an
+  // error. Retry reuses the client_id: still one message.
+  const posted = [];
+  let cut = true;
+  await ann.page.route('**/api/messages', async (route) => {
+    if (route.request().method() !== 'POST') return route.continue();
+    posted.push(JSON.parse(route.request().postData()));
+    if (cut) { cut = false; await route.fetch(); return route.abort('connectionreset'); }
+    return route.continue();
+  });
+  await sendUI(ann.page, 'lost answer');
+  await ann.page.waitForSelector('#messages li.mine.failed button.retry', { timeout: 10000 });
+  await waitBubble(bo.page, 'lost answer', 'theirs');          // it did arrive
+  await ann.page.click('#messages li.mine.failed button.retry');
+  await ann.page.waitForSelector('#messages li.mine:last-child[data-state="read"], #messages li.mine:last-child[data-state="sent"]', { timeout: 10000 });
+  assert.equal(posted.length, 2);
+  assert.equal(posted[1].client_id, posted[0].client_id, 'the retry reuses the client_id');
+  await ann.page.unroute('**/api/messages');
+
+  // Sending while offline fails visibly; Retry after the network returns.
+  await ann.ctx.setOffline(true);
+  await sendUI(ann.page, 'written offline');
+  await ann.page.waitForSelector('#messages li.mine.failed:has-text("written offline") button.retry', { timeout: 10000 });
+  await ann.ctx.setOffline(false);
+  await ann.page.click('#messages li.mine.failed button.retry');
+  await waitBubble(bo.page, 'written offline', 'theirs');
+  await bo.page.waitForTimeout(1500);
+  const all = ['before the cut', 'while away 1', 'while away 2', 'while away 3', 'after the cut', 'lost answer', 'written offline'];
+  assert.deepEqual(await bodies(bo.page), all, 'the other side got each once');
+  assert.deepEqual(await bodies(ann.page), all, 'the sender shows each once');
+  const hist2 = await api(bo.page, 'GET', `conversations/${id}/messages`);
+  assert.deepEqual(hist2.data.messages.map(m => m.body), all);
+});

@@ -1,39 +1,55 @@
-// Two guests meet in stranger chat; one leaves, the other is told.
-import { browser, BASE, assert } from './lib.mjs';
+// Two guests meet in stranger chat: both see the matched banner with the
+// other's nickname, talk, one leaves and the other sees the partner-left
+// banner; "next stranger" queues again and a third guest is matched.
+import { run, guestUI, sendUI, waitBubble, api, assert } from './lib.mjs';
 
-async function guest(b, nick) {
-  const ctx = await b.newContext({ viewport: { width: 1000, height: 700 } });
-  const page = await ctx.newPage();
-  await page.goto(BASE);
-  await page.click('#tab-guest');
-  await page.fill('#form-guest input[name=nickname]', nick);
-  await page.click('#form-guest button[type=submit]');
-  await page.waitForSelector('#pane-stranger:not([hidden])');
-  return { ctx, page };
-}
+await run('stranger', async (b) => {
+  const moon = await guestUI(b, 'Moon');
+  const sun = await guestUI(b, 'Sun');
+  const me = await api(moon.page, 'GET', 'me');
+  assert.equal(me.data.guest, true);
+  assert.equal(await moon.page.locator('#nav-friends').isVisible(), false, 'guests have no friends tab');
 
-const b = await browser();
-try {
-  const moon = await guest(b, 'Moon');
-  const sun = await guest(b, 'Sun');
   await moon.page.click('#match-start');
   await moon.page.waitForSelector('#match-status:has-text("Looking")');
   await sun.page.click('#match-start');
-  // Both see the matched banner with the partner's nickname.
-  await sun.page.waitForSelector('#banner:has-text("Matched with Moon")', { timeout: 10000 });
-  await moon.page.waitForSelector('#banner:has-text("Matched with Sun")', { timeout: 10000 });
-  await moon.page.fill('#composer-text', 'hi stranger');
-  await moon.page.press('#composer-text', 'Enter');
-  await sun.page.waitForSelector('#messages li.theirs .bubble:has-text("hi stranger")', { timeout: 10000 });
-  // Sun leaves; Moon gets the partner-left banner and cannot send.
-  sun.page.once('dialog', d => d.accept());
+  // Sun gets the immediate "matched" answer, Moon the match_found event.
+  await sun.page.waitForSelector('#chat-banner:not([hidden]):has-text("chatting with Moon")', { timeout: 10000 });
+  await moon.page.waitForSelector('#chat-banner:not([hidden]):has-text("chatting with Sun")', { timeout: 10000 });
+  assert.equal(await moon.page.locator('#chat-title').textContent(), 'Sun');
+
+  await sendUI(moon.page, 'hi stranger');
+  await waitBubble(sun.page, 'hi stranger', 'theirs');
+  await sendUI(sun.page, 'hello Moon');
+  await waitBubble(moon.page, 'hello Moon', 'theirs');
+
+  // A reload keeps the guest's session and the live stranger chat.
+  await moon.page.reload();
+  await moon.page.waitForSelector('#app:not([hidden])');
+  await moon.page.waitForSelector('#match-status:has-text("talking to Sun")');
+  await moon.page.click('#nav-chats');
+  await moon.page.click('#conv-list li[data-kind="match"] button.item');
+  await waitBubble(moon.page, 'hello Moon', 'theirs');
+  await sendUI(moon.page, 'still here');
+  await waitBubble(sun.page, 'still here', 'theirs');
+
+  // Sun leaves; Moon is told and can no longer write.
   await sun.page.click('#chat-leave');
-  await moon.page.waitForSelector('#banner:has-text("left")', { timeout: 10000 });
-  assert.equal(await moon.page.locator('#composer-text').isDisabled(), true);
-  // Next stranger: Moon waits again.
+  await sun.page.click('#dlg-confirm-ok');
+  await moon.page.waitForSelector('#chat-banner:not([hidden]):has-text("Sun left the chat")', { timeout: 10000 });
+  assert.equal(await moon.page.locator('#composer-text').isDisabled(), true, 'no writing into an ended chat');
+  assert.equal(await moon.page.locator('#chat-next').isVisible(), true);
+
+  // Next stranger: Moon waits again; a third guest meets Moon.
   await moon.page.click('#chat-next');
   await moon.page.waitForSelector('#match-status:has-text("Looking")');
-  console.log('ok');
-} finally {
-  await b.close();
-}
+  const star = await guestUI(b, 'Star');
+  await star.page.click('#match-start');
+  await star.page.waitForSelector('#chat-banner:has-text("chatting with Moon")', { timeout: 10000 });
+  await moon.page.waitForSelector('#chat-banner:has-text("chatting with Star")', { timeout: 10000 });
+  await sendUI(star.page, 'hey');
+  await waitBubble(moon.page, 'hey', 'theirs');
+  // Moon's list holds both stranger chats, the old one marked ended.
+  assert.equal(await moon.page.locator('#conv-list li[data-kind="match"]').count(), 2);
+  assert.equal(await moon.page.locator('#conv-list li.ended').count(), 1);
+});

@@ -1,52 +1,120 @@
 // dom.js: build elements without HTML strings. Everything users wrote goes
-// in as text (textContent), never as markup.
+// in as text (textContent / text nodes), never as markup.
 
+export const $ = (sel, root = document) => root.querySelector(sel);
+export const $$ = (sel, root = document) => [...root.querySelectorAll(sel)];
+
+// h('li', {class, text, onclick, dataset, ...attrs}, ...children)
 export function h(tag, attrs = {}, ...children) {
   const el = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) {
     if (v === undefined || v === null || v === false) continue;
     if (k === 'class') el.className = v;
     else if (k === 'text') el.textContent = v;
-    else if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
     else if (k === 'dataset') Object.assign(el.dataset, v);
+    else if (k.startsWith('on') && typeof v === 'function') el.addEventListener(k.slice(2), v);
     else el.setAttribute(k, v === true ? '' : String(v));
   }
-  for (const c of children.flat()) {
+  for (const c of children.flat(Infinity)) {
     if (c === null || c === undefined || c === false) continue;
     el.append(c instanceof Node ? c : document.createTextNode(String(c)));
   }
   return el;
 }
 
-export const $ = (sel, root = document) => root.querySelector(sel);
-
 export function clear(el) { el.replaceChildren(); return el; }
+export function show(el, on) { if (el) el.hidden = !on; return el; }
 
-// A round avatar: the picture, or initials on a colour from the name.
-export function avatar(name, url, online, big) {
-  const initials = (name || '?').trim().split(/\s+/).map(w => [...w][0] || '').join('').slice(0, 2).toUpperCase();
-  let hash = 0;
-  for (const ch of name || '') hash = (hash * 31 + ch.codePointAt(0)) >>> 0;
-  const a = h('span', { class: `avatar c${hash % 6}${big ? ' big' : ''}`, 'aria-hidden': 'true' });
-  if (url && /^https?:\/\//.test(url)) {
-    const img = h('img', { src: url, alt: '', referrerpolicy: 'no-referrer' });
-    img.addEventListener('error', () => { img.remove(); a.textContent = initials; });
-    a.append(img);
-  } else {
-    a.textContent = initials;
-  }
-  if (online === undefined) return a;
-  return h('span', { class: 'avatar-wrap' }, a,
-    h('span', { class: online ? 'dot on' : 'dot', title: online ? 'online' : 'offline' }));
+// Line icons (24x24, stroked by CSS).
+const ICONS = {
+  chat: 'M6.5 3.5h11a2.5 2.5 0 0 1 2.5 2.5v7.5a2.5 2.5 0 0 1-2.5 2.5H11l-4.5 4v-4a2.5 2.5 0 0 1-2.5-2.5V6a2.5 2.5 0 0 1 2.5-2.5zM8.5 9.75h.01M12 9.75h.01M15.5 9.75h.01',
+  user: 'M20 21v-1a5 5 0 0 0-5-5H9a5 5 0 0 0-5 5v1M12 11a4 4 0 1 0 0-8 4 4 0 0 0 0 8z',
+  x: 'M18 6L6 18M6 6l12 12',
+  check: 'M5 12.5l4.5 4.5L19 7.5',
+  retry: 'M4 12a8 8 0 0 1 14-5.3M20 4v5h-5M20 12a8 8 0 0 1-14 5.3M4 20v-5h5',
+  check2: 'M1.5 12.5l4.5 4.5L15.5 7.5M11 16l1 1 9.5-9.5',
+  clock: 'M12 21a9 9 0 1 0 0-18 9 9 0 0 0 0 18zM12 7v5l3 2',
+  alert: 'M12 21a9 9 0 1 0 0-18 9 9 0 0 0 0 18zM12 7.5v5.5M12 16.5v.5',
+};
+export function icon(name) {
+  const ns = 'http://www.w3.org/2000/svg';
+  const svg = document.createElementNS(ns, 'svg');
+  svg.setAttribute('viewBox', '0 0 24 24');
+  svg.setAttribute('aria-hidden', 'true');
+  const p = document.createElementNS(ns, 'path');
+  p.setAttribute('d', ICONS[name] || '');
+  svg.append(p);
+  return svg;
 }
 
-const dayFmt = new Intl.DateTimeFormat(undefined, { weekday: 'short', month: 'short', day: 'numeric' });
-const timeFmt = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
+export function initials(name) {
+  const words = String(name || '?').trim().split(/[\s._-]+/).filter(Boolean);
+  const first = words.slice(0, 2).map(w => [...w][0] || '').join('');
+  return (first || '?').toUpperCase();
+}
+
+export function hue(name) {
+  let x = 0;
+  for (const ch of String(name || '')) x = (x * 31 + ch.codePointAt(0)) >>> 0;
+  return x % 8;
+}
+
+// A round avatar: the picture (http/https only), or initials on a colour
+// chosen from the name. online: true/false adds a presence dot; undefined none.
+export function avatar(name, url, { online, size = '' } = {}) {
+  const a = h('span', { class: `avatar c${hue(name)} ${size}`.trim(), 'aria-hidden': 'true' });
+  const text = initials(name);
+  if (url && /^https?:\/\//i.test(url)) {
+    const img = h('img', { src: url, alt: '', referrerpolicy: 'no-referrer', loading: 'lazy', decoding: 'async' });
+    img.addEventListener('error', () => { img.remove(); a.textContent = text; });
+    a.append(img);
+  } else {
+    a.textContent = text;
+  }
+  if (online === undefined) return a;
+  return h('span', { class: `avatar-wrap ${size}`.trim(), 'aria-hidden': 'true' }, a,
+    h('span', { class: online ? 'dot on' : 'dot' }));
+}
+
+// ---------- times ----------
+const timeFmt = new Intl.DateTimeFormat(undefined, { hour: 'numeric', minute: '2-digit' });
+const weekdayFmt = new Intl.DateTimeFormat(undefined, { weekday: 'short' });
+const dateFmt = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric' });
+const longDateFmt = new Intl.DateTimeFormat(undefined, { weekday: 'long', month: 'long', day: 'numeric' });
+const fullFmt = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+
+const startOfDay = (d) => new Date(d.getFullYear(), d.getMonth(), d.getDate()).getTime();
 
 export function clock(ms) { return ms ? timeFmt.format(new Date(ms)) : ''; }
-export function day(ms) { return dayFmt.format(new Date(ms)); }
+export function fullTime(ms) { return ms ? fullFmt.format(new Date(ms)) : ''; }
+
+// For the conversation list: 14:05, Yesterday, Tue, Mar 3.
 export function shortTime(ms) {
   if (!ms) return '';
-  const d = new Date(ms), now = new Date();
-  return d.toDateString() === now.toDateString() ? timeFmt.format(d) : dayFmt.format(d);
+  const d = new Date(ms);
+  const days = Math.round((startOfDay(new Date()) - startOfDay(d)) / 864e5);
+  if (days <= 0) return timeFmt.format(d);
+  if (days === 1) return 'Yesterday';
+  if (days < 7) return weekdayFmt.format(d);
+  return dateFmt.format(d);
+}
+
+// For the day separators in a chat.
+export function dayLabel(ms) {
+  const d = new Date(ms);
+  const days = Math.round((startOfDay(new Date()) - startOfDay(d)) / 864e5);
+  if (days <= 0) return 'Today';
+  if (days === 1) return 'Yesterday';
+  return longDateFmt.format(d);
+}
+export function dayKey(ms) { const d = new Date(ms); return `${d.getFullYear()}-${d.getMonth()}-${d.getDate()}`; }
+
+// "last seen 5 min ago"
+export function lastSeen(ms) {
+  if (!ms) return 'offline';
+  const s = Math.max(0, (Date.now() - ms) / 1000);
+  if (s < 60) return 'last seen just now';
+  if (s < 3600) return `last seen ${Math.floor(s / 60)} min ago`;
+  if (s < 86400) return `last seen ${Math.floor(s / 3600)} h ago`;
+  return `last seen ${shortTime(ms)}`;
 }

@@ -1,52 +1,89 @@
 // receiver.js: one long-poll per browser, however many tabs (seed 002:
-// windows share one connection). Tabs elect a poller with the Web Locks API
-// (or, without it, a lease in localStorage) and share events over a
-// BroadcastChannel. Acks ride on the next poll. Errors back off
-// exponentially with jitter; when the network returns, polling resumes at
-// once and the app catches up. Repeats are dropped by event id.
+// "several chat windows share one connection").
+//
+// - Tabs elect one poller with the Web Locks API ('chat-poll'); without it
+//   (plain http on a non-local host) a lease in localStorage does the same.
+//   When the poller tab closes, a waiting tab gets the lock and takes over.
+// - The poller shares every answer with the other tabs over a
+//   BroadcastChannel; each tab drops repeats by event id.
+// - Acks ride on the next poll (?ack=1,2,3); what is left when the tab
+//   goes is sent with a keepalive POST /api/ack.
+// - Errors back off exponentially with jitter (Retry-After respected);
+//   the browser's "online" event retries at once. The first answer after a
+//   failure reports "reconnected" so the app re-fetches what it may have
+//   missed (conversation list, history after the last seq held).
+//
+// The same channel carries what one tab did that the server does not echo
+// back to the same user: own sent messages, own read marks, sign-in/out.
 
 import { api } from './api.js';
 
 const LOCK = 'chat-poll';
-const seen = new Set();          // event ids already handled in this tab
-const seenOrder = [];
+const TIMEOUT = 25;                     // seconds the server may hold a poll
+const channel = 'BroadcastChannel' in self ? new BroadcastChannel('chat') : null;
+const listeners = new Set();
+if (channel) {
+  channel.onmessage = (m) => {
+    for (const fn of listeners) {
+      try { fn(m.data || {}); } catch (e) { console.error('chat: tab message', e); }
+    }
+  };
+}
 
-function remember(id) {
+export function broadcast(kind, data = {}) { channel?.postMessage({ kind, ...data }); }
+export function onBroadcast(fn) { listeners.add(fn); return () => listeners.delete(fn); }
+
+const seen = new Set();                 // event ids handled in this tab
+const seenOrder = [];
+function firstTime(id) {
   if (seen.has(id)) return false;
   seen.add(id);
   seenOrder.push(id);
-  if (seenOrder.length > 5000) seen.delete(seenOrder.shift());
+  if (seenOrder.length > 10000) seen.delete(seenOrder.shift());
   return true;
 }
 
+const sleep = (ms, signal) => new Promise((resolve) => {
+  const done = () => { clearTimeout(t); removeEventListener('online', done); signal?.removeEventListener('abort', done); resolve(); };
+  const t = setTimeout(done, ms);
+  addEventListener('online', done);
+  signal?.addEventListener('abort', done);
+});
+
 export class Receiver {
-  constructor(onEvents, onState) {
-    this.onEvents = onEvents;      // (events) => void, new ones only
-    this.onState = onState;        // ('polling'|'waiting'|'offline'|'signedout', detail)
-    this.channel = 'BroadcastChannel' in self ? new BroadcastChannel('chat-events') : null;
+  // handlers: onEvents(events), onNet(online: bool), onReconnected(), onSignedOut()
+  constructor(handlers) {
+    this.h = handlers;
     this.stopped = false;
-    this.abort = null;
-    this.pendingAcks = [];
-    if (this.channel) {
-      this.channel.onmessage = (m) => {
-        if (m.data?.kind === 'events') this.deliver(m.data.events);
-        if (m.data?.kind === 'signedout') this.onState('signedout');
-      };
-    }
-    addEventListener('online', () => this.abort?.abort());
+    this.polling = false;
+    this.acks = new Set();
+    this.abort = null;                 // the poll in flight
+    this.stop$ = new AbortController(); // ends the lock wait and sleeps
+    this.unlisten = onBroadcast((m) => {
+      if (m.kind === 'events') this.deliver(m.events || []);
+      else if (m.kind === 'net') this.h.onNet(m.online);
+      else if (m.kind === 'reconnected') this.h.onReconnected();
+    });
+    // Going offline ends the poll in flight at once (it would otherwise
+    // hang until the server's timeout); coming back retries at once.
+    this.onOffline = () => this.abort?.abort();
+    addEventListener('offline', this.onOffline);
+    this.onHide = () => this.flushAcks();
+    addEventListener('pagehide', this.onHide);
   }
 
   deliver(events) {
-    const fresh = events.filter(e => remember(e.id));
-    if (fresh.length) this.onEvents(fresh);
+    const fresh = events.filter(e => e && firstTime(e.id));
+    // A handler's bug must not stop the receive loop (or the acks).
+    if (fresh.length) {
+      try { this.h.onEvents(fresh); } catch (e) { console.error('chat: event handler', e); }
+    }
   }
 
   start() {
     if (navigator.locks?.request) {
-      // The lock is held for as long as this tab polls; when the tab goes,
-      // another tab waiting on it takes over.
-      navigator.locks.request(LOCK, () => this.loop()).catch(() => {});
-      this.onState('waiting');
+      navigator.locks.request(LOCK, { signal: this.stop$.signal }, () => this.loop())
+        .catch(() => {});
     } else {
       this.leaseLoop();
     }
@@ -54,66 +91,100 @@ export class Receiver {
 
   stop() {
     this.stopped = true;
+    this.stop$.abort();
     this.abort?.abort();
+    this.unlisten();
+    removeEventListener('offline', this.onOffline);
+    removeEventListener('pagehide', this.onHide);
   }
 
-  // Fallback election: a lease in localStorage renewed every 3 s.
+  // Acks still held when the tab goes away (or before a sign-out).
+  flushAcks() {
+    if (!this.acks.size) return;
+    const ids = [...this.acks];
+    this.acks.clear();
+    api('POST', 'ack', { ids }, { keepalive: true }).catch(() => {});
+  }
+
+  // Without Web Locks: a lease in localStorage, renewed every 2 s, taken
+  // over when 8 s old. A tab that wrote the lease re-reads it after a
+  // moment, so two tabs starting together do not both poll.
   async leaseLoop() {
     const me = Math.random().toString(36).slice(2);
+    const read = () => { try { return JSON.parse(localStorage.getItem(LOCK) || 'null'); } catch { return null; } };
+    const write = () => localStorage.setItem(LOCK, JSON.stringify({ id: me, at: Date.now() }));
     while (!this.stopped) {
-      const cur = JSON.parse(localStorage.getItem(LOCK) || 'null');
-      if (!cur || cur.id === me || Date.now() - cur.at > 10000) {
-        localStorage.setItem(LOCK, JSON.stringify({ id: me, at: Date.now() }));
-        const renew = setInterval(() =>
-          localStorage.setItem(LOCK, JSON.stringify({ id: me, at: Date.now() })), 3000);
-        await this.loop();
-        clearInterval(renew);
-        return;
+      const cur = read();
+      if (!cur || cur.id === me || Date.now() - cur.at > 8000) {
+        write();
+        await sleep(300, this.stop$.signal);
+        if (read()?.id === me && !this.stopped) {
+          const renew = setInterval(write, 2000);
+          const release = () => { if (read()?.id === me) localStorage.removeItem(LOCK); };
+          addEventListener('pagehide', release);
+          await this.loop();
+          clearInterval(renew);
+          release();
+          removeEventListener('pagehide', release);
+          return;
+        }
       }
-      await new Promise(r => setTimeout(r, 4000));
+      await sleep(2500 + Math.random() * 1000, this.stop$.signal);
     }
   }
 
   async loop() {
     let failures = 0;
-    this.onState('polling');
+    this.polling = true;
     while (!this.stopped) {
-      const acks = this.pendingAcks;
-      const q = `poll?timeout=25${acks.length ? '&ack=' + acks.join(',') : ''}`;
-      this.abort = new AbortController();
-      let res;
+      if (this.acks.size > 400) this.flushAcks();     // keep the URL short
+      const sent = [...this.acks];
+      const ctl = new AbortController();
+      this.abort = ctl;
+      // A watchdog: a poll that outlives the server's timeout by far is dead.
+      const watchdog = setTimeout(() => ctl.abort(), (TIMEOUT + 20) * 1000);
+      let res = null;
       try {
-        res = await api('GET', q, null, { signal: this.abort.signal });
+        if (navigator.onLine === false) throw new Error('offline');
+        res = await api('GET', `poll?timeout=${TIMEOUT}${sent.length ? '&ack=' + sent.join(',') : ''}`, null, { signal: ctl.signal });
       } catch {
         res = null;
       }
-      if (this.stopped) return;
+      clearTimeout(watchdog);
+      this.abort = null;
+      if (this.stopped) break;
+
       if (res?.status === 200) {
-        this.pendingAcks = [];
-        const events = res.data?.events || [];
-        if (failures > 0) this.onState('polling', 'reconnected');
-        failures = 0;
+        for (const id of sent) this.acks.delete(id);
+        if (failures) {
+          failures = 0;
+          this.h.onNet(true);
+          broadcast('net', { online: true });
+          broadcast('reconnected');
+          this.h.onReconnected();
+        }
+        const events = Array.isArray(res.data?.events) ? res.data.events : [];
         if (events.length) {
-          this.pendingAcks = events.map(e => e.id);
-          this.channel?.postMessage({ kind: 'events', events });
+          broadcast('events', { events });
           this.deliver(events);
+          for (const e of events) this.acks.add(e.id);   // handled: ack on the next poll
         }
         continue;
       }
       if (res?.status === 401) {
-        this.channel?.postMessage({ kind: 'signedout' });
-        this.onState('signedout');
-        return;
+        this.acks.clear();
+        broadcast('signedout');
+        this.h.onSignedOut();
+        break;
       }
-      // Network gone or server trouble: keep the acks for the next try.
+      // No network, a dead connection or server trouble: keep the acks,
+      // wait and try again.
       failures++;
-      this.onState('offline', failures);
-      const base = Math.min(30000, 500 * 2 ** Math.min(failures, 6));
-      const wait = base / 2 + Math.random() * base / 2;
-      await new Promise(r => {
-        const t = setTimeout(r, wait);
-        addEventListener('online', () => { clearTimeout(t); r(); }, { once: true });
-      });
+      if (failures === 1 || !res) { this.h.onNet(false); broadcast('net', { online: false }); }
+      const base = Math.min(30000, 500 * 2 ** Math.min(failures - 1, 6));
+      const wait = Math.max(res?.retryAfter * 1000 || 0, base / 2 + Math.random() * base / 2);
+      await sleep(wait, this.stop$.signal);
     }
+    this.polling = false;
   }
 }

@@ -1,0 +1,67 @@
+// Friends in the UI: the request badge counts incoming requests; reject,
+// ask again, accept; remove (the other side is told, the chat stays
+// readable, new messages are refused with the server's message).
+import { run, signupUI, openChat, sendUI, waitBubble, convItem, api, assert } from './lib.mjs';
+
+async function ask(from, to, note) {
+  await from.page.click('#nav-friends');
+  await from.page.fill('#find-user input[name=username]', to.name);
+  await from.page.press('#find-user input[name=username]', 'Enter');
+  await from.page.waitForSelector(`#found-user .found[data-user="${to.name}"]`);
+  if (note) await from.page.fill('#found-user textarea[name=note]', note);
+  await from.page.click('#found-user button.primary');
+  await from.page.waitForSelector('#found-user [role=status]:has-text("Request sent")');
+}
+
+await run('friends', async (b) => {
+  const ann = await signupUI(b, 'ann', { nickname: 'Ann' });
+  const bo = await signupUI(b, 'bo', { nickname: 'Bo' });
+  const cy = await signupUI(b, 'cy', { nickname: 'Cy' });
+
+  // An unknown name says so.
+  await ann.page.click('#nav-friends');
+  await ann.page.fill('#find-user input[name=username]', 'nobody_' + Date.now());
+  await ann.page.press('#find-user input[name=username]', 'Enter');
+  await ann.page.waitForSelector('#found-user .error:has-text("Nobody")');
+
+  // Two requests: Ann's badge says 2, live.
+  await ask(bo, ann, 'Bo here');
+  await ask(cy, ann, 'Cy here');
+  await ann.page.waitForSelector('#badge-requests:not([hidden]):text-is("2")', { timeout: 10000 });
+  await ann.page.waitForSelector(`#incoming li[data-user="${bo.name}"]:has-text("Bo here")`);
+  // Cy's request is pending on Cy's side.
+  await cy.page.waitForSelector(`#outgoing li[data-user="${ann.name}"]`);
+
+  // Reject Cy: badge 1, Cy's outgoing request goes.
+  await ann.page.click(`#incoming button[aria-label="Reject ${cy.name}"]`);
+  await ann.page.waitForSelector('#badge-requests:text-is("1")');
+  await cy.page.waitForSelector(`#outgoing li[data-user="${ann.name}"]`, { state: 'detached', timeout: 10000 });
+  // Accept Bo: no badge; both are friends with a chat.
+  await ann.page.click(`#incoming button[aria-label="Accept ${bo.name}"]`);
+  await ann.page.waitForSelector('#badge-requests', { state: 'hidden' });
+  await bo.page.waitForSelector(`#friend-list li[data-user="${ann.name}"]`, { timeout: 10000 });
+  await ann.page.click(`#friend-list li[data-user="${bo.name}"] button.item`);
+  await ann.page.waitForFunction(() => document.querySelector('#chat-title')?.textContent === 'Bo');
+  await sendUI(ann.page, 'friends now');
+  await openChat(bo.page, 'Ann');
+  await waitBubble(bo.page, 'friends now', 'theirs');
+
+  // Bo removes Ann (confirming in the dialog); Ann's list loses him live.
+  await bo.page.click('#nav-friends');
+  await bo.page.click(`#friend-list li[data-user="${ann.name}"] button[aria-label="Remove ${ann.name}"]`);
+  await bo.page.click('#dlg-confirm-ok');
+  await bo.page.waitForSelector(`#friend-list li[data-user="${ann.name}"]`, { state: 'detached' });
+  await ann.page.click('#nav-friends');
+  await ann.page.waitForSelector(`#friend-list li[data-user="${bo.name}"]`, { state: 'detached', timeout: 10000 });
+  // The chat stays readable; a new message fails with the server's reason.
+  await openChat(ann.page, 'Bo');
+  await waitBubble(ann.page, 'friends now');
+  await sendUI(ann.page, 'are you there?');
+  await ann.page.waitForSelector('#messages li.mine.failed .failed-note', { timeout: 10000 });
+  const note = await ann.page.locator('#messages li.mine.failed .failed-note').textContent();
+  assert.match(note, /Not sent: .+/, 'the error message is shown');
+  const r = await api(ann.page, 'POST', 'messages', { to: bo.name, client_id: 'nf1', body: 'x' });
+  assert.equal(r.data.error.code, 'not_friends');
+  assert.ok(note.includes(r.data.error.message), `shows the server's message (${note})`);
+  assert.equal(await convItem(ann.page, 'Bo').count(), 1);
+});

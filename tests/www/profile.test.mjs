@@ -1,0 +1,59 @@
+// Profile: edit your own (nickname, avatar URL, location, bio, public key,
+// email) and see it from a friend's side; change the password (a wrong
+// current one is refused with the server's message); log out and in.
+import { run, signupUI, befriendUI, PASSWORD, api, assert } from './lib.mjs';
+
+await run('profile', async (b) => {
+  const ann = await signupUI(b, 'ann', { nickname: 'Ann' });
+  const bo = await signupUI(b, 'bo', { nickname: 'Bo' });
+  await befriendUI(ann, bo);
+  const p = ann.page;
+
+  await p.click('#me-button');
+  await p.waitForSelector('#dlg-profile[open]');
+  await p.fill('#form-profile input[name=nickname]', 'Ann Lee');
+  await p.fill('#form-profile input[name=avatar_url]', 'data:image/png;base64,AAAA');   // not http(s): refused
+  await p.click('#form-profile button[type=submit]');
+  await p.waitForSelector('#profile-error:not(:empty)');
+  await p.fill('#form-profile input[name=avatar_url]', 'https://example.invalid/ann.png');
+  await p.fill('#form-profile input[name=location]', 'Xiamen');
+  await p.fill('#form-profile textarea[name=bio]', 'Tea & <b>hikes</b>');
+  await p.fill('#form-profile textarea[name=public_key]', 'age1examplekey');
+  await p.fill('#form-profile input[name=email]', 'ann@example.org');
+  await p.click('#form-profile button[type=submit]');
+  await p.waitForSelector('#dlg-profile[open]', { state: 'detached' });
+  assert.equal(await p.locator('#me-name').textContent(), 'Ann Lee');
+  const me = (await api(p, 'GET', 'me')).data;
+  assert.deepEqual([me.nickname, me.location, me.bio, me.public_key, me.email, me.avatar_url],
+    ['Ann Lee', 'Xiamen', 'Tea & <b>hikes</b>', 'age1examplekey', 'ann@example.org', 'https://example.invalid/ann.png']);
+
+  // Bo sees it (as text; the broken picture falls back to initials).
+  await bo.page.click(`#friend-list li[data-user="${ann.name}"] button[aria-label^="Profile"]`);
+  await bo.page.waitForSelector('#dlg-user[open]');
+  assert.equal(await bo.page.locator('#dlg-user-name').textContent(), 'Ann Lee');
+  assert.match(await bo.page.locator('#dlg-user-fields').textContent(), /Tea & <b>hikes<\/b>/);
+  await bo.page.waitForSelector('#dlg-user-avatar .avatar:text-is("AL")', { timeout: 10000 });
+  await bo.page.keyboard.press('Escape');
+
+  // Password: a wrong current one is refused, the right one works.
+  await p.click('#me-button');
+  await p.fill('#form-profile input[name=current_password]', 'wrong password');
+  await p.fill('#form-profile input[name=password]', 'a new secret 2');
+  await p.click('#form-profile button[type=submit]');
+  await p.waitForSelector('#profile-error:not(:empty)');
+  await p.fill('#form-profile input[name=current_password]', PASSWORD);
+  await p.click('#form-profile button[type=submit]');
+  await p.waitForSelector('#dlg-profile[open]', { state: 'detached' });
+
+  await p.click('#logout');
+  await p.waitForSelector('#auth:not([hidden])');
+  assert.equal((await api(p, 'GET', 'me')).status, 401, 'logged out');
+  await p.fill('#form-login input[name=username]', ann.name);
+  await p.fill('#form-login input[name=password]', PASSWORD);
+  await p.press('#form-login input[name=password]', 'Enter');
+  await p.waitForSelector('#auth-error:not(:empty)');
+  await p.fill('#form-login input[name=password]', 'a new secret 2');
+  await p.press('#form-login input[name=password]', 'Enter');
+  await p.waitForSelector('#app:not([hidden])');
+  assert.equal(await p.locator('#me-name').textContent(), 'Ann Lee');
+});

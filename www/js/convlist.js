@@ -1,0 +1,130 @@
+// convlist.js: the conversation list: avatar (picture or initials), title,
+// last message, time, unread badge, newest activity first; the total unread
+// count on the Chats tab, in the tab title and as a dot on the favicon.
+
+import { api } from './api.js';
+import { $, h, clear, show, avatar, shortTime, fullTime } from './dom.js';
+import { S, isMe } from './state.js';
+import { unreadIndicator, coalesce } from './ui.js';
+import { openConversation, renderHead, markRead, loadDetail } from './chat.js';
+import { syncMatchFromList } from './stranger.js';
+
+export function convTitle(c) {
+  if (!c) return '';
+  return c.title || (c.kind === 'topic' ? 'Group' : c.kind === 'match' ? 'Stranger' : 'Chat');
+}
+
+// The display name of a member of c (nickname when known).
+export function memberName(c, username) {
+  if (isMe(username)) return 'You';
+  const m = c?.members_detail?.find(x => x.username === username);
+  if (m) return m.nickname || m.username;
+  if (c?.peer?.username === username) return c.peer.nickname || username;
+  return S.friends.get(username)?.nickname || username;
+}
+
+let loading = null;
+export async function loadConversations() {
+  // Calls while one is under way share its answer, then one more runs.
+  if (loading) { loading.again = true; return loading.p; }
+  loading = { again: false, p: null };
+  loading.p = (async () => {
+    let res = null;
+    try { res = await api('GET', 'conversations'); } catch { res = null; }
+    if (res?.ok && S.me) {
+      const next = new Map();
+      for (const c of res.data.conversations || []) {
+        const prev = S.convs.get(c.id);
+        // Keep what only GET /conversations/{id} gives (members_detail),
+        // and the higher of the known read marks.
+        next.set(c.id, prev?.members_detail ? { ...c, members_detail: prev.members_detail } : c);
+      }
+      S.convs = next;
+      syncMatchFromList();
+      renderConversations();
+      fetchTopicDetails();
+      if (S.current && S.convs.has(S.current)) { renderHead(); markRead(); }
+    }
+    return res;
+  })();
+  const mine = loading;
+  const res = await mine.p;
+  loading = null;
+  if (mine.again) return loadConversations();
+  return res;
+}
+export const loadConversationsSoon = coalesce(loadConversations, 50);
+
+// Group members' nicknames (for "Cy: hello" previews), fetched once per group.
+const detailAsked = new Set();
+function fetchTopicDetails() {
+  for (const c of S.convs.values()) {
+    if (c.kind !== 'topic' || c.members_detail || detailAsked.has(c.id) || detailAsked.size >= 100) continue;
+    detailAsked.add(c.id);
+    loadDetail(c.id).then(() => renderConversationsSoon());
+  }
+}
+
+function preview(c) {
+  const last = c.last_message;
+  if (!last) return c.kind === 'match' ? 'Say hi to your stranger' : 'No messages yet';
+  const text = String(last.body).replace(/\s+/g, ' ').slice(0, 120);
+  if (isMe(last.sender)) return 'You: ' + text;
+  if (c.kind === 'topic') return memberName(c, last.sender) + ': ' + text;
+  return text;
+}
+
+export function sortedConversations() {
+  return [...S.convs.values()].sort((a, b) => (b.updated_at || 0) - (a.updated_at || 0) || b.id - a.id);
+}
+
+export function totalUnread() {
+  let n = 0;
+  for (const c of S.convs.values()) n += c.unread || 0;
+  return n;
+}
+
+export function renderConversations() {
+  const ul = $('#conv-list');
+  const focused = document.activeElement?.closest?.('#conv-list li')?.dataset.id;
+  const filter = $('#conv-filter').value.trim().toLowerCase();
+  clear(ul);
+  let shown = 0;
+  for (const c of sortedConversations()) {
+    const title = convTitle(c);
+    if (filter && !title.toLowerCase().includes(filter) && !(c.members || []).some(m => m.toLowerCase().includes(filter))) continue;
+    shown++;
+    const unread = c.unread || 0;
+    const last = c.last_message;
+    const time = last ? last.sent_at : c.updated_at;
+    const online = (c.kind === 'direct' || (c.kind === 'match' && !c.ended)) && c.peer ? !!c.peer.online : undefined;
+    const label = `${title}${unread ? `, ${unread} unread` : ''}${c.ended ? ', ended' : ''}`;
+    const li = h('li', { class: `conv${unread ? ' unread' : ''}${c.id === S.current ? ' active' : ''}${c.ended ? ' ended' : ''}`,
+      dataset: { id: String(c.id), kind: c.kind } },
+    h('button', { type: 'button', class: 'item', 'aria-label': label, 'aria-current': c.id === S.current ? 'true' : null,
+      onclick: () => openConversation(c.id) },
+    avatar(title, c.avatar_url, { online }),
+    h('span', { class: 'item-main' },
+      h('span', { class: 'item-top' },
+        h('span', { class: 'item-name' },
+          h('span', { class: 'item-title', text: title }),
+          c.kind === 'topic' ? h('span', { class: 'kind', text: 'group' }) : null,
+          c.kind === 'match' ? h('span', { class: 'kind', text: c.ended ? 'ended' : 'stranger' }) : null),
+        h('time', { class: 'item-time', text: shortTime(time), title: fullTime(time) })),
+      h('span', { class: 'item-bottom' },
+        h('span', { class: 'item-sub', text: preview(c) }),
+        unread ? h('span', { class: 'badge unread-badge', text: unread > 99 ? '99+' : String(unread) }) : null))));
+    ul.append(li);
+  }
+  if (focused) ul.querySelector(`li[data-id="${CSS.escape(focused)}"] button`)?.focus();
+  show($('#conv-empty'), shown === 0);
+  $('#conv-empty-hint').textContent = filter ? 'Nothing matches your search.'
+    : S.me?.guest ? 'Find a stranger to start a conversation.' : 'Add a friend, start a group, or talk to a stranger.';
+  const total = totalUnread();
+  const badge = $('#badge-chats');
+  badge.textContent = total > 99 ? '99+' : String(total);
+  badge.setAttribute('aria-label', `${total} unread`);
+  show(badge, total > 0);
+  unreadIndicator(total);
+}
+export const renderConversationsSoon = coalesce(renderConversations, 0);

@@ -1,0 +1,179 @@
+// friends.js: find a user and see the profile, send a request with a note,
+// accept or reject incoming ones (badge count), remove, presence dots.
+
+import { api, errorText, enc } from './api.js';
+import { $, h, clear, show, avatar, icon, lastSeen } from './dom.js';
+import { S, isMe } from './state.js';
+import { toast, confirmDialog } from './ui.js';
+import { loadConversations, renderConversations } from './convlist.js';
+import { openConversation, renderHead } from './chat.js';
+import { showUser } from './profile.js';
+
+export async function loadFriends() {
+  if (!S.me || S.me.guest) return;
+  let f = null, r = null;
+  try { [f, r] = await Promise.all([api('GET', 'friends'), api('GET', 'friends/requests')]); } catch { return; }
+  if (f.ok) { S.friends.clear(); for (const u of f.data.friends || []) S.friends.set(u.username, u); }
+  if (r.ok) { S.incoming = r.data.incoming || []; S.outgoing = r.data.outgoing || []; }
+  renderFriends();
+}
+
+// Open the direct chat with a friend.
+export async function chatWith(username) {
+  const u = S.friends.get(username);
+  let id = u?.conversation_id;
+  if (!id) { await loadFriends(); id = S.friends.get(username)?.conversation_id; }
+  if (!id) return;
+  if (!S.convs.has(id)) await loadConversations();
+  if (S.convs.has(id)) openConversation(id);
+}
+
+function requestItem(q, incoming) {
+  const who = incoming ? q.from : q.to;
+  const nick = (incoming ? q.from_nickname : q.to_nickname) || who;
+  return h('li', { class: 'req', dataset: { user: who, id: String(q.id) } },
+    h('button', { type: 'button', class: 'item', 'aria-label': `${nick} (@${who}): profile`, onclick: () => showUser(who) },
+      avatar(nick, null),
+      h('span', { class: 'item-main' },
+        h('span', { class: 'item-title', text: nick }),
+        h('span', { class: 'item-sub', text: q.text ? `“${q.text}”` : (incoming ? `@${who} wants to be friends` : `@${who} · waiting for an answer`) }))),
+    incoming ? h('span', { class: 'actions' },
+      h('button', { type: 'button', class: 'primary small-button', text: 'Accept', 'aria-label': `Accept ${who}`, onclick: () => answer(q, 'accept') }),
+      h('button', { type: 'button', class: 'small-button', text: 'Reject', 'aria-label': `Reject ${who}`, onclick: () => answer(q, 'reject') }))
+      : null);
+}
+
+export function renderFriends() {
+  const inc = clear($('#incoming'));
+  for (const q of S.incoming) inc.append(requestItem(q, true));
+  show($('#incoming-title'), S.incoming.length > 0);
+  const out = clear($('#outgoing'));
+  for (const q of S.outgoing) out.append(requestItem(q, false));
+  show($('#outgoing-title'), S.outgoing.length > 0);
+
+  const badge = $('#badge-requests');
+  badge.textContent = String(S.incoming.length);
+  badge.setAttribute('aria-label', `${S.incoming.length} friend requests`);
+  show(badge, S.incoming.length > 0);
+
+  const ul = clear($('#friend-list'));
+  const list = [...S.friends.values()].sort((a, b) => (b.online - a.online) || a.nickname.localeCompare(b.nickname));
+  for (const u of list) {
+    ul.append(h('li', { class: 'friend', dataset: { user: u.username, online: String(!!u.online) } },
+      h('button', { type: 'button', class: 'item', 'aria-label': `Chat with ${u.nickname}, ${u.online ? 'online' : 'offline'}`, onclick: () => chatWith(u.username) },
+        avatar(u.nickname, u.avatar_url, { online: !!u.online }),
+        h('span', { class: 'item-main' },
+          h('span', { class: 'item-title', text: u.nickname }),
+          h('span', { class: `item-sub${u.online ? ' online' : ''}`, text: u.online ? 'online' : lastSeen(u.last_seen) }))),
+      h('span', { class: 'actions' },
+        h('button', { type: 'button', class: 'icon-button', title: 'Profile', 'aria-label': `Profile of ${u.username}`, onclick: () => showUser(u.username) }, icon('user')),
+        h('button', { type: 'button', class: 'icon-button danger', title: 'Remove friend', 'aria-label': `Remove ${u.username}`, onclick: () => removeFriend(u) }, icon('x')))));
+  }
+  $('#friends-title').textContent = `Friends${list.length ? ` (${list.filter(u => u.online).length} online)` : ''}`;
+  show($('#friends-empty'), list.length === 0);
+}
+
+async function answer(q, how) {
+  let res = null;
+  try { res = await api('POST', `friends/requests/${q.id}/${how}`); } catch { res = null; }
+  if (!res?.ok) toast(errorText(res), 'error');
+  else if (how === 'accept') toast(`You and ${q.from_nickname || q.from} are now friends.`);
+  await Promise.all([loadFriends(), loadConversations()]);
+}
+
+async function removeFriend(u) {
+  if (!await confirmDialog(`Remove ${u.nickname} (@${u.username}) from your friends? Your chat history stays.`, 'Remove', true)) return;
+  let res = null;
+  try { res = await api('DELETE', `friends/${enc(u.username)}`); } catch { res = null; }
+  if (!res?.ok) toast(errorText(res), 'error');
+  await loadFriends();
+}
+
+export async function sendRequest(username, text) {
+  let res = null;
+  try { res = await api('POST', 'friends/requests', { to: username, text: text || '' }); } catch { res = null; }
+  if (res?.ok) await Promise.all([loadFriends(), res.data.status === 'accepted' ? loadConversations() : null]);
+  return res;
+}
+
+async function findUser(name) {
+  const box = clear($('#found-user'));
+  if (!name) return;
+  let res = null;
+  try { res = await api('GET', `users/${enc(name)}`); } catch { res = null; }
+  if (!res?.ok) {
+    box.append(h('p', { class: 'error pad', role: 'alert', text: res?.status === 404 ? `Nobody is called “${name}”.` : errorText(res) }));
+    return;
+  }
+  const u = res.data;
+  const me = isMe(u.username);
+  const pending = S.outgoing.some(q => q.to.toLowerCase() === u.username.toLowerCase());
+  const theyAsked = S.incoming.find(q => q.from.toLowerCase() === u.username.toLowerCase());
+  const status = h('p', { class: 'hint', role: 'status' });
+  const note = h('textarea', { name: 'note', rows: 2, maxlength: 500, placeholder: 'Add a note (optional)', 'aria-label': 'Note with the request' });
+  const card = h('div', { class: 'found card', dataset: { user: u.username } },
+    h('div', { class: 'row' },
+      avatar(u.nickname, u.avatar_url, { online: !!u.online }),
+      h('div', { class: 'grow' },
+        h('strong', { text: u.nickname }),
+        h('div', { class: 'muted small', text: `@${u.username}${u.location ? ' · ' + u.location : ''}` })),
+      h('button', { type: 'button', class: 'small-button', text: 'Profile', onclick: () => showUser(u.username) }),
+      h('button', { type: 'button', class: 'icon-button', 'aria-label': 'Close', title: 'Close', onclick: () => clear(box) }, icon('x'))),
+    u.bio ? h('p', { class: 'bio', text: u.bio }) : null);
+  if (u.friend) {
+    card.append(h('div', { class: 'row' }, h('span', { class: 'hint grow', text: 'Already your friend.' }),
+      h('button', { type: 'button', class: 'primary small-button', text: 'Message', onclick: () => chatWith(u.username) })));
+  } else if (me) {
+    card.append(h('p', { class: 'hint', text: 'That is you.' }));
+  } else if (pending) {
+    card.append(h('p', { class: 'hint', text: 'Request sent; waiting for an answer.' }));
+  } else {
+    const btn = h('button', { type: 'button', class: 'primary', text: theyAsked ? 'Accept their request' : 'Send friend request' });
+    btn.addEventListener('click', async () => {
+      btn.disabled = true;
+      const r = await sendRequest(u.username, note.value);
+      btn.disabled = false;
+      if (r?.ok) {
+        status.textContent = r.data.status === 'accepted' ? 'You are now friends.' : 'Request sent.';
+        note.remove(); btn.remove();
+      } else {
+        status.textContent = errorText(r);
+        status.className = 'error';
+      }
+    });
+    card.append(theyAsked ? null : note, h('div', { class: 'row end' }, btn));
+  }
+  card.append(status);
+  box.append(card);
+}
+
+// presence event
+export function onPresence(user, online, at) {
+  const f = S.friends.get(user);
+  if (f) { f.online = online; if (!online) f.last_seen = at || Date.now(); }
+  for (const c of S.convs.values()) {
+    if (c.peer?.username === user) c.peer.online = online;
+    const m = c.members_detail?.find(x => x.username === user);
+    if (m) m.online = online;
+  }
+  renderFriends();
+  renderConversations();
+  if (S.current != null) renderHead();
+}
+
+// friend_* events
+export function onFriendEvent(e) {
+  const q = e.request || {};
+  if (e.type === 'friend_request') toast(`${q.from_nickname || q.from} wants to be your friend.`);
+  if (e.type === 'friend_accepted') toast(`${q.to_nickname || q.to} accepted your friend request.`);
+  if (e.type === 'friend_rejected') toast(`${q.to_nickname || q.to} declined your friend request.`);
+  loadFriends();
+  if (e.type !== 'friend_request') loadConversations();
+}
+
+export function initFriends() {
+  $('#find-user').addEventListener('submit', (e) => {
+    e.preventDefault();
+    findUser(e.target.username.value.trim());
+  });
+}

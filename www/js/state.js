@@ -1,0 +1,64 @@
+// state.js: what this tab knows. One object, read and changed by the
+// modules; every change is followed by the render calls that show it.
+
+export const S = {
+  me: null,                 // GET /api/me
+  convs: new Map(),         // conversation id -> list item (+ members_detail once opened)
+  friends: new Map(),       // username -> user (+ conversation_id)
+  incoming: [], outgoing: [],
+  current: null,            // the open conversation id
+  threads: new Map(),       // conversation id -> Thread
+  match: null,              // {conversation_id, partner} of the live stranger chat
+  matchState: 'idle',       // idle | waiting | matched | left
+  online: true,             // the receive loop's view of the network
+};
+
+export const isMe = (name) => !!S.me && !!name && name.toLowerCase() === S.me.username.toLowerCase();
+
+// The messages held for one conversation. Server messages are keyed by id
+// (a message arriving twice, by event and by history, is kept once); own
+// messages not yet confirmed are keyed by their client_id.
+export class Thread {
+  constructor(id) {
+    this.id = id;
+    this.items = new Map();
+    this.loaded = false;     // newest page fetched at least once
+    this.atStart = false;    // seq 1 is held: nothing older to load
+  }
+
+  // A server message. Returns true when it was not held before.
+  put(m) {
+    if (m.client_id && isMe(m.sender)) this.items.delete('l' + m.client_id);
+    const key = 'm' + m.id;
+    const had = this.items.has(key);
+    this.items.set(key, { ...this.items.get(key), ...m });
+    if (m.seq === 1) this.atStart = true;
+    return !had;
+  }
+
+  local(clientId) { return this.items.get('l' + clientId); }
+  putLocal(item) { this.items.set('l' + item.client_id, item); }
+
+  seqs() { const out = []; for (const m of this.items.values()) if (m.seq) out.push(m.seq); return out; }
+  maxSeq() { let x = 0; for (const m of this.items.values()) if (m.seq > x) x = m.seq; return x; }
+  minSeq() { let x = Infinity; for (const m of this.items.values()) if (m.seq && m.seq < x) x = m.seq; return x === Infinity ? 0 : x; }
+
+  // Ascending by seq; unconfirmed own messages last, in the order written.
+  sorted() {
+    return [...this.items.values()].sort((a, b) =>
+      (a.seq || Infinity) - (b.seq || Infinity) || (a.t || 0) - (b.t || 0));
+  }
+}
+
+export function thread(id) {
+  let t = S.threads.get(id);
+  if (!t) { t = new Thread(id); S.threads.set(id, t); }
+  return t;
+}
+
+export function resetState() {
+  S.me = null;
+  S.convs.clear(); S.friends.clear(); S.threads.clear();
+  S.incoming = []; S.outgoing = [];
+  S.current = null; S.match = null; S.matchState = 'idle';
+}

@@ -1,0 +1,115 @@
+// stranger.js: talk to a stranger (seed 002). POST /api/match answers
+// "waiting" (a match_found event follows) or "matched" at once; either
+// side can leave (the other gets partner_left); "next stranger" leaves and
+// joins the queue again.
+
+import { api, errorText } from './api.js';
+import { $, show } from './dom.js';
+import { S } from './state.js';
+import { chatBanner, toast, confirmDialog } from './ui.js';
+import { loadConversations, renderConversations, convTitle } from './convlist.js';
+import { openConversation, closeChat, renderHead } from './chat.js';
+
+const nick = (p) => p?.nickname || 'a stranger';
+
+export function setMatchState(state, partner) {
+  S.matchState = state;
+  const st = $('#match-status');
+  show($('#match-start'), state !== 'waiting');
+  show($('#match-cancel'), state === 'waiting');
+  $('#match-start').textContent = state === 'idle' ? 'Find a stranger' : 'Find another stranger';
+  $('#pane-stranger').classList.toggle('waiting', state === 'waiting');
+  st.textContent = state === 'waiting' ? 'Looking for someone to talk to…'
+    : state === 'matched' ? `You are talking to ${nick(partner)}.`
+      : state === 'left' ? 'Your partner left. Find someone new?' : '';
+  renderWaiting();
+}
+
+// The empty chat pane says so while waiting.
+export function renderWaiting() {
+  const waiting = S.matchState === 'waiting';
+  $('#chat-empty').classList.toggle('waiting', waiting);
+  $('#chat-empty-text').textContent = waiting ? 'Looking for a stranger to talk to…' : 'Select a conversation to start chatting.';
+}
+
+export async function startMatch() {
+  if (S.matchState === 'waiting') return;
+  const live = S.match && S.convs.get(S.match.conversation_id);
+  if (live && !live.ended) {
+    try { await api('POST', `conversations/${live.id}/leave`); } catch { /* it ends anyway when idle */ }
+    live.ended = true;
+  }
+  S.match = null;
+  if (S.current != null && S.convs.get(S.current)?.kind === 'match') closeChat();
+  setMatchState('waiting');
+  if (getComputedStyle($('.side')).display !== 'none') $('#nav-stranger').click();
+  let res = null;
+  try { res = await api('POST', 'match'); } catch { res = null; }
+  if (!res?.ok) {
+    setMatchState('idle');
+    $('#match-status').textContent = errorText(res);
+    return;
+  }
+  if (res.data.status === 'matched') await matched(res.data.conversation_id, res.data.partner);
+}
+
+export async function cancelMatch() {
+  try { await api('DELETE', 'match'); } catch { /* ignore */ }
+  setMatchState('idle');
+}
+
+// From the immediate answer or the match_found event (both may come).
+export async function matched(id, partner) {
+  const again = S.match?.conversation_id === id;
+  S.match = { conversation_id: id, partner };
+  setMatchState('matched', partner);
+  if (again && S.current === id) return;
+  await loadConversations();
+  openConversation(id, { banner: `You're now chatting with ${nick(partner)}. Say hi!` });
+}
+
+export function onPartnerLeft(e) {
+  const c = S.convs.get(e.conversation_id);
+  if (c) { c.ended = true; c.partnerLeft = true; }
+  const who = c ? convTitle(c) : 'Your partner';
+  if (S.match?.conversation_id === e.conversation_id) { S.match = null; setMatchState('left'); }
+  if (S.current === e.conversation_id) { renderHead(); matchBannerFor(c); }
+  else toast(`${who} left the chat.`);
+  renderConversations();
+}
+
+// The banner of an ended stranger chat (shown when opened).
+export function matchBannerFor(c) {
+  if (c?.kind !== 'match' || !c.ended) return;
+  chatBanner(c.partnerLeft ? `${convTitle(c)} left the chat.` : 'This stranger chat has ended.', 'warn', { label: 'Find another stranger', run: () => startMatch() });
+}
+
+export async function leaveMatch(c) {
+  if (!await confirmDialog(`End the chat with ${convTitle(c)}?`, 'End chat', true)) return;
+  let res = null;
+  try { res = await api('POST', `conversations/${c.id}/leave`); } catch { res = null; }
+  if (!res?.ok && res?.status !== 409) { toast(errorText(res), 'error'); return; }
+  c.ended = true;
+  if (S.match?.conversation_id === c.id) S.match = null;
+  setMatchState('idle');
+  renderHead();
+  chatBanner('You ended this chat.', 'warn', { label: 'Find another stranger', run: () => startMatch() });
+  renderConversations();
+}
+
+// After loading the list (e.g. a reload): a live stranger chat is "matched".
+export function syncMatchFromList() {
+  const live = [...S.convs.values()].find(c => c.kind === 'match' && !c.ended);
+  if (live && (!S.match || S.match.conversation_id !== live.id) && S.matchState !== 'waiting') {
+    S.match = { conversation_id: live.id, partner: { nickname: live.title, username: live.peer?.username } };
+    setMatchState('matched', S.match.partner);
+  } else if (S.match && S.convs.get(S.match.conversation_id)?.ended) {
+    S.match = null;
+    setMatchState('left');
+  }
+}
+
+export function initStranger() {
+  $('#match-start').addEventListener('click', () => startMatch());
+  $('#match-cancel').addEventListener('click', cancelMatch);
+}

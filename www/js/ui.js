@@ -1,0 +1,103 @@
+// ui.js: small shared pieces of interface: tabs, toasts, screen-reader
+// announcements, a confirm dialog, the connection banner, the favicon dot.
+
+import { $, $$, h, show } from './dom.js';
+
+// A tablist: click or arrow keys select; only the chosen tab is in the tab order.
+export function tablist(tabs, onSelect) {
+  const select = (t, focus) => {
+    for (const x of tabs) {
+      const on = x === t;
+      x.setAttribute('aria-selected', String(on));
+      x.tabIndex = on ? 0 : -1;
+      show(document.getElementById(x.getAttribute('aria-controls')), on);
+    }
+    if (focus) t.focus();
+    onSelect?.(t);
+  };
+  tabs.forEach((t) => {
+    t.addEventListener('click', () => select(t));
+    t.addEventListener('keydown', (e) => {
+      const vis = tabs.filter(x => !x.hidden);
+      const i = vis.indexOf(t);
+      if (e.key === 'ArrowRight') { e.preventDefault(); select(vis[(i + 1) % vis.length], true); }
+      if (e.key === 'ArrowLeft') { e.preventDefault(); select(vis[(i - 1 + vis.length) % vis.length], true); }
+    });
+  });
+  return select;
+}
+
+export function toast(text, kind = '') {
+  const box = $('#toasts');
+  const t = h('div', { class: `toast ${kind}`.trim(), text });
+  box.append(t);
+  while (box.children.length > 3) box.firstChild.remove();
+  setTimeout(() => t.classList.add('going'), 3800);
+  setTimeout(() => t.remove(), 4200);
+}
+
+let announceTimer = 0;
+export function announce(text) {
+  const a = $('#announcer');
+  a.textContent = '';
+  clearTimeout(announceTimer);
+  announceTimer = setTimeout(() => { a.textContent = text; }, 50);
+}
+
+// A modal yes/no question; resolves true for yes.
+export function confirmDialog(text, ok = 'OK', danger = false) {
+  const d = $('#dlg-confirm');
+  $('#dlg-confirm-text').textContent = text;
+  const b = $('#dlg-confirm-ok');
+  b.textContent = ok;
+  b.className = danger ? 'primary danger-fill' : 'primary';
+  d.returnValue = '';
+  d.showModal();
+  b.focus();
+  return new Promise((resolve) => d.addEventListener('close', () => resolve(d.returnValue === 'yes'), { once: true }));
+}
+
+// Dialogs: [data-close] buttons close them; a click on the backdrop too.
+export function initDialogs() {
+  for (const d of $$('dialog')) {
+    d.addEventListener('click', (e) => { if (e.target === d) d.close(); });
+    for (const b of $$('[data-close]', d)) b.addEventListener('click', () => d.close());
+  }
+}
+
+// The connection state, shown app-wide.
+export function netBanner(text) {
+  const n = $('#net');
+  n.textContent = text || '';
+  show(n, !!text);
+}
+
+// The chat pane's banner, with an optional action button.
+export function chatBanner(text, kind = 'info', action) {
+  const b = $('#chat-banner');
+  b.className = `banner ${kind}`;
+  $('#chat-banner-text').textContent = text;
+  b.querySelector('button')?.remove();
+  if (action) b.append(h('button', { type: 'button', class: 'small-button', text: action.label, onclick: action.run }));
+  b.dataset.kind = kind;
+  show(b, true);
+}
+export function hideChatBanner() { show($('#chat-banner'), false); }
+
+// The tab title "(3) Chat" and a red dot on the favicon while anything is unread.
+export function unreadIndicator(total) {
+  document.title = total > 0 ? `(${total > 99 ? '99+' : total}) Chat` : 'Chat';
+  const link = $('#favicon');
+  const dot = total > 0 ? '<circle cx="25" cy="7" r="6.5" fill="#e5372b" stroke="#fff" stroke-width="1.5"/>' : '';
+  const svg = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="8" fill="#2563eb"/>'
+    + '<path d="M10.5 7.5h11a2.5 2.5 0 0 1 2.5 2.5v7.5a2.5 2.5 0 0 1-2.5 2.5H15l-4.5 4v-4a2.5 2.5 0 0 1-2.5-2.5V10a2.5 2.5 0 0 1 2.5-2.5z" fill="none" stroke="#fff" stroke-width="2" stroke-linejoin="round" stroke-linecap="round"/>'
+    + dot + '</svg>';
+  const href = 'data:image/svg+xml,' + encodeURIComponent(svg);
+  if (link.getAttribute('href') !== href) link.setAttribute('href', href);
+}
+
+// Run fn at most once per tick, however often it is asked for.
+export function coalesce(fn, ms = 0) {
+  let t = 0;
+  return () => { if (!t) t = setTimeout(() => { t = 0; fn(); }, ms); };
+}
