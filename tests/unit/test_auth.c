@@ -229,12 +229,8 @@ END_TEST
 int
 main(void)
 {
-	Suite	*s;
 	TCase	*tc;
-	SRunner	*sr;
-	int	 nf;
 
-	s = suite_create("auth");
 	tc = tcase_create("auth");
 	tcase_set_timeout(tc, 30);
 	tcase_add_checked_fixture(tc, setup, NULL);
@@ -244,10 +240,5 @@ main(void)
 	tcase_add_test(tc, t_password_hash);
 	tcase_add_test(tc, t_send_bucket);
 	tcase_add_test(tc, t_session_no_cookie);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf == 0 ? 0 : 1;
+	return unit_run("auth", tc);
 }

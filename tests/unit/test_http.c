@@ -713,12 +713,8 @@ END_TEST
 int
 main(void)
 {
-	Suite	*s;
 	TCase	*tc;
-	SRunner	*sr;
-	int	 nf;
 
-	s = suite_create("http");
 	tc = tcase_create("request");
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, t_pct_decode);
@@ -732,10 +728,5 @@ main(void)
 	tcase_add_test(tc, t_json_rfc8259);
 	tcase_add_test(tc, t_json_depth);
 	tcase_add_test(tc, t_replies);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf == 0 ? 0 : 1;
+	return unit_run("http", tc);
 }

@@ -530,12 +530,8 @@ END_TEST
 int
 main(void)
 {
-	Suite	*s;
 	TCase	*tc;
-	SRunner	*sr;
-	int	 nf;
 
-	s = suite_create("route");
 	tc = tcase_create("table");
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, t_every_route);
@@ -545,10 +541,5 @@ main(void)
 	tcase_add_test(tc, t_friends_requests_vs_name);
 	tcase_add_test(tc, t_param_id);
 	tcase_add_test(tc, t_dispatch);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf == 0 ? 0 : 1;
+	return unit_run("route", tc);
 }

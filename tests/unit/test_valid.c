@@ -647,12 +647,8 @@ END_TEST
 int
 main(void)
 {
-	Suite	*s;
 	TCase	*tc;
-	SRunner	*sr;
-	int	 nf;
 
-	s = suite_create("valid");
 	tc = tcase_create("validators");
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, t_utf8);
@@ -672,10 +668,5 @@ main(void)
 	tcase_add_test(tc, t_body);
 	tcase_add_test(tc, t_client_id);
 	tcase_add_test(tc, t_fields);
-	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf == 0 ? 0 : 1;
+	return unit_run("valid", tc);
 }

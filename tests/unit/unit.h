@@ -143,4 +143,25 @@ stdin_from(const char *s, size_t n)
 	unlink(path);
 }
 
+
+/*
+ * Run the one test case tc of a suite named name; the exit status of a
+ * test program: 0 when every test passed.
+ */
+UNIT_FN int
+unit_run(const char *name, TCase *tc)
+{
+	Suite	*s;
+	SRunner	*sr;
+	int	 nf;
+
+	s = suite_create(name);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	nf = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return nf == 0 ? 0 : 1;
+}
+
 #endif /* UNIT_H */
