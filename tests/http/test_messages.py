@@ -7,19 +7,8 @@ import chatlib
 from chatlib import befriend, check, eq, signup, sql
 
 
-def send(c, body, cid, to=None, conv=None):
-    """POST /api/messages, waiting out 429 if the rate limit bites."""
-    msg = {"client_id": cid, "body": body}
-    if conv is not None:
-        msg["conversation_id"] = conv
-    else:
-        msg["to"] = to
-    for _ in range(50):
-        r = c.post("messages", msg)
-        if r.status != 429:
-            return r
-        time.sleep(float(r.header("Retry-After") or 1))
-    return r
+# POST /api/messages, waiting out 429 if the rate limit bites.
+send = chatlib.send_msg
 
 
 def history(c, conv, q=""):
