@@ -557,9 +557,13 @@ db_is_dup(struct db *db)
 	return db->err == ER_DUP_ENTRY;
 }
 
-/* Deadlock or lock wait timeout: the transaction may be tried again. */
+/*
+ * Deadlock or lock wait timeout (also as 1467, which InnoDB reports when
+ * the wait was for the AUTO-INC lock): the transaction may be tried again.
+ */
 int
 db_is_retry(struct db *db)
 {
-	return db->err == ER_LOCK_DEADLOCK || db->err == ER_LOCK_WAIT_TIMEOUT;
+	return db->err == ER_LOCK_DEADLOCK || db->err == ER_LOCK_WAIT_TIMEOUT ||
+	    db->err == ER_AUTOINC_READ_FAILED;
 }
