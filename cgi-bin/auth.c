@@ -170,13 +170,30 @@ struct cached {
 static pthread_mutex_t	 cache_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct cached	 cache[CAP_SESSION_SLOTS];
 
+/*
+ * The cache is CACHE_WAYS-way: a token hash may sit in any slot of its set,
+ * so two busy sessions that share a set do not throw each other out.
+ */
+#define CACHE_WAYS	4
+
+/* The slot of hash: where it is, else a free or the oldest of its set. */
 static struct cached *
 cache_slot(const unsigned char hash[32])
 {
+	struct cached	*set, *c;
 	uint32_t	 i;
+	int		 k;
 
 	memcpy(&i, hash, sizeof(i));	/* the hash is uniform already */
-	return &cache[i % CAP_SESSION_SLOTS];
+	set = &cache[(i % (CAP_SESSION_SLOTS / CACHE_WAYS)) * CACHE_WAYS];
+	c = set;
+	for (k = 0; k < CACHE_WAYS; k++) {
+		if (set[k].used && memcmp(set[k].hash, hash, 32) == 0)
+			return &set[k];
+		if (c->used && (!set[k].used || set[k].fetched < c->fetched))
+			c = &set[k];
+	}
+	return c;
 }
 
 /* Fill r from the cache: 1 hit, 0 miss. */

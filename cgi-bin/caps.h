@@ -49,7 +49,7 @@
 #define CAP_KDF_CONCURRENT	2		/* hashes at once per process */
 #define CAP_SEEN_WRITE_S	5		/* last_seen written at most this often */
 #define CAP_SESSION_CACHE_MS	5000		/* a session looked up is trusted this long */
-#define CAP_SESSION_SLOTS	4096		/* sessions cached per process */
+#define CAP_SESSION_SLOTS	16384		/* sessions cached per process */
 
 /* Login throttling: fixed windows. */
 #define CAP_LOGIN_WINDOW_S	300
@@ -71,6 +71,7 @@
 #define CAP_GUEST_TTL_S		3600		/* guest kept after its last session */
 #define CAP_WATCH_MS		500		/* CHAT_WATCH_MS: cross-host wake scan */
 #define CAP_WORKERS		8		/* CHAT_THREADS: accepting threads */
+#define CAP_INBOX_MS		5000		/* what a poll saw in MySQL is trusted this long */
 #define CAP_DELIVERERS		4		/* threads answering parked polls */
 #define CAP_FCGI_BACKLOG	4096
 
