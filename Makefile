@@ -25,7 +25,7 @@ LDLIBS	+= $(PKG_LIBS)
 SAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 	    -fno-sanitize-recover=all
 
-LIB_SRCS = util conf db http route valid auth users friends messages conv \
+LIB_SRCS = util conf db http route valid auth users friends messages conv inbox \
 	   match poll events waiter wake seed003 seed002
 B	 = build
 OBJS	 = $(LIB_SRCS:%=$(B)/%.o)

@@ -4,10 +4,12 @@
  * (never sent, or sent CHAT_RESEND_S ago and not acked) in id order and
  * stamps them sent; an ack deletes rows, only the owner's.  Pushes run
  * inside the caller's transaction; waking the users is the caller's job,
- * after the commit (wake.h).
+ * after the commit (wake.h), or event_deliver's for pushes it can feed to
+ * this process's inboxes (inbox.h), so that their polls need no query.
  */
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -15,7 +17,9 @@
 #include "conf.h"
 #include "db.h"
 #include "events.h"
+#include "inbox.h"
 #include "util.h"
+#include "wake.h"
 
 enum stmt {
 	STMT_PUSH,
@@ -45,10 +49,11 @@ static const char *const stmts[STMT__MAX] = {
 	/* STMT_PUSH_FRIENDS */
 	"INSERT INTO event (user_id, type, payload, origin) "
 	"SELECT friend_id, ?, ?, ? FROM friendship WHERE user_id = ?",
-	/* STMT_PUSH_MEMBERS: says who got it, in the same round trip. */
+	/* STMT_PUSH_MEMBERS: says who got what, in the same round trip. */
 	"INSERT INTO event (user_id, type, payload, origin) "
 	"SELECT user_id, ?, ?, ? FROM conv_member "
-	"WHERE conv_id = ? AND user_id <> ? RETURNING user_id",
+	"WHERE conv_id = ? AND user_id <> ? "
+	"RETURNING user_id, id, " MS("created_at"),
 	/* STMT_FETCH: every pending row (up to a window), due or not. */
 	"SELECT id, type, payload, " MS("created_at") ", "
 	"sent_at IS NULL OR sent_at <= NOW(3) - INTERVAL ? SECOND, "
@@ -78,6 +83,8 @@ static pthread_mutex_t	 mark_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t	 mark_cv = PTHREAD_COND_INITIALIZER;
 static struct ids	 queued;	/* to stamp */
 static struct ids	 flushing;	/* being stamped now */
+static struct ids	 acks, ack_uids;	/* to delete: event, owner */
+static struct ids	 acking, acking_uids;	/* being deleted now */
 static int		 marker_on;
 static int	mark_later(const int64_t *, size_t);
 static int	mark_pending(int64_t);
@@ -105,12 +112,13 @@ event_push_friends(struct db *db, int64_t uid, const char *type,
 
 /*
  * The same event for every member of conversation conv but except, in one
- * statement however many members; their ids are appended to to (if not
- * NULL), for the wake after the commit.  0 or -1.
+ * statement however many members.  Their ids are appended to to (if not
+ * NULL) for the wake after the commit; or, with fed, the events are kept
+ * there for event_deliver.  0 or -1.
  */
-int
-event_push_members(struct db *db, int64_t conv, int64_t except,
-    const char *type, const char *payload, struct ids *to)
+static int
+push_members(struct db *db, int64_t conv, int64_t except, const char *type,
+    const char *payload, struct ids *to, struct pushed *fed)
 {
 	struct dbres	*res;
 	int		 rc;
@@ -118,42 +126,160 @@ event_push_members(struct db *db, int64_t conv, int64_t except,
 	if ((res = db_query(db, stmts[STMT_PUSH_MEMBERS], "ssiii", type,
 	    payload, (int64_t)conf.origin, conv, except)) == NULL)
 		return -1;
-	while ((rc = db_row(res)) == 1)
+	while ((rc = db_row(res)) == 1) {
 		if (to != NULL)
 			ids_add(to, db_int(res, 0));
+		if (fed != NULL) {
+			ids_add(&fed->uid, db_int(res, 0));
+			ids_add(&fed->id, db_int(res, 1));
+			ids_add(&fed->at, db_int(res, 2));
+		}
+	}
 	db_res_free(res);
 	return rc == -1 ? -1 : 0;
+}
+
+int
+event_push_members(struct db *db, int64_t conv, int64_t except,
+    const char *type, const char *payload, struct ids *to)
+{
+	return push_members(db, conv, except, type, payload, to, NULL);
+}
+
+/*
+ * The same, kept in p (reset first) to be fed to this process's inboxes
+ * and woken by event_deliver after the commit.  0 or -1.
+ */
+int
+event_push_members_fed(struct db *db, int64_t conv, int64_t except,
+    const char *type, const char *payload, struct pushed *p)
+{
+	pushed_free(p);
+	p->type = xstrdup(type);
+	p->payload = xstrdup(payload);
+	return push_members(db, conv, except, type, payload, NULL, p);
+}
+
+/* After the commit: feed p's events to the inboxes and wake their users. */
+void
+event_deliver(struct pushed *p)
+{
+	size_t	 i;
+
+	for (i = 0; i < p->uid.n; i++)
+		inbox_feed(p->uid.v[i], p->id.v[i], p->at.v[i], p->type,
+		    p->payload);
+	wake_users_fed(p->uid.v, p->uid.n);
+}
+
+void
+pushed_free(struct pushed *p)
+{
+	ids_free(&p->uid);
+	ids_free(&p->id);
+	ids_free(&p->at);
+	free(p->type);
+	free(p->payload);
+	memset(p, 0, sizeof(*p));
+}
+
+/* One event as the poll's JSON object, after a comma if not the first. */
+static void
+render(struct buf *out, int first, int64_t id, const char *type, int64_t at,
+    const char *payload, size_t plen)
+{
+	if (!first)
+		buf_addc(out, ',');
+	buf_addf(out, "{\"id\":%lld,\"type\":\"%s\",\"at\":%lld",
+	    (long long)id, type, (long long)at);
+	if (plen > 2 && payload[0] == '{') {
+		buf_addc(out, ',');
+		buf_add(out, payload + 1, plen - 1);
+	} else
+		buf_addc(out, '}');
+}
+
+/* Stamp got sent: by the marker thread, else now.  0 or -1. */
+static int
+stamp(struct db *db, int64_t uid, const struct ids *got)
+{
+	struct buf	 csv = { 0 };
+	size_t		 i;
+	int		 rc = 0;
+
+	if (got->n == 0 || mark_later(got->v, got->n))
+		return 0;
+	buf_addc(&csv, '[');
+	for (i = 0; i < got->n; i++)
+		buf_addf(&csv, "%s%lld", i ? "," : "", (long long)got->v[i]);
+	buf_addc(&csv, ']');
+	if (db_exec(db, stmts[STMT_MARK_SENT], "si", csv.p, uid) < 0)
+		rc = -1;
+	buf_free(&csv);
+	return rc;
+}
+
+/* event_fetch from uid's inbox: 1 answered from it, 0 unknown. */
+static int
+fetch_inbox(struct db *db, int64_t uid, struct buf *out, int *n,
+    int64_t *next_ms)
+{
+	struct inbox_ev	*v;
+	struct ids	 got = { 0 };
+	size_t		 k, i;
+
+	if (!marker_on ||
+	    !inbox_take(uid, CAP_POLL_EVENTS, &v, &k, next_ms))
+		return 0;
+	for (i = 0; i < k; i++) {
+		render(out, i == 0, v[i].id, v[i].type, v[i].at,
+		    v[i].payload, strlen(v[i].payload));
+		ids_add(&got, v[i].id);
+	}
+	*n = (int)k;
+	(void)stamp(db, uid, &got);
+	inbox_ev_free(v, k);
+	ids_free(&got);
+	return 1;
 }
 
 /*
  * Append to out the events due for uid, as comma-separated JSON objects
  * {"id","type","at",...payload}, and stamp them sent.  *n gets how many;
  * *next_ms the milliseconds until the earliest event handed out earlier
- * becomes due again (0: none in flight).  0 or -1.
+ * becomes due again (0: none in flight).  What this process knows of uid
+ * (the inbox) answers without a query; a query that saw all of uid's
+ * events makes it known.  0 or -1.
  */
 int
 event_fetch(struct db *db, int64_t uid, struct buf *out, int *n,
     int64_t *next_ms)
 {
 	struct dbres	*res;
-	struct buf	 csv = { 0 };
 	struct ids	 got = { 0 };
 	const char	*type, *payload;
-	size_t		 plen, i;
-	int64_t		 due_in, id;
+	size_t		 plen, rows = 0;
+	int64_t		 due_in, id, due;
+	uint64_t	 epoch;
 	int		 rc, pending;
 
 	*n = 0;
 	*next_ms = 0;
+	if (fetch_inbox(db, uid, out, n, next_ms))
+		return 0;
+	epoch = inbox_epoch(uid);
 	if ((res = db_query(db, stmts[STMT_FETCH], "iiii",
 	    (int64_t)conf.resend_s, (int64_t)conf.resend_s, uid,
 	    (int64_t)CAP_POLL_EVENTS)) == NULL)
 		return -1;
 	while ((rc = db_row(res)) == 1) {
+		rows++;
 		id = db_int(res, 0);
 		pthread_mutex_lock(&mark_mu);
 		pending = mark_pending(id);
 		pthread_mutex_unlock(&mark_mu);
+		if (pending == 2)
+			continue;	/* acked: being deleted */
 		if (!db_int(res, 4) || pending) {
 			due_in = pending ? conf.resend_s * 1000 : db_int(res, 5);
 			if (due_in < 1)
@@ -164,29 +290,21 @@ event_fetch(struct db *db, int64_t uid, struct buf *out, int *n,
 		}
 		type = db_str(res, 1, NULL);
 		payload = db_str(res, 2, &plen);
-		if (*n > 0)
-			buf_addc(out, ',');
-		buf_addf(out, "{\"id\":%lld,\"type\":\"%s\",\"at\":%lld",
-		    (long long)id, type, (long long)db_int(res, 3));
-		if (plen > 2 && payload[0] == '{') {
-			buf_addc(out, ',');
-			buf_add(out, payload + 1, plen - 1);
-		} else
-			buf_addc(out, '}');
+		render(out, *n == 0, id, type, db_int(res, 3), payload, plen);
 		ids_add(&got, id);
 		(*n)++;
 	}
 	db_res_free(res);
-	if (rc != -1 && got.n > 0 && !mark_later(got.v, got.n)) {
-		buf_addc(&csv, '[');
-		for (i = 0; i < got.n; i++)
-			buf_addf(&csv, "%s%lld", i ? "," : "",
-			    (long long)got.v[i]);
-		buf_addc(&csv, ']');
-		if (db_exec(db, stmts[STMT_MARK_SENT], "si", csv.p, uid) < 0)
-			rc = -1;
+	if (rc != -1 && stamp(db, uid, &got) == -1)
+		rc = -1;
+	if (rc != -1 && marker_on && rows < CAP_POLL_EVENTS) {
+		/* Saw them all: known until something in flight falls due. */
+		due = *next_ms > 0 ? mono_ms() + *next_ms : 0;
+		if (got.n > 0 && (due == 0 ||
+		    mono_ms() + conf.resend_s * 1000 < due))
+			due = mono_ms() + conf.resend_s * 1000;
+		inbox_trust(uid, epoch, due);
 	}
-	buf_free(&csv);
 	ids_free(&got);
 	return rc == -1 ? -1 : 0;
 }
@@ -218,14 +336,21 @@ mark_later(const int64_t *ids, size_t n)
 }
 
 /*
- * Is event id handed out but not stamped yet?  Then it is in flight: a
- * poll must not hand it out again.  Needs mark_mu.
+ * Is event id handed out but not stamped yet (1)?  Then it is in flight: a
+ * poll must not hand it out again.  Acked but not deleted yet (2)?  Then
+ * it is gone.  Needs mark_mu.
  */
 static int
 mark_pending(int64_t id)
 {
 	size_t	 i;
 
+	for (i = 0; i < acks.n; i++)
+		if (acks.v[i] == id)
+			return 2;
+	for (i = 0; i < acking.n; i++)
+		if (acking.v[i] == id)
+			return 2;
 	for (i = 0; i < queued.n; i++)
 		if (queued.v[i] == id)
 			return 1;
@@ -235,34 +360,85 @@ mark_pending(int64_t id)
 	return 0;
 }
 
-/* Stamp what is queued, in one statement. */
+/*
+ * The acks that ride on polls are deleted the same way: by the marker, for
+ * every poll of the last few milliseconds in one statement.  Until then
+ * fetches skip them.  An ack lost in a crash only means its events come
+ * again (clients drop repeats by id); an event is never lost by it.
+ * 1 queued, 0 no marker (ack them yourself).
+ */
+int
+event_ack_later(int64_t uid, const int64_t *ids, size_t n)
+{
+	size_t	 i;
+
+	pthread_mutex_lock(&mark_mu);
+	if (!marker_on) {
+		pthread_mutex_unlock(&mark_mu);
+		return 0;
+	}
+	for (i = 0; i < n; i++) {
+		ids_add(&acks, ids[i]);
+		ids_add(&ack_uids, uid);
+	}
+	pthread_cond_signal(&mark_cv);
+	pthread_mutex_unlock(&mark_mu);
+	inbox_drop(uid, ids, n);
+	return 1;
+}
+
+static void
+swap(struct ids *a, struct ids *b)
+{
+	struct ids	 t = *a;
+
+	*a = *b;
+	*b = t;
+	b->n = 0;
+}
+
+/* Delete the queued acks and stamp the queued answers, a statement each. */
 static void
 mark_flush(struct db *db)
 {
-	static const char *const sql = "UPDATE " JSON_IDS " STRAIGHT_JOIN "
-	    "event e ON e.id = j.id SET e.sent_at = NOW(3), "
+	static const char *const stamp_sql = "UPDATE " JSON_IDS
+	    " STRAIGHT_JOIN event e ON e.id = j.id SET e.sent_at = NOW(3), "
 	    "e.attempts = e.attempts + 1";
-	struct buf	 batch = { 0 };
-	struct ids	 t;
+	static const char *const ack_sql = "DELETE e FROM JSON_TABLE(?, "
+	    "'$[*]' COLUMNS (id BIGINT UNSIGNED PATH '$[0]', "
+	    "u BIGINT UNSIGNED PATH '$[1]')) AS j "
+	    "STRAIGHT_JOIN event e ON e.id = j.id WHERE e.user_id = j.u";
+	struct buf	 sb = { 0 }, ab = { 0 };
 	size_t		 i;
 
 	pthread_mutex_lock(&mark_mu);
-	t = flushing;
-	flushing = queued;
-	queued = t;
-	queued.n = 0;
-	buf_addc(&batch, '[');
-	for (i = 0; i < flushing.n; i++)
-		buf_addf(&batch, "%s%lld", i ? "," : "",
-		    (long long)flushing.v[i]);
-	buf_addc(&batch, ']');
+	swap(&flushing, &queued);
+	swap(&acking, &acks);
+	swap(&acking_uids, &ack_uids);
 	pthread_mutex_unlock(&mark_mu);
+	/* flushing and acking are only read by others, under mark_mu. */
+	buf_addc(&sb, '[');
+	for (i = 0; i < flushing.n; i++)
+		buf_addf(&sb, "%s%lld", i ? "," : "",
+		    (long long)flushing.v[i]);
+	buf_addc(&sb, ']');
+	buf_addc(&ab, '[');
+	for (i = 0; i < acking.n; i++)
+		buf_addf(&ab, "%s[%lld,%lld]", i ? "," : "",
+		    (long long)acking.v[i], (long long)acking_uids.v[i]);
+	buf_addc(&ab, ']');
+	if (acking.n > 0 && db_exec(db, ack_sql, "s", ab.p) < 0)
+		LOG("%zu acks not deleted: their events come again",
+		    acking.n);
 	if (flushing.n > 0)
-		(void)db_exec(db, sql, "s", batch.p);
+		(void)db_exec(db, stamp_sql, "s", sb.p);
 	pthread_mutex_lock(&mark_mu);
 	flushing.n = 0;
+	acking.n = 0;
+	acking_uids.n = 0;
 	pthread_mutex_unlock(&mark_mu);
-	buf_free(&batch);
+	buf_free(&sb);
+	buf_free(&ab);
 }
 
 static void *
@@ -272,9 +448,9 @@ marker(void *arg)
 
 	for (;;) {
 		pthread_mutex_lock(&mark_mu);
-		while (queued.n == 0 && marker_on)
+		while (queued.n == 0 && acks.n == 0 && marker_on)
 			pthread_cond_wait(&mark_cv, &mark_mu);
-		if (!marker_on && queued.n == 0) {
+		if (!marker_on && queued.n == 0 && acks.n == 0) {
 			pthread_mutex_unlock(&mark_mu);
 			break;
 		}

@@ -13,12 +13,26 @@
 
 struct db;
 
+/* Events pushed in a transaction, for event_deliver after its commit. */
+struct pushed {
+	struct ids	 uid;	/* recipients */
+	struct ids	 id;	/* their events */
+	struct ids	 at;	/* created, ms since the epoch */
+	char		*type;
+	char		*payload;
+};
+
 int	event_push(struct db *, int64_t, const char *, const char *);
 int	event_push_friends(struct db *, int64_t, const char *, const char *);
 int	event_push_members(struct db *, int64_t, int64_t, const char *,
 	    const char *, struct ids *);
+int	event_push_members_fed(struct db *, int64_t, int64_t, const char *,
+	    const char *, struct pushed *);
+void	event_deliver(struct pushed *);
+void	pushed_free(struct pushed *);
 int	event_fetch(struct db *, int64_t, struct buf *, int *, int64_t *);
 int	event_ack(struct db *, int64_t, const char *);
+int	event_ack_later(int64_t, const int64_t *, size_t);
 int	event_friend_ids(struct db *, int64_t, struct ids *);
 int	event_member_ids(struct db *, int64_t, int64_t, struct ids *);
 int	event_watch(struct db *, int64_t *, struct ids *);

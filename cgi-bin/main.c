@@ -32,6 +32,7 @@
 #include "db.h"
 #include "events.h"
 #include "http.h"
+#include "inbox.h"
 #include "route.h"
 #include "util.h"
 #include "waiter.h"
@@ -52,6 +53,17 @@ static pthread_mutex_t	 accept_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t	 cgi_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t	 cgi_cv = PTHREAD_COND_INITIALIZER;
 static int		 cgi_done;
+
+/*
+ * A wake this process did not feed (another process's, the watcher's, an
+ * unfed push): what its inboxes know of these users is stale.
+ */
+static void
+wake_here_fn(const int64_t *ids, size_t n)
+{
+	inbox_forget(ids, n);
+	waiter_wake(ids, n);
+}
 
 /* Finish an answered FastCGI request and free it (waiter_done). */
 static void
@@ -158,7 +170,7 @@ serve(const char *sock_path)
 	signal(SIGPIPE, SIG_IGN);
 
 	if (waiter_init(conf.deliverers, job_done, db_open) == -1 ||
-	    wake_init(waiter_wake, 1) == -1 || event_marker_start() == -1) {
+	    wake_init(wake_here_fn, waiter_wake, 1) == -1 || event_marker_start() == -1) {
 		LOG("cannot start the waiter");
 		return 1;
 	}
@@ -212,7 +224,7 @@ cgi(void)
 
 	signal(SIGPIPE, SIG_IGN);
 	if (waiter_init(1, cgi_finish, db_open) == -1 ||
-	    wake_init(waiter_wake, 1) == -1)
+	    wake_init(wake_here_fn, waiter_wake, 1) == -1)
 		return 1;
 	http_init(&r, NULL, environ);
 	r.db = db_open();

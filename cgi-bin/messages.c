@@ -189,7 +189,7 @@ msg_send(struct db *db, int64_t sender, const char *sname, int64_t conv,
     struct msg *out)
 {
 	struct buf	 p = { 0 };
-	struct ids	 to = { 0 };
+	struct pushed	 to = { 0 };
 	enum msg_result	 rc = MSG_ERROR;
 	int		 tries;
 
@@ -207,7 +207,7 @@ msg_send(struct db *db, int64_t sender, const char *sname, int64_t conv,
 			/* Not allowed (any more): say why. */
 			db_rollback(db);
 			buf_free(&p);
-			ids_free(&to);
+			pushed_free(&to);
 			rc = msg_resolve_conv(db, sender, conv);
 			return rc == MSG_OK ? MSG_ERROR : rc;
 		default:
@@ -234,12 +234,11 @@ msg_send(struct db *db, int64_t sender, const char *sname, int64_t conv,
 		buf_adds(&p, "{\"message\":");
 		msg_json(&p, out, sname, body, blen, cid, clen);
 		buf_addc(&p, '}');
-		to.n = 0;
-		if (event_push_members(db, conv, sender, "message", p.p,
+		if (event_push_members_fed(db, conv, sender, "message", p.p,
 		    &to) == -1 ||
 		    db_commit(db) == -1)
 			goto fail;
-		wake_users(to.v, to.n);
+		event_deliver(&to);
 		rc = MSG_OK;
 		break;
 fail:
@@ -248,7 +247,7 @@ fail:
 			break;
 	}
 	buf_free(&p);
-	ids_free(&to);
+	pushed_free(&to);
 	return rc;
 }
 

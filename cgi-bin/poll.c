@@ -5,7 +5,9 @@
  * for events written on other hosts every CHAT_WATCH_MS and wakes their
  * users here; it is one cheap indexed query, not one per client.
  */
+#include <errno.h>
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -18,6 +20,7 @@
 #include "poll.h"
 #include "util.h"
 #include "waiter.h"
+#include "wake.h"
 
 static pthread_once_t	 watch_once = PTHREAD_ONCE_INIT;
 
@@ -77,8 +80,7 @@ poll_watch(void *arg)
 		ids.n = 0;
 		if (event_watch(db, &last, &ids) == -1)
 			continue;
-		if (ids.n > 0)
-			waiter_wake(ids.v, ids.n);
+		wake_here(ids.v, ids.n);
 	}
 	return NULL;
 }
@@ -93,39 +95,48 @@ poll_watch_start(void)
 }
 
 /*
- * Ack the comma-separated ids in s ("1,2,3") for r's user.  Returns 0, or
- * the status already sent.
+ * Ack the comma-separated ids in s ("1,2,3") for r's user: by the marker
+ * thread in a moment (events.c), else now.  Returns 0, or the status
+ * already sent.
  */
 int
 poll_ack_list(struct req *r, const char *s)
 {
 	struct buf	 j = { 0 };
-	size_t		 n = 0;
+	struct ids	 ids = { 0 };
 	const char	*p;
+	char		*end;
+	unsigned long long v;
+	size_t		 i;
+	int		 st = 0;
 
-	buf_addc(&j, '[');
-	for (p = s; *p != '\0'; p++) {
-		if (*p == ',') {
-			if (p == s || p[1] == '\0' || p[1] == ',')
-				goto bad;
-			n++;
-		} else if (*p < '0' || *p > '9')
+	for (p = s; *p != '\0'; p = end + (*end == ',')) {
+		if (*p < '0' || *p > '9')
 			goto bad;
-		buf_addc(&j, *p);
+		errno = 0;
+		v = strtoull(p, &end, 10);
+		if (errno != 0 || v == 0 || v > INT64_MAX ||
+		    (*end != ',' && *end != '\0') ||
+		    (*end == ',' && end[1] == '\0') || ids.n >= CAP_ACK_IDS)
+			goto bad;
+		ids_add(&ids, (int64_t)v);
 	}
+	if (ids.n == 0 || event_ack_later(r->uid, ids.v, ids.n))
+		goto out;
+	buf_addc(&j, '[');
+	for (i = 0; i < ids.n; i++)
+		buf_addf(&j, "%s%lld", i ? "," : "", (long long)ids.v[i]);
 	buf_addc(&j, ']');
-	if (n >= CAP_ACK_IDS)
-		goto bad;
-	if (*s != '\0' && event_ack(r->db, r->uid, j.p) == -1) {
-		buf_free(&j);
-		return http_fail_db(r);
-	}
-	buf_free(&j);
-	return 0;
+	if (event_ack(r->db, r->uid, j.p) == -1)
+		st = http_fail_db(r);
+	goto out;
 bad:
-	buf_free(&j);
-	return http_fail(r, 400, "bad_request",
+	st = http_fail(r, 400, "bad_request",
 	    "ack must be a comma-separated list of event ids");
+out:
+	buf_free(&j);
+	ids_free(&ids);
+	return st;
 }
 
 /*

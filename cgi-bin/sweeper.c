@@ -221,7 +221,7 @@ main(int argc, char *argv[])
 	sa.sa_handler = on_signal;	/* no SA_RESTART: sleep ends early */
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
-	wake_init(NULL, 0);
+	wake_init(NULL, NULL, 0);
 	db = db_open();
 	end = time(NULL) + conf.sweep_run_s;
 	do {

@@ -26,7 +26,7 @@
 #define WAKE_BATCH	512	/* ids per datagram */
 #define WAKE_PEERS	64	/* processes per host */
 
-static wake_fn		 local_fn;
+static wake_fn		 local_fn, fed_fn;
 static int		 rx_fd = -1, tx_fd = -1;
 static char		 dir[256], self[sizeof(((struct sockaddr_un *)0)->sun_path)];
 static pthread_t	 rx_thread;
@@ -61,18 +61,20 @@ wake_rx(void *arg)
 }
 
 /*
- * Set up: fn receives wakes for this process (NULL: none, only send);
- * listen binds this process's socket so other processes can reach it.
+ * Set up: fn receives wakes for this process (NULL: none, only send), fed
+ * the wakes whose events this process already fed to its inboxes (NULL:
+ * fn); listen binds this process's socket so other processes can reach it.
  * Without CHAT_RUN, wakes stay inside the process.  0 or -1.
  */
 int
-wake_init(wake_fn fn, int listen)
+wake_init(wake_fn fn, wake_fn fed, int listen)
 {
 	struct sockaddr_un	 sa;
 	int			 sz = 1 << 20;
 	struct timeval		 tv = { 0, 200000 };
 
 	local_fn = fn;
+	fed_fn = fed != NULL ? fed : fn;
 	if (conf.run_dir == NULL)
 		return 0;
 	if ((size_t)snprintf(dir, sizeof(dir), "%s/wake", conf.run_dir) >=
@@ -140,17 +142,13 @@ peers_refresh(void)
 	closedir(d);
 }
 
-/* Wake n users: this process's waiters, then the other processes. */
-void
-wake_users(const int64_t *ids, size_t n)
+/* Tell the other processes on this host. */
+static void
+tell_peers(const int64_t *ids, size_t n)
 {
 	struct sockaddr_un	 sa;
 	size_t			 i, k, chunk;
 
-	if (n == 0)
-		return;
-	if (local_fn != NULL)
-		local_fn(ids, n);
 	if (tx_fd == -1)
 		return;
 	memset(&sa, 0, sizeof(sa));
@@ -172,6 +170,36 @@ wake_users(const int64_t *ids, size_t n)
 		}
 	}
 	pthread_mutex_unlock(&peer_mu);
+}
+
+/* Wake n users: this process's waiters, then the other processes. */
+void
+wake_users(const int64_t *ids, size_t n)
+{
+	if (n == 0)
+		return;
+	if (local_fn != NULL)
+		local_fn(ids, n);
+	tell_peers(ids, n);
+}
+
+/* The same, for events this process fed to its inboxes (events.c). */
+void
+wake_users_fed(const int64_t *ids, size_t n)
+{
+	if (n == 0)
+		return;
+	if (fed_fn != NULL)
+		fed_fn(ids, n);
+	tell_peers(ids, n);
+}
+
+/* Wake n users in this process only (the cross-host watcher). */
+void
+wake_here(const int64_t *ids, size_t n)
+{
+	if (n > 0 && local_fn != NULL)
+		local_fn(ids, n);
 }
 
 void

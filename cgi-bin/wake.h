@@ -13,8 +13,10 @@
 
 typedef void (*wake_fn)(const int64_t *, size_t);
 
-int	wake_init(wake_fn, int);
+int	wake_init(wake_fn, wake_fn, int);
 void	wake_users(const int64_t *, size_t);
+void	wake_users_fed(const int64_t *, size_t);
+void	wake_here(const int64_t *, size_t);
 void	wake_user(int64_t);
 void	wake_stop(void);
 
