@@ -54,6 +54,8 @@ struct conn {
 	done_fn		 cb;
 	void		*arg;
 	char		 cookie[64];	/* set-cookie sid, if any */
+	int		 answers;	/* on this connection so far */
+	int		 resent;	/* this request, on a new connection */
 };
 
 struct vuser {
@@ -126,6 +128,7 @@ conn_open(struct conn *c)
 	struct epoll_event	 ev;
 	int			 one = 1;
 
+	c->answers = 0;
 	if ((c->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0)) == -1)
 		die("socket: %s", strerror(errno));
 	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
@@ -200,6 +203,7 @@ conn_req(struct conn *c, const char *method, const char *path,
 	c->cb = cb;
 	c->arg = arg;
 	c->busy = 1;
+	c->resent = 0;
 	c->cookie[0] = '\0';
 	if (c->fd < 0)
 		conn_open(c);
@@ -241,6 +245,7 @@ conn_parse(struct conn *c)
 		}
 	}
 	c->busy = 0;
+	c->answers++;
 	if (close_after)
 		conn_close(c);
 	cb = c->cb;
@@ -275,6 +280,16 @@ conn_event(struct conn *c, uint32_t events)
 			return;
 		/* Closed: keep-alive limit or a failure mid-request. */
 		conn_close(c);
+		if (c->busy && c->inlen == 0 && c->answers > 0 && !c->resent) {
+			/*
+			 * The server closed an idle kept-alive connection as
+			 * the request went out (as browsers do: send again).
+			 */
+			c->resent = 1;
+			c->outoff = 0;
+			conn_open(c);
+			return;
+		}
 		if (c->busy) {
 			c->busy = 0;
 			cb = c->cb;
