@@ -46,6 +46,7 @@ struct dbcol {
 };
 
 struct dbres {
+	struct db	*db;
 	MYSQL_STMT	*st;
 	unsigned int	 ncol;
 	MYSQL_BIND	*bind;
@@ -308,36 +309,30 @@ db_insert_id(struct db *db)
 }
 
 /*
- * Run a query and buffer its whole result on the client (so other
- * statements may run while it is read).  The caller frees the result with
- * db_res_free() before running the same statement again.  NULL on error.
+ * Buffer the statement's current result set on the client and bind its
+ * columns into res (sized from max_length: no truncation).  0 or -1.
  */
-struct dbres *
-db_query(struct db *db, const char *sql, const char *fmt, ...)
+static int
+res_bind(struct dbres *res)
 {
-	MYSQL_STMT	*st;
+	MYSQL_STMT	*st = res->st;
 	MYSQL_RES	*meta;
 	MYSQL_FIELD	*f;
-	struct dbres	*res;
-	va_list		 ap;
 	unsigned int	 i;
 
-	va_start(ap, fmt);
-	st = db_run(db, sql, fmt, ap);
-	va_end(ap);
-	if (st == NULL)
-		return NULL;
+	for (i = 0; i < res->ncol; i++)
+		free(res->col[i].buf);
+	free(res->col);
+	free(res->bind);
+	res->col = NULL;
+	res->bind = NULL;
+	res->ncol = 0;
 	if (mysql_stmt_store_result(st) != 0) {
-		db->err = mysql_stmt_errno(st);
 		LOG("store result: %s", mysql_stmt_error(st));
-		return NULL;
+		return -1;
 	}
-	if ((meta = mysql_stmt_result_metadata(st)) == NULL) {
-		mysql_stmt_free_result(st);
-		return NULL;
-	}
-	res = xcalloc(1, sizeof(*res));
-	res->st = st;
+	if ((meta = mysql_stmt_result_metadata(st)) == NULL)
+		return -1;
 	res->ncol = mysql_num_fields(meta);
 	res->bind = xcalloc(res->ncol, sizeof(*res->bind));
 	res->col = xcalloc(res->ncol, sizeof(*res->col));
@@ -367,10 +362,69 @@ db_query(struct db *db, const char *sql, const char *fmt, ...)
 	mysql_free_result(meta);
 	if (mysql_stmt_bind_result(st, res->bind) != 0) {
 		LOG("bind result: %s", mysql_stmt_error(st));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Run a query and buffer its whole result on the client (so other
+ * statements may run while it is read).  The caller frees the result with
+ * db_res_free() before running the same statement again.  A CALL may send
+ * several result sets: db_next() moves to the next.  NULL on error.
+ */
+struct dbres *
+db_query(struct db *db, const char *sql, const char *fmt, ...)
+{
+	MYSQL_STMT	*st;
+	struct dbres	*res;
+	va_list		 ap;
+
+	va_start(ap, fmt);
+	st = db_run(db, sql, fmt, ap);
+	va_end(ap);
+	if (st == NULL)
+		return NULL;
+	res = xcalloc(1, sizeof(*res));
+	res->st = st;
+	res->db = db;
+	if (res_bind(res) == -1) {
+		db->err = mysql_stmt_errno(st) ? mysql_stmt_errno(st) :
+		    CR_UNKNOWN_ERROR;
 		db_res_free(res);
 		return NULL;
 	}
 	return res;
+}
+
+/*
+ * The next result set of a CALL: 1 (read it with db_row), 0 none left
+ * (the CALL ended well), -1 error (an error raised after the earlier sets
+ * were sent: the CALL failed).
+ */
+int
+db_next(struct dbres *res)
+{
+	int	 rc;
+
+	for (;;) {
+		mysql_stmt_free_result(res->st);
+		if ((rc = mysql_stmt_next_result(res->st)) == -1)
+			return 0;
+		if (rc > 0) {
+			res->db->err = mysql_stmt_errno(res->st);
+			LOG("mysql error %u: %s", res->db->err,
+			    mysql_stmt_error(res->st));
+			return -1;
+		}
+		if (mysql_stmt_field_count(res->st) == 0)
+			continue;	/* the CALL's own status */
+		if (res_bind(res) == -1) {
+			res->db->err = mysql_stmt_errno(res->st);
+			return -1;
+		}
+		return 1;
+	}
 }
 
 /* Next row: 1, or 0 at the end, or -1 on error. */
@@ -446,6 +500,10 @@ db_res_free(struct dbres *res)
 	if (res == NULL)
 		return;
 	mysql_stmt_free_result(res->st);
+	/* What a CALL sent and nobody read: the connection must be idle. */
+	while (mysql_stmt_more_results(res->st) &&
+	    mysql_stmt_next_result(res->st) == 0)
+		mysql_stmt_free_result(res->st);
 	for (i = 0; i < res->ncol; i++)
 		free(res->col[i].buf);
 	free(res->col);

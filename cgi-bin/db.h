@@ -31,6 +31,7 @@ int64_t		 db_insert_id(struct db *);
 struct dbres	*db_query(struct db *, const char *, const char *, ...);
 int		 db_one(struct db *, int64_t *, const char *, const char *, ...);
 
+int		 db_next(struct dbres *);
 int		 db_row(struct dbres *);
 int64_t		 db_int(struct dbres *, int);
 const char	*db_str(struct dbres *, int, size_t *);

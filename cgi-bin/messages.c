@@ -1,7 +1,8 @@
 /*
- * messages.c: POST /api/messages and history.  A send is one transaction:
- * take the next seq of the conversation (a row lock on it, so seqs are
- * gapless and ordered also under concurrent sends), insert the message
+ * messages.c: POST /api/messages and history.  A send is one transaction,
+ * run by the stored procedure send_message (sql/004-send.sql) in one round
+ * trip: take the next seq of the conversation (a row lock on it, so seqs
+ * are gapless and ordered also under concurrent sends), insert the message
  * (UNIQUE (sender_id, client_id) makes a resend a no-op that returns the
  * first copy), and insert one pending event per other member in one
  * INSERT ... SELECT.  The 201 goes out after the commit; then the
@@ -13,6 +14,7 @@
 
 #include "auth.h"
 #include "caps.h"
+#include "conf.h"
 #include "db.h"
 #include "events.h"
 #include "handlers.h"
@@ -27,8 +29,7 @@
 enum stmt {
 	STMT_DIRECT,
 	STMT_MEMBER,
-	STMT_NEXT_SEQ,
-	STMT_INSERT,
+	STMT_SEND,
 	STMT_BY_CLIENT,
 	STMT_CONV_EXISTS,
 	STMT_HIST_AFTER,
@@ -51,20 +52,12 @@ static const char *const stmts[STMT__MAX] = {
 	"FROM conv_member m JOIN conversation c ON c.id = m.conv_id "
 	"WHERE m.conv_id = ? AND m.user_id = ?",
 	/*
-	 * STMT_NEXT_SEQ: locks the conversation row until commit.  It also
-	 * checks that the sender may post here (a member; friends for a
-	 * direct chat; a live stranger chat), so the common case needs no
-	 * query before it; 0 rows means refused, and msg_resolve_conv says why.
+	 * STMT_SEND: see sql/004-send.sql.  It also checks that the sender
+	 * may post here (a member; friends for a direct chat; a live stranger
+	 * chat), so the common case needs no query before it; when it refuses,
+	 * msg_resolve_conv says why.
 	 */
-	"UPDATE conversation c JOIN conv_member m ON m.conv_id = c.id "
-	"AND m.user_id = ? "
-	"SET c.last_seq = LAST_INSERT_ID(c.last_seq + 1), "
-	"c.updated_at = FROM_UNIXTIME(? / 1000) WHERE c.id = ? "
-	"AND c.ended_at IS NULL AND (c.kind <> 'direct' OR EXISTS "
-	"(SELECT 1 FROM friendship f WHERE f.conv_id = c.id AND f.user_id = ?))",
-	/* STMT_INSERT */
-	"INSERT INTO message (conv_id, seq, sender_id, client_id, body, "
-	"sent_at) VALUES (?, ?, ?, ?, ?, FROM_UNIXTIME(? / 1000))",
+	"CALL send_message(?, ?, ?, ?, ?, ?, ?)",
 	/* STMT_BY_CLIENT */
 	"SELECT m.id, m.conv_id, m.seq, " MS("m.sent_at") ", m.body "
 	"FROM message m WHERE m.sender_id = ? AND m.client_id = ?",
@@ -134,6 +127,23 @@ msg_resolve_conv(struct db *db, int64_t sender, int64_t conv)
 }
 
 /*
+ * The message JSON's fields after seq, and its closing brace: the part of
+ * an event's payload that send_message does not write itself.
+ */
+static void
+msg_json_rest(struct buf *b, int64_t sent_at, const char *sender,
+    const char *body, size_t blen, const char *cid, size_t clen)
+{
+	buf_adds(b, ",\"sender\":");
+	buf_json_str(b, sender, strlen(sender));
+	buf_adds(b, ",\"body\":");
+	buf_json_str(b, body, blen);
+	buf_adds(b, ",\"client_id\":");
+	buf_json_str(b, cid, clen);
+	buf_addf(b, ",\"sent_at\":%lld}", (long long)sent_at);
+}
+
+/*
  * Append the message JSON {id, conversation_id, seq, sender, body,
  * client_id, sent_at} to b.
  */
@@ -141,15 +151,9 @@ void
 msg_json(struct buf *b, const struct msg *m, const char *sender,
     const char *body, size_t blen, const char *cid, size_t clen)
 {
-	buf_addf(b, "{\"id\":%lld,\"conversation_id\":%lld,\"seq\":%lld,"
-	    "\"sender\":", (long long)m->id, (long long)m->conv_id,
-	    (long long)m->seq);
-	buf_json_str(b, sender, strlen(sender));
-	buf_adds(b, ",\"body\":");
-	buf_json_str(b, body, blen);
-	buf_adds(b, ",\"client_id\":");
-	buf_json_str(b, cid, clen);
-	buf_addf(b, ",\"sent_at\":%lld}", (long long)m->sent_at);
+	buf_addf(b, "{\"id\":%lld,\"conversation_id\":%lld,\"seq\":%lld",
+	    (long long)m->id, (long long)m->conv_id, (long long)m->seq);
+	msg_json_rest(b, m->sent_at, sender, body, blen, cid, clen);
 }
 
 /* The first message sent with this client_id: 1 found, 0, -1. */
@@ -188,66 +192,93 @@ msg_send(struct db *db, int64_t sender, const char *sname, int64_t conv,
     const char *cid, size_t clen, const char *body, size_t blen,
     struct msg *out)
 {
-	struct buf	 p = { 0 };
+	struct dbres	*res;
+	struct buf	 tail = { 0 }, p = { 0 };
 	struct pushed	 to = { 0 };
+	struct ids	 a = { 0 }, b = { 0 }, c = { 0 };
 	enum msg_result	 rc = MSG_ERROR;
-	int		 tries;
+	int		 tries, more = 0, st;
+	size_t		 last, i;
 
 	memset(out, 0, sizeof(*out));
 	for (tries = 0; tries < 3; tries++) {
 		out->conv_id = conv;
 		out->sent_at = now_ms();
-		if (db_begin(db) == -1)
-			return MSG_ERROR;
-		switch (db_exec(db, stmts[STMT_NEXT_SEQ], "iiii", sender,
-		    out->sent_at, conv, sender)) {
-		case 1:
+		buf_reset(&tail);
+		msg_json_rest(&tail, out->sent_at, sname, body, blen, cid,
+		    clen);
+		buf_addc(&tail, '}');
+		if ((res = db_query(db, stmts[STMT_SEND], "iibbisi", sender,
+		    conv, cid, clen, body, blen, out->sent_at, tail.p,
+		    (int64_t)conf.origin)) == NULL) {
+			if (db_is_retry(db))
+				continue;
 			break;
-		case 0:
-			/* Not allowed (any more): say why. */
-			db_rollback(db);
-			buf_free(&p);
-			pushed_free(&to);
-			rc = msg_resolve_conv(db, sender, conv);
-			return rc == MSG_OK ? MSG_ERROR : rc;
-		default:
-			goto fail;
 		}
-		out->seq = db_insert_id(db);
-		if (db_exec(db, stmts[STMT_INSERT], "iiibbi", conv, out->seq,
-		    sender, cid, clen, body, blen, out->sent_at) != 1) {
-			if (!db_is_dup(db))
-				goto fail;
-			/* A resend: undo the seq, answer the first copy. */
-			db_rollback(db);
+		/*
+		 * Every row of every result set: the recipients', then the
+		 * status (code, message id, seq) last.  An error after the
+		 * first sets (at the commit) fails the whole CALL.
+		 */
+		a.n = b.n = c.n = 0;
+		do {
+			while ((st = db_row(res)) == 1) {
+				ids_add(&a, db_int(res, 0));
+				ids_add(&b, db_int(res, 1));
+				ids_add(&c, db_int(res, 2));
+			}
+		} while (st == 0 && (more = db_next(res)) == 1);
+		db_res_free(res);
+		if (st == -1 || more == -1 || a.n == 0) {
+			if (db_is_retry(db))
+				continue;
+			break;
+		}
+		last = a.n - 1;
+		if (a.v[last] == 1) {
+			/* Not allowed (any more): say why. */
+			rc = msg_resolve_conv(db, sender, conv);
+			if (rc == MSG_OK)
+				rc = MSG_ERROR;
+			break;
+		}
+		if (a.v[last] == 2) {
+			/* A resend: answer the first copy. */
 			switch (msg_by_client(db, sender, cid, clen, out)) {
 			case 1:
-				return MSG_REPEAT;
+				rc = MSG_REPEAT;
+				goto out;
 			case 0:
 				continue;	/* its sender's tx rolled back */
 			default:
-				return MSG_ERROR;
+				goto out;
 			}
 		}
-		out->id = db_insert_id(db);
+		out->id = b.v[last];
+		out->seq = c.v[last];
 		buf_reset(&p);
 		buf_adds(&p, "{\"message\":");
 		msg_json(&p, out, sname, body, blen, cid, clen);
 		buf_addc(&p, '}');
-		if (event_push_members_fed(db, conv, sender, "message", p.p,
-		    &to) == -1 ||
-		    db_commit(db) == -1)
-			goto fail;
+		pushed_free(&to);
+		to.type = xstrdup("message");
+		to.payload = xstrdup(p.p);
+		for (i = 0; i < last; i++) {
+			ids_add(&to.uid, a.v[i]);
+			ids_add(&to.id, b.v[i]);
+			ids_add(&to.at, c.v[i]);
+		}
 		event_deliver(&to);
 		rc = MSG_OK;
 		break;
-fail:
-		db_rollback(db);
-		if (!db_is_retry(db))
-			break;
 	}
+out:
+	buf_free(&tail);
 	buf_free(&p);
 	pushed_free(&to);
+	ids_free(&a);
+	ids_free(&b);
+	ids_free(&c);
 	return rc;
 }
 
