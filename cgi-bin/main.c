@@ -71,6 +71,12 @@ job_done(struct req *r)
 {
 	struct job	*job = r->owner;
 
+	/*
+	 * Close at once: libfcgi would shut down our side and sleep until
+	 * lighttpd closes its own, a sleep and a wake-up per request.  On a
+	 * unix socket nothing written is lost by closing first.
+	 */
+	FCGX_Detach(&job->f);
 	FCGX_Finish_r(&job->f);
 	http_free(&job->r);
 	free(job);
