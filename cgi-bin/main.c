@@ -65,6 +65,16 @@ wake_here_fn(const int64_t *ids, size_t n)
 	waiter_wake(ids, n);
 }
 
+/* A worker thread's connection: it answers the polls its sends wake. */
+static __thread struct db	*thread_db;
+
+/* A wake for events this process fed to its inboxes (wake_users_fed). */
+static void
+wake_fed_fn(const int64_t *ids, size_t n)
+{
+	waiter_wake_here(ids, n, thread_db);
+}
+
 /* Finish an answered FastCGI request and free it (waiter_done). */
 static void
 job_done(struct req *r)
@@ -92,6 +102,7 @@ worker(void *arg)
 
 	(void)arg;
 	db = db_open();
+	thread_db = db;
 	while (!stopping) {
 		job = xcalloc(1, sizeof(*job));
 		FCGX_InitRequest(&job->f, listen_fd, FCGI_FAIL_ACCEPT_ON_INTR);
@@ -176,7 +187,8 @@ serve(const char *sock_path)
 	signal(SIGPIPE, SIG_IGN);
 
 	if (waiter_init(conf.deliverers, job_done, db_open) == -1 ||
-	    wake_init(wake_here_fn, waiter_wake, 1) == -1 || event_marker_start() == -1) {
+	    wake_init(wake_here_fn, wake_fed_fn, 1) == -1 ||
+	    event_marker_start() == -1) {
 		LOG("cannot start the waiter");
 		return 1;
 	}
@@ -230,7 +242,7 @@ cgi(void)
 
 	signal(SIGPIPE, SIG_IGN);
 	if (waiter_init(1, cgi_finish, db_open) == -1 ||
-	    wake_init(wake_here_fn, waiter_wake, 1) == -1)
+	    wake_init(wake_here_fn, wake_fed_fn, 1) == -1)
 		return 1;
 	http_init(&r, NULL, environ);
 	r.db = db_open();

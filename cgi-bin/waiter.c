@@ -232,21 +232,7 @@ waiter_park(struct req *r, waiter_fetch fetch, uint64_t gen)
 void
 waiter_wake(const int64_t *ids, size_t n)
 {
-	struct waiter	*w, *next;
-	size_t		 i;
-
-	pthread_mutex_lock(&mu);
-	for (i = 0; i < n; i++) {
-		gens[(size_t)ids[i] & (GEN_SLOTS - 1)]++;
-		for (w = users[ubucket(ids[i])]; w != NULL; w = next) {
-			next = w->unext;
-			if (w->r->uid != ids[i])
-				continue;
-			unpark(w);
-			enqueue(w, 0);
-		}
-	}
-	pthread_mutex_unlock(&mu);
+	waiter_wake_here(ids, n, NULL);
 }
 
 /* The users with a parked poll (a user may appear twice), into out. */
@@ -301,6 +287,35 @@ waiter_timer(void *arg)
 }
 
 /*
+ * Fetch for w (taken off the table or queue, state W_BUSY; gen read after
+ * the wake that took it) with db, and answer it or park it again.
+ * Called without mu.
+ */
+static void
+deliver(struct waiter *w, uint64_t gen, struct db *db)
+{
+	struct req	*r = w->r;
+	int		 answered;
+
+	r->db = db;
+	r->poll_recheck = 0;
+	if (w->final || mono_ms() >= r->poll_deadline)
+		answered = w->fetch(r, 1) >= 0;
+	else
+		answered = w->fetch(r, 0) != 0;
+	if (answered) {
+		r->db = NULL;
+		done_fn(r);
+		free(w);
+		return;
+	}
+	pthread_mutex_lock(&mu);
+	if (park_locked(w, gen) == 1)
+		enqueue(w, 0);		/* woken meanwhile */
+	pthread_mutex_unlock(&mu);
+}
+
+/*
  * A deliverer: take a queued poll, fetch with this thread's database
  * connection, and answer it or park it again.
  */
@@ -308,10 +323,8 @@ static void *
 waiter_deliver(void *arg)
 {
 	struct waiter	*w;
-	struct req	*r;
 	struct db	*db;
 	uint64_t	 gen;
-	int		 answered;
 
 	(void)arg;
 	db = NULL;
@@ -325,33 +338,51 @@ waiter_deliver(void *arg)
 		if ((qhead = w->qnext) == NULL)
 			qtail = NULL;
 		w->state = W_BUSY;
-		r = w->r;
-		gen = gens[(size_t)r->uid & (GEN_SLOTS - 1)];
+		gen = gens[(size_t)w->r->uid & (GEN_SLOTS - 1)];
 		pthread_mutex_unlock(&mu);
-
 		if (db == NULL)
 			db = db_fn();	/* on first use: CGI polls rarely park */
-		r->db = db;
-		r->poll_recheck = 0;
-		if (w->final || mono_ms() >= r->poll_deadline)
-			answered = w->fetch(r, 1) >= 0;
-		else
-			answered = w->fetch(r, 0) != 0;
-
+		deliver(w, gen, db);
 		pthread_mutex_lock(&mu);
-		if (!answered && park_locked(w, gen) == 1)
-			enqueue(w, 0);		/* woken meanwhile */
-		if (answered) {
-			pthread_mutex_unlock(&mu);
-			r->db = NULL;
-			done_fn(r);
-			free(w);
-			pthread_mutex_lock(&mu);
-		}
 	}
 	pthread_mutex_unlock(&mu);
 	db_free(db);
 	return NULL;
+}
+
+/*
+ * waiter_wake, for a caller that will answer one woken poll itself with
+ * its own connection db (NULL: none): a direct message's sender, whose
+ * thread is awake anyway, so the answer needs no deliverer woken.  Only
+ * for a single user: fan-out stays spread over the deliverers.
+ */
+void
+waiter_wake_here(const int64_t *ids, size_t n, struct db *db)
+{
+	struct waiter	*w, *next, *mine = NULL;
+	uint64_t	 gen = 0;
+	size_t		 i, slot;
+
+	pthread_mutex_lock(&mu);
+	for (i = 0; i < n; i++) {
+		slot = (size_t)ids[i] & (GEN_SLOTS - 1);
+		gens[slot]++;
+		for (w = users[ubucket(ids[i])]; w != NULL; w = next) {
+			next = w->unext;
+			if (w->r->uid != ids[i])
+				continue;
+			unpark(w);
+			if (mine == NULL && db != NULL && n == 1 && !stopping) {
+				mine = w;
+				w->state = W_BUSY;
+				gen = gens[slot];
+			} else
+				enqueue(w, 0);
+		}
+	}
+	pthread_mutex_unlock(&mu);
+	if (mine != NULL)
+		deliver(mine, gen, db);
 }
 
 /*
