@@ -632,6 +632,13 @@ send_done(struct conn *c, int st, const char *body, size_t len)
 		send_next(u);
 }
 
+/*
+ * Tells this run's client_ids from earlier runs' (users are reused across
+ * runs, and a pid alone repeats): a repeated client_id is answered 200
+ * with the first message, as it should be, and counted as an error here.
+ */
+static unsigned long	 run_tag;
+
 static void
 send_next(struct vuser *u)
 {
@@ -640,8 +647,8 @@ send_next(struct vuser *u)
 	if (u->send.busy || stop_sending)
 		return;
 	snprintf(body, sizeof(body), "{\"conversation_id\":%" PRId64
-	    ",\"client_id\":\"%s-%ld-%ld\",\"body\":\"t=%" PRId64 "\"}",
-	    u->conv, u->name, (long)getpid(), ++u->seq, now_ns());
+	    ",\"client_id\":\"%s-%lx-%ld\",\"body\":\"t=%" PRId64 "\"}",
+	    u->conv, u->name, run_tag, ++u->seq, now_ns());
 	conn_req(&u->send, "POST", "messages", u->sid, body, send_done, u);
 }
 
@@ -1063,6 +1070,7 @@ main(int argc, char *argv[])
 	struct rlimit	 rl;
 	int		 port = 8080, a1, a2, rc = 0;
 
+	run_tag = (unsigned long)now_ns() ^ ((unsigned long)getpid() << 40);
 	if (argc < 2)
 		die("usage: loadgen latency|throughput|idle|fanout|footprint "
 		    "[n] [seconds]");
