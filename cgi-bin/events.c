@@ -341,23 +341,22 @@ mark_later(const int64_t *ids, size_t n)
  * it is gone.  Needs mark_mu.
  */
 static int
-mark_pending(int64_t id)
+has(const struct ids *l, int64_t id)
 {
 	size_t	 i;
 
-	for (i = 0; i < acks.n; i++)
-		if (acks.v[i] == id)
-			return 2;
-	for (i = 0; i < acking.n; i++)
-		if (acking.v[i] == id)
-			return 2;
-	for (i = 0; i < queued.n; i++)
-		if (queued.v[i] == id)
-			return 1;
-	for (i = 0; i < flushing.n; i++)
-		if (flushing.v[i] == id)
+	for (i = 0; i < l->n; i++)
+		if (l->v[i] == id)
 			return 1;
 	return 0;
+}
+
+static int
+mark_pending(int64_t id)
+{
+	if (has(&acks, id) || has(&acking, id))
+		return 2;
+	return has(&queued, id) || has(&flushing, id);
 }
 
 /*

@@ -172,26 +172,29 @@ tell_peers(const int64_t *ids, size_t n)
 	pthread_mutex_unlock(&peer_mu);
 }
 
+/* Wake n users here through fn, then in the other processes. */
+static void
+wake_via(wake_fn fn, const int64_t *ids, size_t n)
+{
+	if (n == 0)
+		return;
+	if (fn != NULL)
+		fn(ids, n);
+	tell_peers(ids, n);
+}
+
 /* Wake n users: this process's waiters, then the other processes. */
 void
 wake_users(const int64_t *ids, size_t n)
 {
-	if (n == 0)
-		return;
-	if (local_fn != NULL)
-		local_fn(ids, n);
-	tell_peers(ids, n);
+	wake_via(local_fn, ids, n);
 }
 
 /* The same, for events this process fed to its inboxes (events.c). */
 void
 wake_users_fed(const int64_t *ids, size_t n)
 {
-	if (n == 0)
-		return;
-	if (fed_fn != NULL)
-		fed_fn(ids, n);
-	tell_peers(ids, n);
+	wake_via(fed_fn, ids, n);
 }
 
 /* Wake n users in this process only (the cross-host watcher). */

@@ -60,6 +60,9 @@ def event_rows(ids):
 
 a, b = signup("pa"), signup("pb")
 conv = befriend(a, b)
+# a only sends; polling in the background keeps a online, so that the
+# sweeper (CHAT_IDLE_S=4 here) sends b no presence events between messages.
+a_online = chatlib.Listener(a)
 b.drain()
 
 # --- timeout=0, bad timeouts, bad acks -------------------------------------------
@@ -257,4 +260,5 @@ eq(getattr(r, "status", None), 200, "poll timeout 2")
 eq((getattr(r, "json", None) or {}).get("events"), [], "empty at its timeout")
 check(1.5 <= took < 5, "returned at about its timeout (%.2f s)" % took, took)
 
+a_online.stop()
 chatlib.done()
