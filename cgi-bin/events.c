@@ -49,11 +49,10 @@ static const char *const stmts[STMT__MAX] = {
 	/* STMT_PUSH_FRIENDS */
 	"INSERT INTO event (user_id, type, payload, origin) "
 	"SELECT friend_id, ?, ?, ? FROM friendship WHERE user_id = ?",
-	/* STMT_PUSH_MEMBERS: says who got what, in the same round trip. */
+	/* STMT_PUSH_MEMBERS: says who got it, in the same round trip. */
 	"INSERT INTO event (user_id, type, payload, origin) "
 	"SELECT user_id, ?, ?, ? FROM conv_member "
-	"WHERE conv_id = ? AND user_id <> ? "
-	"RETURNING user_id, id, " MS("created_at"),
+	"WHERE conv_id = ? AND user_id <> ? RETURNING user_id",
 	/* STMT_FETCH: every pending row (up to a window), due or not. */
 	"SELECT id, type, payload, " MS("created_at") ", "
 	"sent_at IS NULL OR sent_at <= NOW(3) - INTERVAL ? SECOND, "
@@ -112,13 +111,12 @@ event_push_friends(struct db *db, int64_t uid, const char *type,
 
 /*
  * The same event for every member of conversation conv but except, in one
- * statement however many members.  Their ids are appended to to (if not
- * NULL) for the wake after the commit; or, with fed, the events are kept
- * there for event_deliver.  0 or -1.
+ * statement however many members; their ids are appended to to (if not
+ * NULL), for the wake after the commit.  0 or -1.
  */
-static int
-push_members(struct db *db, int64_t conv, int64_t except, const char *type,
-    const char *payload, struct ids *to, struct pushed *fed)
+int
+event_push_members(struct db *db, int64_t conv, int64_t except,
+    const char *type, const char *payload, struct ids *to)
 {
 	struct dbres	*res;
 	int		 rc;
@@ -126,41 +124,17 @@ push_members(struct db *db, int64_t conv, int64_t except, const char *type,
 	if ((res = db_query(db, stmts[STMT_PUSH_MEMBERS], "ssiii", type,
 	    payload, (int64_t)conf.origin, conv, except)) == NULL)
 		return -1;
-	while ((rc = db_row(res)) == 1) {
+	while ((rc = db_row(res)) == 1)
 		if (to != NULL)
 			ids_add(to, db_int(res, 0));
-		if (fed != NULL) {
-			ids_add(&fed->uid, db_int(res, 0));
-			ids_add(&fed->id, db_int(res, 1));
-			ids_add(&fed->at, db_int(res, 2));
-		}
-	}
 	db_res_free(res);
 	return rc == -1 ? -1 : 0;
 }
 
-int
-event_push_members(struct db *db, int64_t conv, int64_t except,
-    const char *type, const char *payload, struct ids *to)
-{
-	return push_members(db, conv, except, type, payload, to, NULL);
-}
-
 /*
- * The same, kept in p (reset first) to be fed to this process's inboxes
- * and woken by event_deliver after the commit.  0 or -1.
+ * After the commit of events pushed by send_message (messages.c): feed
+ * them to this process's inboxes and wake their users.
  */
-int
-event_push_members_fed(struct db *db, int64_t conv, int64_t except,
-    const char *type, const char *payload, struct pushed *p)
-{
-	pushed_free(p);
-	p->type = xstrdup(type);
-	p->payload = xstrdup(payload);
-	return push_members(db, conv, except, type, payload, NULL, p);
-}
-
-/* After the commit: feed p's events to the inboxes and wake their users. */
 void
 event_deliver(struct pushed *p)
 {
@@ -204,15 +178,11 @@ static int
 stamp(struct db *db, int64_t uid, const struct ids *got)
 {
 	struct buf	 csv = { 0 };
-	size_t		 i;
 	int		 rc = 0;
 
 	if (got->n == 0 || mark_later(got->v, got->n))
 		return 0;
-	buf_addc(&csv, '[');
-	for (i = 0; i < got->n; i++)
-		buf_addf(&csv, "%s%lld", i ? "," : "", (long long)got->v[i]);
-	buf_addc(&csv, ']');
+	buf_add_ids(&csv, got->v, got->n);
 	if (db_exec(db, stmts[STMT_MARK_SENT], "si", csv.p, uid) < 0)
 		rc = -1;
 	buf_free(&csv);
@@ -259,7 +229,7 @@ event_fetch(struct db *db, int64_t uid, struct buf *out, int *n,
 	struct ids	 got = { 0 };
 	const char	*type, *payload;
 	size_t		 plen, rows = 0;
-	int64_t		 due_in, id, due;
+	int64_t		 due_in, id, due, now;
 	uint64_t	 epoch;
 	int		 rc, pending;
 
@@ -299,10 +269,10 @@ event_fetch(struct db *db, int64_t uid, struct buf *out, int *n,
 		rc = -1;
 	if (rc != -1 && marker_on && rows < CAP_POLL_EVENTS) {
 		/* Saw them all: known until something in flight falls due. */
-		due = *next_ms > 0 ? mono_ms() + *next_ms : 0;
-		if (got.n > 0 && (due == 0 ||
-		    mono_ms() + conf.resend_s * 1000 < due))
-			due = mono_ms() + conf.resend_s * 1000;
+		now = mono_ms();
+		due = *next_ms > 0 ? now + *next_ms : 0;
+		if (got.n > 0 && (due == 0 || now + conf.resend_s * 1000 < due))
+			due = now + conf.resend_s * 1000;
 		inbox_trust(uid, epoch, due);
 	}
 	ids_free(&got);
@@ -416,11 +386,7 @@ mark_flush(struct db *db)
 	swap(&acking_uids, &ack_uids);
 	pthread_mutex_unlock(&mark_mu);
 	/* flushing and acking are only read by others, under mark_mu. */
-	buf_addc(&sb, '[');
-	for (i = 0; i < flushing.n; i++)
-		buf_addf(&sb, "%s%lld", i ? "," : "",
-		    (long long)flushing.v[i]);
-	buf_addc(&sb, ']');
+	buf_add_ids(&sb, flushing.v, flushing.n);
 	buf_addc(&ab, '[');
 	for (i = 0; i < acking.n; i++)
 		buf_addf(&ab, "%s[%lld,%lld]", i ? "," : "",

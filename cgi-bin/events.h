@@ -26,8 +26,6 @@ int	event_push(struct db *, int64_t, const char *, const char *);
 int	event_push_friends(struct db *, int64_t, const char *, const char *);
 int	event_push_members(struct db *, int64_t, int64_t, const char *,
 	    const char *, struct ids *);
-int	event_push_members_fed(struct db *, int64_t, int64_t, const char *,
-	    const char *, struct pushed *);
 void	event_deliver(struct pushed *);
 void	pushed_free(struct pushed *);
 int	event_fetch(struct db *, int64_t, struct buf *, int *, int64_t *);

@@ -195,10 +195,10 @@ msg_send(struct db *db, int64_t sender, const char *sname, int64_t conv,
 	struct dbres	*res;
 	struct buf	 tail = { 0 }, p = { 0 };
 	struct pushed	 to = { 0 };
-	struct ids	 a = { 0 }, b = { 0 }, c = { 0 };
 	enum msg_result	 rc = MSG_ERROR;
 	int		 tries, more = 0, st;
-	size_t		 last, i;
+	int64_t		 code;
+	size_t		 last;
 
 	memset(out, 0, sizeof(*out));
 	for (tries = 0; tries < 3; tries++) {
@@ -216,33 +216,34 @@ msg_send(struct db *db, int64_t sender, const char *sname, int64_t conv,
 			break;
 		}
 		/*
-		 * Every row of every result set: the recipients', then the
-		 * status (code, message id, seq) last.  An error after the
-		 * first sets (at the commit) fails the whole CALL.
+		 * Every row of every result set: the recipients' (user, event,
+		 * created), then the status (code, message id, seq) last.  An
+		 * error after the first sets (at the commit) fails the CALL.
 		 */
-		a.n = b.n = c.n = 0;
+		to.uid.n = to.id.n = to.at.n = 0;
 		do {
 			while ((st = db_row(res)) == 1) {
-				ids_add(&a, db_int(res, 0));
-				ids_add(&b, db_int(res, 1));
-				ids_add(&c, db_int(res, 2));
+				ids_add(&to.uid, db_int(res, 0));
+				ids_add(&to.id, db_int(res, 1));
+				ids_add(&to.at, db_int(res, 2));
 			}
 		} while (st == 0 && (more = db_next(res)) == 1);
 		db_res_free(res);
-		if (st == -1 || more == -1 || a.n == 0) {
+		if (st == -1 || more == -1 || to.uid.n == 0) {
 			if (db_is_retry(db))
 				continue;
 			break;
 		}
-		last = a.n - 1;
-		if (a.v[last] == 1) {
+		last = to.uid.n - 1;
+		code = to.uid.v[last];
+		if (code == 1) {
 			/* Not allowed (any more): say why. */
 			rc = msg_resolve_conv(db, sender, conv);
 			if (rc == MSG_OK)
 				rc = MSG_ERROR;
 			break;
 		}
-		if (a.v[last] == 2) {
+		if (code == 2) {
 			/* A resend: answer the first copy. */
 			switch (msg_by_client(db, sender, cid, clen, out)) {
 			case 1:
@@ -254,20 +255,15 @@ msg_send(struct db *db, int64_t sender, const char *sname, int64_t conv,
 				goto out;
 			}
 		}
-		out->id = b.v[last];
-		out->seq = c.v[last];
+		out->id = to.id.v[last];
+		out->seq = to.at.v[last];
+		to.uid.n = to.id.n = to.at.n = last;	/* the recipients */
 		buf_reset(&p);
 		buf_adds(&p, "{\"message\":");
 		msg_json(&p, out, sname, body, blen, cid, clen);
 		buf_addc(&p, '}');
-		pushed_free(&to);
 		to.type = xstrdup("message");
 		to.payload = xstrdup(p.p);
-		for (i = 0; i < last; i++) {
-			ids_add(&to.uid, a.v[i]);
-			ids_add(&to.id, b.v[i]);
-			ids_add(&to.at, c.v[i]);
-		}
 		event_deliver(&to);
 		rc = MSG_OK;
 		break;
@@ -276,9 +272,6 @@ out:
 	buf_free(&tail);
 	buf_free(&p);
 	pushed_free(&to);
-	ids_free(&a);
-	ids_free(&b);
-	ids_free(&c);
 	return rc;
 }
 

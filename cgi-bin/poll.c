@@ -37,16 +37,12 @@ poll_keepalive(struct db *db)
 	    "STRAIGHT_JOIN user u ON u.id = j.id SET u.last_seen = NOW(3)";
 	struct ids	 ids = { 0 };
 	struct buf	 j = { 0 };
-	size_t		 i, k;
+	size_t		 i;
 
 	waiter_uids(&ids);
 	for (i = 0; i < ids.n; i += 1000) {
 		buf_reset(&j);
-		buf_addc(&j, '[');
-		for (k = i; k < ids.n && k < i + 1000; k++)
-			buf_addf(&j, "%s%lld", k > i ? "," : "",
-			    (long long)ids.v[k]);
-		buf_addc(&j, ']');
+		buf_add_ids(&j, ids.v + i, ids.n - i < 1000 ? ids.n - i : 1000);
 		(void)db_exec(db, sql, "s", j.p);
 	}
 	buf_free(&j);
@@ -107,7 +103,6 @@ poll_ack_list(struct req *r, const char *s)
 	const char	*p;
 	char		*end;
 	unsigned long long v;
-	size_t		 i;
 	int		 st = 0;
 
 	for (p = s; *p != '\0'; p = end + (*end == ',')) {
@@ -123,10 +118,7 @@ poll_ack_list(struct req *r, const char *s)
 	}
 	if (ids.n == 0 || event_ack_later(r->uid, ids.v, ids.n))
 		goto out;
-	buf_addc(&j, '[');
-	for (i = 0; i < ids.n; i++)
-		buf_addf(&j, "%s%lld", i ? "," : "", (long long)ids.v[i]);
-	buf_addc(&j, ']');
+	buf_add_ids(&j, ids.v, ids.n);
 	if (event_ack(r->db, r->uid, j.p) == -1)
 		st = http_fail_db(r);
 	goto out;

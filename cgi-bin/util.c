@@ -147,6 +147,18 @@ buf_json_str(struct buf *b, const char *s, size_t n)
 	buf_addc(b, '"');
 }
 
+/* n ids as a JSON array, "[1,2,3]": one bound JSON_TABLE(?) parameter. */
+void
+buf_add_ids(struct buf *b, const int64_t *v, size_t n)
+{
+	size_t	 i;
+
+	buf_addc(b, '[');
+	for (i = 0; i < n; i++)
+		buf_addf(b, "%s%lld", i ? "," : "", (long long)v[i]);
+	buf_addc(b, ']');
+}
+
 void
 buf_reset(struct buf *b)
 {

@@ -26,6 +26,7 @@ void	 buf_addc(struct buf *, char);
 void	 buf_addf(struct buf *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 void	 buf_json_str(struct buf *, const char *, size_t);
+void	 buf_add_ids(struct buf *, const int64_t *, size_t);
 void	 buf_reset(struct buf *);
 void	 buf_free(struct buf *);
 
