@@ -61,6 +61,7 @@
 #define CAP_SEND_RATE		20		/* messages per second (CHAT_SEND_RATE) */
 #define CAP_SEND_BURST		60
 #define CAP_SEND_SLOTS		4096		/* users tracked at once */
+#define CAP_SEND_BATCH		32		/* sends stored in one transaction */
 
 /* Delivery (defaults of the CHAT_* settings). */
 #define CAP_RESEND_S		15		/* CHAT_RESEND_S */
@@ -70,7 +71,7 @@
 #define CAP_SWEEP_BATCH		500		/* rows per sweeper transaction */
 #define CAP_GUEST_TTL_S		3600		/* guest kept after its last session */
 #define CAP_WATCH_MS		500		/* CHAT_WATCH_MS: cross-host wake scan */
-#define CAP_WORKERS		8		/* CHAT_THREADS: accepting threads */
+#define CAP_WORKERS		32		/* CHAT_THREADS: accepting threads */
 #define CAP_INBOX_MS		5000		/* what a poll saw in MySQL is trusted this long */
 #define CAP_DELIVERERS		4		/* threads answering parked polls */
 #define CAP_FCGI_BACKLOG	4096

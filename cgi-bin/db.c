@@ -486,6 +486,13 @@ db_null(struct dbres *res, int c)
 	return res->col[c].null;
 }
 
+/* Columns of the current result set. */
+unsigned int
+db_ncol(struct dbres *res)
+{
+	return res->ncol;
+}
+
 size_t
 db_nrows(struct dbres *res)
 {

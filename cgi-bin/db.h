@@ -36,6 +36,7 @@ int		 db_row(struct dbres *);
 int64_t		 db_int(struct dbres *, int);
 const char	*db_str(struct dbres *, int, size_t *);
 int		 db_null(struct dbres *, int);
+unsigned int	 db_ncol(struct dbres *);
 size_t		 db_nrows(struct dbres *);
 void		 db_res_free(struct dbres *);
 

@@ -1,13 +1,15 @@
 /*
- * messages.c: POST /api/messages and history.  A send is one transaction,
- * run by the stored procedure send_message (sql/004-send.sql) in one round
- * trip: take the next seq of the conversation (a row lock on it, so seqs
- * are gapless and ordered also under concurrent sends), insert the message
- * (UNIQUE (sender_id, client_id) makes a resend a no-op that returns the
- * first copy), and insert one pending event per other member in one
- * INSERT ... SELECT.  The 201 goes out after the commit; then the
- * recipients' polls are woken.
+ * messages.c: POST /api/messages and history.  A send is run by the stored
+ * procedure send_message (sql/004-send.sql) in one round trip: take the
+ * next seq of the conversation (a row lock on it, so seqs are gapless and
+ * ordered also under concurrent sends), insert the message (UNIQUE
+ * (sender_id, client_id) makes a resend a no-op that returns the first
+ * copy), and insert one pending event per other member in one INSERT ...
+ * SELECT.  Sends that arrive together are stored together, several in one
+ * transaction (send_batch, sql/005-send-batch.sql; see send_queued).  The
+ * 201 goes out after the commit; then the recipients' polls are woken.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +32,7 @@ enum stmt {
 	STMT_DIRECT,
 	STMT_MEMBER,
 	STMT_SEND,
+	STMT_SEND_BATCH,
 	STMT_BY_CLIENT,
 	STMT_CONV_EXISTS,
 	STMT_HIST_AFTER,
@@ -58,6 +61,8 @@ static const char *const stmts[STMT__MAX] = {
 	 * msg_resolve_conv says why.
 	 */
 	"CALL send_message(?, ?, ?, ?, ?, ?, ?)",
+	/* STMT_SEND_BATCH: sql/005-send-batch.sql, see send_queued. */
+	"CALL send_batch(?, ?)",
 	/* STMT_BY_CLIENT */
 	"SELECT m.id, m.conv_id, m.seq, " MS("m.sent_at") ", m.body "
 	"FROM message m WHERE m.sender_id = ? AND m.client_id = ?",
@@ -181,6 +186,192 @@ msg_by_client(struct db *db, int64_t sender, const char *cid, size_t clen,
 }
 
 /*
+ * One send on its way through the send queue.  The owner fills the input;
+ * whoever stores it fills the result; state says how far it got.
+ */
+struct send {
+	int64_t		 sender, conv, sent_at;
+	const char	*cid, *body;
+	size_t		 clen, blen;
+	struct buf	 tail;		/* the event JSON after "seq" */
+	enum { SEND_QUEUED, SEND_TAKEN, SEND_DONE, SEND_ALONE } state;
+	int64_t		 code, id, seq;	/* send_message's status row */
+	struct pushed	 to;		/* the recipients' events */
+	struct send	*next;
+};
+
+/*
+ * The send queue.  Sends that arrive while SEND_RUNNING batches are being
+ * stored wait here; the first of their threads to find a batch slot free
+ * takes up to CAP_SEND_BATCH of them and stores them all in one CALL
+ * send_batch: one round trip, one transaction, one commit.  On a quiet
+ * server every send finds a slot free and runs alone at once, so batching
+ * costs no latency; under load batches grow by themselves.
+ */
+#define SEND_RUNNING	2
+static pthread_mutex_t	 sq_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t	 sq_cv = PTHREAD_COND_INITIALIZER;
+static struct send	*sq_head, **sq_tail = &sq_head;
+static int		 sq_running;
+
+/* Read a CALL's result sets into s: 0, or -1 on error (see db_is_retry). */
+static int
+send_one(struct db *db, struct send *s)
+{
+	struct dbres	*res;
+	int		 st, more = 0;
+	size_t		 last;
+
+	if ((res = db_query(db, stmts[STMT_SEND], "iibbisi", s->sender,
+	    s->conv, s->cid, s->clen, s->body, s->blen, s->sent_at,
+	    s->tail.p, (int64_t)conf.origin)) == NULL)
+		return -1;
+	/*
+	 * Every row of every result set: the recipients' (user, event,
+	 * created), then the status (code, message id, seq) last.  An error
+	 * after the first sets (at the commit) fails the CALL.
+	 */
+	s->to.uid.n = s->to.id.n = s->to.at.n = 0;
+	do {
+		while ((st = db_row(res)) == 1) {
+			ids_add(&s->to.uid, db_int(res, 0));
+			ids_add(&s->to.id, db_int(res, 1));
+			ids_add(&s->to.at, db_int(res, 2));
+		}
+	} while (st == 0 && (more = db_next(res)) == 1);
+	db_res_free(res);
+	if (st == -1 || more == -1 || s->to.uid.n == 0)
+		return -1;
+	last = s->to.uid.n - 1;
+	s->code = s->to.uid.v[last];
+	s->id = s->to.id.v[last];
+	s->seq = s->to.at.v[last];
+	s->to.uid.n = s->to.id.n = s->to.at.n = last;	/* the recipients */
+	return 0;
+}
+
+/*
+ * Store n sends in one CALL send_batch: 0 with every result filled in,
+ * -1 if the batch failed as a whole (nothing of it stored).
+ */
+static int
+send_many(struct db *db, struct send **v, size_t n)
+{
+	struct dbres	*res;
+	struct buf	 items = { 0 };
+	struct pushed	 to = { 0 };
+	struct send	*s;
+	size_t		 i, got = 0;
+	int64_t		 k;
+	int		 st, more = 0, tries, rc = -1;
+
+	buf_addc(&items, '[');
+	for (i = 0; i < n; i++) {
+		s = v[i];
+		buf_addf(&items, "%s[%lld,%lld,", i ? "," : "",
+		    (long long)s->sender, (long long)s->conv);
+		buf_json_str(&items, s->cid, s->clen);
+		buf_addc(&items, ',');
+		buf_json_str(&items, s->body, s->blen);
+		buf_addf(&items, ",%lld,", (long long)s->sent_at);
+		buf_json_str(&items, s->tail.p, s->tail.len);
+		buf_addc(&items, ']');
+	}
+	buf_addc(&items, ']');
+	for (tries = 0; tries < 3 && rc == -1; tries++) {
+		if ((res = db_query(db, stmts[STMT_SEND_BATCH], "bi", items.p,
+		    items.len, (int64_t)conf.origin)) == NULL) {
+			if (db_is_retry(db))
+				continue;
+			break;
+		}
+		/* Per item: its recipients (3 columns), then its status (4). */
+		got = 0;
+		to.uid.n = to.id.n = to.at.n = 0;
+		do {
+			while ((st = db_row(res)) == 1) {
+				if (db_ncol(res) == 3) {
+					ids_add(&to.uid, db_int(res, 0));
+					ids_add(&to.id, db_int(res, 1));
+					ids_add(&to.at, db_int(res, 2));
+					continue;
+				}
+				k = db_int(res, 0) - 1;
+				if (k < 0 || (size_t)k >= n) {
+					st = -1;
+					break;
+				}
+				s = v[k];
+				s->code = db_int(res, 1);
+				s->id = db_int(res, 2);
+				s->seq = db_int(res, 3);
+				pushed_free(&s->to);
+				s->to = to;
+				memset(&to, 0, sizeof(to));
+				got++;
+			}
+		} while (st == 0 && (more = db_next(res)) == 1);
+		db_res_free(res);
+		if (st == 0 && more == 0 && got == n)
+			rc = 0;
+		else if (!db_is_retry(db))
+			break;
+	}
+	pushed_free(&to);
+	buf_free(&items);
+	return rc;
+}
+
+/*
+ * Store s, alone or in a batch with the sends queued with it, on this
+ * thread's connection or on another waiting thread's.  Returns with s
+ * SEND_DONE (its result filled in) or SEND_ALONE (its batch failed: run it
+ * alone).
+ */
+static void
+send_queued(struct db *db, struct send *s)
+{
+	struct send	*v[CAP_SEND_BATCH], *t;
+	size_t		 n, i, j;
+	int		 ok;
+
+	pthread_mutex_lock(&sq_mu);
+	s->state = SEND_QUEUED;
+	s->next = NULL;
+	*sq_tail = s;
+	sq_tail = &s->next;
+	while (s->state == SEND_QUEUED || s->state == SEND_TAKEN) {
+		if (sq_running >= SEND_RUNNING || sq_head == NULL) {
+			pthread_cond_wait(&sq_cv, &sq_mu);
+			continue;
+		}
+		/*
+		 * Take the oldest; order them by conversation (a stable
+		 * sort: one conversation's sends keep their order), so that
+		 * two batches lock conversations in the same order.
+		 */
+		for (n = 0; n < CAP_SEND_BATCH && sq_head != NULL; n++) {
+			t = sq_head;
+			if ((sq_head = t->next) == NULL)
+				sq_tail = &sq_head;
+			t->state = SEND_TAKEN;
+			for (j = n; j > 0 && v[j - 1]->conv > t->conv; j--)
+				v[j] = v[j - 1];
+			v[j] = t;
+		}
+		sq_running++;
+		pthread_mutex_unlock(&sq_mu);
+		ok = n == 1 ? send_one(db, v[0]) == 0 : send_many(db, v, n) == 0;
+		pthread_mutex_lock(&sq_mu);
+		sq_running--;
+		for (i = 0; i < n; i++)
+			v[i]->state = ok ? SEND_DONE : SEND_ALONE;
+		pthread_cond_broadcast(&sq_cv);
+	}
+	pthread_mutex_unlock(&sq_mu);
+}
+
+/*
  * Store a message from sender (user name sname) to conversation conv and
  * queue it for every other member; wake them after the commit.  MSG_OK
  * (new, in *out), MSG_REPEAT (client_id used before: the first message in
@@ -192,58 +383,42 @@ msg_send(struct db *db, int64_t sender, const char *sname, int64_t conv,
     const char *cid, size_t clen, const char *body, size_t blen,
     struct msg *out)
 {
-	struct dbres	*res;
-	struct buf	 tail = { 0 }, p = { 0 };
-	struct pushed	 to = { 0 };
+	struct send	 s = { 0 };
+	struct buf	 p = { 0 };
 	enum msg_result	 rc = MSG_ERROR;
-	int		 tries, more = 0, st;
-	int64_t		 code;
-	size_t		 last;
+	int		 tries;
 
 	memset(out, 0, sizeof(*out));
+	s.sender = sender;
+	s.conv = conv;
+	s.cid = cid;
+	s.clen = clen;
+	s.body = body;
+	s.blen = blen;
 	for (tries = 0; tries < 3; tries++) {
 		out->conv_id = conv;
-		out->sent_at = now_ms();
-		buf_reset(&tail);
-		msg_json_rest(&tail, out->sent_at, sname, body, blen, cid,
+		out->sent_at = s.sent_at = now_ms();
+		buf_reset(&s.tail);
+		msg_json_rest(&s.tail, out->sent_at, sname, body, blen, cid,
 		    clen);
-		buf_addc(&tail, '}');
-		if ((res = db_query(db, stmts[STMT_SEND], "iibbisi", sender,
-		    conv, cid, clen, body, blen, out->sent_at, tail.p,
-		    (int64_t)conf.origin)) == NULL) {
+		buf_addc(&s.tail, '}');
+		/* The first try in the queue; a retry alone, on this thread. */
+		if (tries == 0)
+			send_queued(db, &s);
+		if ((tries > 0 || s.state == SEND_ALONE) &&
+		    send_one(db, &s) == -1) {
 			if (db_is_retry(db))
 				continue;
 			break;
 		}
-		/*
-		 * Every row of every result set: the recipients' (user, event,
-		 * created), then the status (code, message id, seq) last.  An
-		 * error after the first sets (at the commit) fails the CALL.
-		 */
-		to.uid.n = to.id.n = to.at.n = 0;
-		do {
-			while ((st = db_row(res)) == 1) {
-				ids_add(&to.uid, db_int(res, 0));
-				ids_add(&to.id, db_int(res, 1));
-				ids_add(&to.at, db_int(res, 2));
-			}
-		} while (st == 0 && (more = db_next(res)) == 1);
-		db_res_free(res);
-		if (st == -1 || more == -1 || to.uid.n == 0) {
-			if (db_is_retry(db))
-				continue;
-			break;
-		}
-		last = to.uid.n - 1;
-		code = to.uid.v[last];
-		if (code == 1) {
+		if (s.code == 1) {
 			/* Not allowed (any more): say why. */
 			rc = msg_resolve_conv(db, sender, conv);
 			if (rc == MSG_OK)
 				rc = MSG_ERROR;
 			break;
 		}
-		if (code == 2) {
+		if (s.code == 2) {
 			/* A resend: answer the first copy. */
 			switch (msg_by_client(db, sender, cid, clen, out)) {
 			case 1:
@@ -255,23 +430,22 @@ msg_send(struct db *db, int64_t sender, const char *sname, int64_t conv,
 				goto out;
 			}
 		}
-		out->id = to.id.v[last];
-		out->seq = to.at.v[last];
-		to.uid.n = to.id.n = to.at.n = last;	/* the recipients */
+		out->id = s.id;
+		out->seq = s.seq;
 		buf_reset(&p);
 		buf_adds(&p, "{\"message\":");
 		msg_json(&p, out, sname, body, blen, cid, clen);
 		buf_addc(&p, '}');
-		to.type = xstrdup("message");
-		to.payload = xstrdup(p.p);
-		event_deliver(&to);
+		s.to.type = xstrdup("message");
+		s.to.payload = xstrdup(p.p);
+		event_deliver(&s.to);
 		rc = MSG_OK;
 		break;
 	}
 out:
-	buf_free(&tail);
+	buf_free(&s.tail);
 	buf_free(&p);
-	pushed_free(&to);
+	pushed_free(&s.to);
 	return rc;
 }
 

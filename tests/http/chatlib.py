@@ -210,6 +210,7 @@ def sql(query):
     """Rows (lists of strings) of a query against the stack's database."""
     env = _db_env()
     cmd = ["mariadb", "--batch", "--skip-column-names", "--raw",
+           "--default-character-set=utf8mb4",
            "-S", env["CHAT_DB_SOCKET"], "-u", env["CHAT_DB_USER"],
            "-p" + env["CHAT_DB_PASS"], env["CHAT_DB_NAME"], "-e", query]
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
