@@ -198,6 +198,8 @@ struct send {
 	int64_t		 code, id, seq;	/* send_message's status row */
 	struct pushed	 to;		/* the recipients' events */
 	struct send	*next;
+	pthread_cond_t	 cv;		/* its thread waits on it */
+	int		 waiting;
 };
 
 /*
@@ -210,7 +212,6 @@ struct send {
  */
 #define SEND_RUNNING	2
 static pthread_mutex_t	 sq_mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t	 sq_cv = PTHREAD_COND_INITIALIZER;
 static struct send	*sq_head, **sq_tail = &sq_head;
 static int		 sq_running;
 
@@ -335,6 +336,7 @@ send_queued(struct db *db, struct send *s)
 	size_t		 n, i, j;
 	int		 ok;
 
+	pthread_cond_init(&s->cv, NULL);
 	pthread_mutex_lock(&sq_mu);
 	s->state = SEND_QUEUED;
 	s->next = NULL;
@@ -342,7 +344,9 @@ send_queued(struct db *db, struct send *s)
 	sq_tail = &s->next;
 	while (s->state == SEND_QUEUED || s->state == SEND_TAKEN) {
 		if (sq_running >= SEND_RUNNING || sq_head == NULL) {
-			pthread_cond_wait(&sq_cv, &sq_mu);
+			s->waiting = 1;
+			pthread_cond_wait(&s->cv, &sq_mu);
+			s->waiting = 0;
 			continue;
 		}
 		/*
@@ -364,11 +368,19 @@ send_queued(struct db *db, struct send *s)
 		ok = n == 1 ? send_one(db, v[0]) == 0 : send_many(db, v, n) == 0;
 		pthread_mutex_lock(&sq_mu);
 		sq_running--;
-		for (i = 0; i < n; i++)
+		/* Wake the owners, and a waiting thread to take the slot. */
+		for (i = 0; i < n; i++) {
 			v[i]->state = ok ? SEND_DONE : SEND_ALONE;
-		pthread_cond_broadcast(&sq_cv);
+			if (v[i] != s)
+				pthread_cond_signal(&v[i]->cv);
+		}
+		for (t = sq_head; t != NULL && !t->waiting; t = t->next)
+			;
+		if (t != NULL)
+			pthread_cond_signal(&t->cv);
 	}
 	pthread_mutex_unlock(&sq_mu);
+	pthread_cond_destroy(&s->cv);
 }
 
 /*
