@@ -357,7 +357,11 @@ member_names(struct req *r, struct buf *out, size_t *n, int empty_ok)
 	return 0;
 }
 
-/* Distinct names (any case) in a validated list.  For the count check. */
+/*
+ * Distinct names (any case) in a validated list, r's own name not counted
+ * (you are in the topic already; the friends-only statements skip you).
+ * For the count check.
+ */
 static size_t
 distinct_names(struct req *r)
 {
@@ -369,6 +373,8 @@ distinct_names(struct req *r)
 	n = json_object_array_length(a);
 	for (i = 0; i < n; i++) {
 		s = json_object_get_string(json_object_array_get_idx(a, i));
+		if (strcasecmp(s, r->username) == 0)
+			continue;
 		for (k = 0; k < i; k++) {
 			t = json_object_get_string(
 			    json_object_array_get_idx(a, k));
@@ -436,6 +442,11 @@ h_conv_create(struct req *r)
 	    (st = member_names(r, &names, &n, 0)) != 0) {
 		buf_free(&names);
 		return st;
+	}
+	if (distinct_names(r) == 0) {
+		buf_free(&names);
+		return http_fail(r, 400, "bad_request",
+		    "members must name at least one friend");
 	}
 	if (distinct_names(r) + 1 > CAP_TOPIC_MEMBERS) {	/* + the owner */
 		buf_free(&names);

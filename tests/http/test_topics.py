@@ -75,6 +75,20 @@ eq(sql("SELECT COUNT(*) FROM event WHERE user_id IN (%d,%d) AND "
        "type='conversation_updated'" % (uid(f1), uid(n))), [["0"]],
    "and nobody was told")
 
+# Naming yourself too (a client sending the whole member list) is fine.
+r = o.post("conversations", {"title": title + " b",
+                             "members": [o.name.upper(), f3.name, o.name]})
+eq(r.status, 201, "a topic whose member list names its creator too")
+eq(members_sql((r.json or {}).get("id", 0)), sorted([o.name, f3.name]),
+   "the creator once, as owner, and the friend")
+eq(roles(o, (r.json or {}).get("id", 0)).get(o.name), "owner",
+   "the creator is still the owner")
+r = o.post("conversations", {"title": title + " c", "members": [o.name]})
+eq(r.status, 400, "a topic naming only its creator")
+eq(sql("SELECT COUNT(*) FROM conversation WHERE title='%s c'" % title),
+   [["0"]], "not created")
+f3.drain()
+
 r = o.post("conversations", {"title": title, "members": [f1.name, f2.name]})
 eq(r.status, 201, "create a topic with friends")
 t = r.json or {}
@@ -146,8 +160,9 @@ check(f1.wait_for(updated(topic, "role"), timeout=10) is not None,
 r = f1.post("conversations/%d/members" % topic, {"members": [n.name]})
 eq(r.status, 403, "the admin cannot add a non-friend")
 eq(err_code(r), "not_friends", "its code")
-r = f1.post("conversations/%d/members" % topic, {"members": [x.name]})
-eq(r.status, 200, "the admin adds a friend of theirs")
+r = f1.post("conversations/%d/members" % topic, {"members": [f1.name, x.name]})
+eq(r.status, 200, "the admin adds a friend of theirs (naming themself too)")
+eq(roles(o, topic).get(f1.name), "admin", "the adder is still admin")
 eq(sorted((r.json or {}).get("members", [])),
    sorted([o.name, f1.name, f2.name, x.name]), "the answer lists x")
 for c in (x, o, f2):
