@@ -71,6 +71,8 @@
 #define CAP_SWEEP_BATCH		500		/* rows per sweeper transaction */
 #define CAP_GUEST_TTL_S		3600		/* guest kept after its last session */
 #define CAP_WATCH_MS		500		/* CHAT_WATCH_MS: cross-host wake scan */
+#define CAP_WATCH_BACK_MS	10000		/* ... which looks again this far back */
+#define CAP_WATCH_ROWS		50000		/* rows one look reads at most */
 #define CAP_WORKERS		32		/* CHAT_THREADS: accepting threads */
 #define CAP_INBOX_MS		5000		/* what a poll saw in MySQL is trusted this long */
 #define CAP_DELIVERERS		4		/* threads answering parked polls */

@@ -35,6 +35,9 @@ enum stmt {
 	STMT__MAX
 };
 
+/* Rows of one STMT_WATCH (the LIMIT in its text). */
+#define WATCH_PAGE	1000
+
 /*
  * A JSON array of ids as a table, bound as one string.  Joined first
  * (STRAIGHT_JOIN) so each id is one primary-key lookup: MariaDB runs a
@@ -70,7 +73,7 @@ static const char *const stmts[STMT__MAX] = {
 	"SELECT friend_id FROM friendship WHERE user_id = ?",
 	/* STMT_MEMBER_IDS */
 	"SELECT user_id FROM conv_member WHERE conv_id = ? AND user_id <> ?",
-	/* STMT_WATCH: events other hosts wrote since the last look. */
+	/* STMT_WATCH: other hosts' events above an id, a page of them. */
 	"SELECT id, user_id FROM event WHERE id > ? AND origin <> ? "
 	"ORDER BY id LIMIT 1000",
 	/* STMT_WATCH_START */
@@ -496,29 +499,71 @@ event_member_ids(struct db *db, int64_t conv, int64_t except, struct ids *out)
 
 /*
  * The cross-host watcher's look: users with events written by other hosts
- * since *last (-1: start from now), appended to out; *last advances.
+ * since the last looks, appended to out.  Ids are handed out when a
+ * transaction inserts, not when it commits, so an event may become visible
+ * after one with a higher id was seen (a send batch still storing its
+ * other items, a lock wait).  So each look reads every pending event of
+ * another host above w->low, which trails the highest id seen by
+ * CAP_WATCH_BACK_MS to 2 * CAP_WATCH_BACK_MS, and wakes for those it has
+ * not woken for before (w->seen).  An event that commits later still than
+ * that is found by the next event, the resend timer or the poll timeout.
  * 0 or -1.
- *
- * XXX: an event whose id is below *last but whose transaction commits after
- * this look is not seen here; its user is woken by the next event, the
- * resend timer or the poll timeout.  Same-host writers wake directly.
  */
 int
-event_watch(struct db *db, int64_t *last, struct ids *out)
+event_watch(struct db *db, struct watch *w, struct ids *out)
 {
 	struct dbres	*res;
-	int		 rc;
+	struct ids	 fresh = { 0 };
+	int64_t		 cursor, id, now = mono_ms();
+	size_t		 rows, total = 0, lo, hi, mid;
+	int		 rc = 0;
 
-	if (*last < 0)
-		return db_one(db, last, stmts[STMT_WATCH_START], "") < 0 ?
-		    -1 : 0;
-	if ((res = db_query(db, stmts[STMT_WATCH], "ii", *last,
-	    (int64_t)conf.origin)) == NULL)
-		return -1;
-	while ((rc = db_row(res)) == 1) {
-		*last = db_int(res, 0);
-		ids_add(out, db_int(res, 1));
+	if (w->last < 0) {
+		if (db_one(db, &w->last, stmts[STMT_WATCH_START], "") < 0)
+			return -1;
+		w->low = w->low_next = w->last;
+		w->low_at = now + CAP_WATCH_BACK_MS;
+		return 0;
 	}
-	db_res_free(res);
-	return rc == -1 ? -1 : 0;
+	if (now >= w->low_at) {
+		w->low = w->low_next;
+		w->low_next = w->last;
+		w->low_at = now + CAP_WATCH_BACK_MS;
+	}
+	cursor = w->low;
+	do {
+		if ((res = db_query(db, stmts[STMT_WATCH], "ii", cursor,
+		    (int64_t)conf.origin)) == NULL) {
+			ids_free(&fresh);
+			return -1;
+		}
+		rows = 0;
+		while ((rc = db_row(res)) == 1) {
+			rows++;
+			cursor = id = db_int(res, 0);
+			ids_add(&fresh, id);
+			/* Woken for at an earlier look?  (seen is ascending.) */
+			for (lo = 0, hi = w->seen.n; lo < hi; ) {
+				mid = lo + (hi - lo) / 2;
+				if (w->seen.v[mid] < id)
+					lo = mid + 1;
+				else
+					hi = mid;
+			}
+			if (lo == w->seen.n || w->seen.v[lo] != id)
+				ids_add(out, db_int(res, 1));
+		}
+		db_res_free(res);
+		total += rows;
+	} while (rc == 0 && rows == WATCH_PAGE && total < CAP_WATCH_ROWS);
+	if (rc == -1) {
+		ids_free(&fresh);
+		return -1;
+	}
+	if (cursor > w->last)
+		w->last = cursor;
+	/* What is still pending is all that can be seen again. */
+	ids_free(&w->seen);
+	w->seen = fresh;
+	return 0;
 }

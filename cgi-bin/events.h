@@ -33,7 +33,16 @@ int	event_ack(struct db *, int64_t, const char *);
 int	event_ack_later(int64_t, const int64_t *, size_t);
 int	event_friend_ids(struct db *, int64_t, struct ids *);
 int	event_member_ids(struct db *, int64_t, int64_t, struct ids *);
-int	event_watch(struct db *, int64_t *, struct ids *);
+/* What the cross-host watcher remembers between looks (event_watch). */
+struct watch {
+	int64_t		 last;		/* highest id seen; -1: not started */
+	int64_t		 low;		/* a look reads the ids above this */
+	int64_t		 low_next;	/* low from low_at on */
+	int64_t		 low_at;	/* mono ms */
+	struct ids	 seen;		/* ids above low woken for, ascending */
+};
+
+int	event_watch(struct db *, struct watch *, struct ids *);
 int	event_marker_start(void);
 void	event_marker_stop(void);
 

@@ -58,7 +58,8 @@ poll_watch(void *arg)
 {
 	struct db	*db;
 	struct ids	 ids = { 0 };
-	int64_t		 last = -1, next_keep = 0, now;
+	struct watch	 w = { .last = -1 };
+	int64_t		 next_keep = 0, now;
 	int		 step;
 
 	(void)arg;
@@ -74,7 +75,7 @@ poll_watch(void *arg)
 		if (conf.watch_ms == 0)
 			continue;
 		ids.n = 0;
-		if (event_watch(db, &last, &ids) == -1)
+		if (event_watch(db, &w, &ids) == -1)
 			continue;
 		wake_here(ids.v, ids.n);
 	}

@@ -4,6 +4,7 @@ remove events and only the owner's ack counts; unacked events come back
 after CHAT_RESEND_S; the newest poll of a session wins; bad input is 400."""
 import os
 import shutil
+import subprocess
 import tempfile
 import time
 
@@ -31,6 +32,10 @@ def parked(c, timeout=20):
     t = chatlib.in_thread(timed_poll, c, timeout)
     time.sleep(1.0)
     return t
+
+
+def uid(c):
+    return c.user["id"]
 
 
 def woken(t, what, body):
@@ -139,6 +144,45 @@ try:
     eq([e.get("type") for e in evs], ["friend_request"], "its event")
 finally:
     shutil.rmtree(other, ignore_errors=True)
+
+# --- another host's event that commits after a higher id was seen -----------------
+# Ids are handed out at insert, not at commit: a host's transaction (a send
+# batch still storing its other items, a lock wait) may commit an event
+# after the watcher saw a higher id.  The poll must still wake at once.
+far = 4242      # an origin no backend here has
+d, e = signup("pd"), signup("pe")
+t = parked(d, timeout=15)
+env = chatlib._db_env()
+slow = subprocess.Popen(
+    ["mariadb", "--batch", "--unbuffered", "--skip-column-names",
+     "-S", env["CHAT_DB_SOCKET"],
+     "-u", env["CHAT_DB_USER"], "-p" + env["CHAT_DB_PASS"],
+     env["CHAT_DB_NAME"]],
+    stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+slow.stdin.write("START TRANSACTION;\n"
+                 "INSERT INTO event (user_id, type, payload, origin) VALUES "
+                 "(%d, 'note', '{\"text\":\"late\"}', %d);\n"
+                 "SELECT LAST_INSERT_ID();\n" % (uid(d), far))
+slow.stdin.flush()
+late_id = int(slow.stdout.readline())
+sql("INSERT INTO event (user_id, type, payload, origin) VALUES "
+    "(%d, 'note', '{}', %d)" % (uid(e), far))
+check(int(sql("SELECT MAX(id) FROM event")[0][0]) > late_id,
+      "a higher id committed first")
+time.sleep(1.5)     # CHAT_WATCH_MS=200: the watcher looks past late_id
+slow.stdin.write("COMMIT;\n")
+slow.stdin.close()
+slow.wait(10)
+start = time.time()
+t.join(20)
+took = time.time() - start
+r, _ = t.result if not t.is_alive() else (None, 0)
+evs = (getattr(r, "json", None) or {}).get("events", [])
+eq([(x.get("type"), x.get("id")) for x in evs], [("note", late_id)],
+   "the late commit reaches the parked poll")
+check(took < 3, "woken at once, not at the poll timeout (%.2f s)" % took, took)
+d.post("ack", {"ids": [late_id]})
+e.drain()
 
 # --- an ack removes the event for good ------------------------------------------------
 r = a.post("messages", {"to": b.name, "client_id": "p-4", "body": "ack me"})
