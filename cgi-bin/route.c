@@ -150,6 +150,33 @@ is_json_type(const char *ct)
 }
 
 /*
+ * An error lighttpd answered itself (a body over server.max-request-size,
+ * a static file not found, a header too large ...), handed here by its
+ * server.error-handler as a GET of the same URI: the same status, in JSON
+ * like every other error.  Never dispatched to the route of that URI.
+ */
+static int
+server_error(struct req *r, int st)
+{
+	switch (st) {
+	case 403:
+		return http_fail(r, 403, "forbidden", "not allowed");
+	case 404:
+		return http_fail(r, 404, "not_found", "no such file");
+	case 413:
+		return http_fail(r, 413, "too_large",
+		    "request body is larger than 64 KiB");
+	case 414:
+	case 431:
+		return http_fail(r, st, "too_large",
+		    "request line or headers too large");
+	default:
+		return http_fail(r, st, st >= 500 ? "unavailable" :
+		    "bad_request", "the server could not read this request");
+	}
+}
+
+/*
  * Answer r: find the route, check content type, read and parse the body,
  * find the session, then call the handler.  Returns the status sent, or 0
  * when the handler parked the request.
@@ -158,8 +185,14 @@ int
 route_dispatch(struct req *r)
 {
 	const struct route	*rt;
+	const char		*v;
 	int			 st;
 
+	/* lighttpd sets REDIRECT_URI only when it runs its error handler. */
+	v = http_param(r, "REDIRECT_STATUS");
+	st = v != NULL ? atoi(v) : 0;
+	if (http_param(r, "REDIRECT_URI") != NULL && st >= 400 && st <= 599)
+		return server_error(r, st);
 	if ((rt = route_find(r, &st)) == NULL)
 		return st == 405 ?
 		    http_fail(r, 405, "method_not_allowed",

@@ -3,8 +3,10 @@ past 64 KiB, 400 for malformed JSON, non-objects, invalid UTF-8, NUL in a
 string, wrong types, too long fields (the 400 names the field), bad user
 names; 404 and 405 for unknown routes and methods.  Every error has the
 contract's shape, nothing bad is stored, and the backend stays up."""
+import json
 import os
 import random
+import socket
 import string
 
 import chatlib
@@ -101,6 +103,50 @@ r = c.post("signup", raw=sized(64 * 1024, big))
 expect_error(r, 400, "bad_request", "signup body of exactly 64 KiB")
 check("bio" in message(r), "the 400 names bio", r)
 eq(stored(big), 0, "nothing created by the 400")
+
+# Above 1 MiB lighttpd refuses the body before the backend sees it; the
+# answer is still the JSON error.  (A raw request: only the headers go.)
+def raw_http(lines):
+    """Send a request head as written (Connection: close), read to EOF."""
+    s = socket.create_connection((chatlib.HOST, chatlib.PORT), timeout=30)
+    data = b""
+    try:
+        s.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    finally:
+        s.close()
+    head, _, body = data.partition(b"\r\n\r\n")
+    status = int(head.split()[1]) if head else 0
+    return status, head.decode("latin-1"), body
+
+
+st, head, body = raw_http([
+    "POST /api/signup HTTP/1.1", "Host: x", "Connection: close",
+    "Content-Type: application/json", "Content-Length: 2000000"])
+eq(st, 413, "a 2 MB body: 413 from lighttpd")
+check("application/json" in head.lower(), "... as JSON", head)
+eq((json.loads(body or b"{}").get("error") or {}).get("code"), "too_large",
+   "... with code too_large")
+# Other errors lighttpd answers itself are JSON too.
+st, head, body = raw_http(["GET /no-such-file.png HTTP/1.1", "Host: x",
+                           "Connection: close"])
+eq(st, 404, "a missing static file: 404")
+eq((json.loads(body or b"{}").get("error") or {}).get("code"), "not_found",
+   "... in JSON")
+st, head, body = raw_http(["GET /api/health HTTP/1.1", "Host: x",
+                           "Connection: close", "X-Big: " + "a" * 70000])
+eq(st, 431, "a 70 KB header: 431")
+eq((json.loads(body or b"{}").get("error") or {}).get("code"), "too_large",
+   "... in JSON")
+# The error page of a POST is never run as a GET of the same path.
+st, head, body = raw_http([
+    "POST /api/conversations HTTP/1.1", "Host: x", "Connection: close",
+    "Content-Type: application/json", "Content-Length: 2000000"])
+eq(st, 413, "a 2 MB POST to a path that also has a GET route: still 413")
 
 # --- malformed bodies -----------------------------------------------------------
 bad_name = uniq("vbad")
