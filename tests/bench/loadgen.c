@@ -557,8 +557,10 @@ poll_done(struct conn *c, int st, const char *body, size_t len)
 
 	u->polling = 0;
 	if (st != 200) {
-		if (st != -1)
+		if (st != -1) {
 			errors++;
+			fprintf(stderr, "poll: %d %.*s\n", st, (int)len, body);
+		}
 		poll_start(u);	/* lost connection: poll again, acks kept */
 		return;
 	}
