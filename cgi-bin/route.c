@@ -171,8 +171,11 @@ server_error(struct req *r, int st)
 		return http_fail(r, st, "too_large",
 		    "request line or headers too large");
 	default:
-		return http_fail(r, st, st >= 500 ? "unavailable" :
-		    "bad_request", "the server could not read this request");
+		if (st >= 500)
+			return http_fail(r, st, "unavailable",
+			    "the server could not answer; try again");
+		return http_fail(r, st, "bad_request",
+		    "the server could not read this request");
 	}
 }
 
