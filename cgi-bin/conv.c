@@ -433,7 +433,7 @@ h_conv_create(struct req *r)
 	struct fval	 title;
 	struct buf	 names = { 0 };
 	struct ids	 wake = { 0 };
-	size_t		 n;
+	size_t		 n, d;
 	long long	 added;
 	int64_t		 conv;
 	int		 st;
@@ -443,12 +443,12 @@ h_conv_create(struct req *r)
 		buf_free(&names);
 		return st;
 	}
-	if (distinct_names(r) == 0) {
+	if ((d = distinct_names(r)) == 0) {
 		buf_free(&names);
 		return http_fail(r, 400, "bad_request",
 		    "members must name at least one friend");
 	}
-	if (distinct_names(r) + 1 > CAP_TOPIC_MEMBERS) {	/* + the owner */
+	if (d + 1 > CAP_TOPIC_MEMBERS) {	/* + the owner */
 		buf_free(&names);
 		return http_fail(r, 400, "bad_request",
 		    "a topic holds at most 500 members, you included");
@@ -465,7 +465,7 @@ h_conv_create(struct req *r)
 	    r->uid, names.p)) < 0)
 		goto fail;
 	buf_free(&names);
-	if ((size_t)added != distinct_names(r)) {
+	if ((size_t)added != d) {
 		db_rollback(r->db);
 		return http_fail(r, 403, "not_friends",
 		    "topic members must be your friends");

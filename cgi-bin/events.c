@@ -515,7 +515,7 @@ event_watch(struct db *db, struct watch *w, struct ids *out)
 	struct dbres	*res;
 	struct ids	 fresh = { 0 };
 	int64_t		 cursor, id, now = mono_ms();
-	size_t		 rows, total = 0, lo, hi, mid;
+	size_t		 rows, total = 0, k = 0;
 	int		 rc = 0;
 
 	if (w->last < 0) {
@@ -542,15 +542,10 @@ event_watch(struct db *db, struct watch *w, struct ids *out)
 			rows++;
 			cursor = id = db_int(res, 0);
 			ids_add(&fresh, id);
-			/* Woken for at an earlier look?  (seen is ascending.) */
-			for (lo = 0, hi = w->seen.n; lo < hi; ) {
-				mid = lo + (hi - lo) / 2;
-				if (w->seen.v[mid] < id)
-					lo = mid + 1;
-				else
-					hi = mid;
-			}
-			if (lo == w->seen.n || w->seen.v[lo] != id)
+			/* Woken for at an earlier look?  Both ascend. */
+			while (k < w->seen.n && w->seen.v[k] < id)
+				k++;
+			if (k == w->seen.n || w->seen.v[k] != id)
 				ids_add(out, db_int(res, 1));
 		}
 		db_res_free(res);

@@ -6,6 +6,11 @@
 -- send_message does, under a savepoint, so one refused item leaves the
 -- others alone.  Admins may call it too.
 --
+-- The item's statements are send_message's, written out again on purpose:
+-- keep the two in step.  One inner procedure called by both (with OUT
+-- parameters and its own savepoint) was measured at 5-10% more of
+-- MariaDB's CPU per send, one procedure call more per message.
+--
 -- p_items: a JSON array of [sender, conversation, client_id, body,
 -- sent_ms, tail] arrays (tail: the event JSON after "seq", as for
 -- send_message).  Callers sort it by conversation, so that two batches
