@@ -135,7 +135,7 @@ event_push_members(struct db *db, int64_t conv, int64_t except,
 }
 
 /*
- * After the commit of events pushed by send_message (messages.c): feed
+ * After the commit of events pushed by send_batch (messages.c): feed
  * them to this process's inboxes and wake their users.
  */
 void

@@ -1,13 +1,13 @@
 /*
  * messages.c: POST /api/messages and history.  A send is run by the stored
- * procedure send_message (sql/004-send.sql) in one round trip: take the
- * next seq of the conversation (a row lock on it, so seqs are gapless and
- * ordered also under concurrent sends), insert the message (UNIQUE
- * (sender_id, client_id) makes a resend a no-op that returns the first
- * copy), and insert one pending event per other member in one INSERT ...
- * SELECT.  Sends that arrive together are stored together, several in one
- * transaction (send_batch, sql/005-send-batch.sql; see send_queued).  The
- * 201 goes out after the commit; then the recipients' polls are woken.
+ * procedure send_batch (sql/006-send-batch-one-answer.sql) in one round
+ * trip: take the next seq of the conversation (a row lock on it, so seqs
+ * are gapless and ordered also under concurrent sends), insert the message
+ * (UNIQUE (sender_id, client_id) makes a resend a no-op that returns the
+ * first copy), and insert one pending event per other member.  Sends that
+ * arrive together are stored together, several in one transaction (see
+ * send_queued); a send alone is a batch of one.  The 201 goes out after
+ * the commit; then the recipients' polls are woken.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -31,7 +31,6 @@
 enum stmt {
 	STMT_DIRECT,
 	STMT_MEMBER,
-	STMT_SEND,
 	STMT_SEND_BATCH,
 	STMT_BY_CLIENT,
 	STMT_CONV_EXISTS,
@@ -55,13 +54,12 @@ static const char *const stmts[STMT__MAX] = {
 	"FROM conv_member m JOIN conversation c ON c.id = m.conv_id "
 	"WHERE m.conv_id = ? AND m.user_id = ?",
 	/*
-	 * STMT_SEND: see sql/004-send.sql.  It also checks that the sender
-	 * may post here (a member; friends for a direct chat; a live stranger
-	 * chat), so the common case needs no query before it; when it refuses,
+	 * STMT_SEND_BATCH: sql/006-send-batch-one-answer.sql, see
+	 * send_queued.  It also checks that each sender may post there (a
+	 * member; friends for a direct chat; a live stranger chat), so the
+	 * common case needs no query before it; when it refuses,
 	 * msg_resolve_conv says why.
 	 */
-	"CALL send_message(?, ?, ?, ?, ?, ?, ?)",
-	/* STMT_SEND_BATCH: sql/005-send-batch.sql, see send_queued. */
 	"CALL send_batch(?, ?)",
 	/* STMT_BY_CLIENT */
 	"SELECT m.id, m.conv_id, m.seq, " MS("m.sent_at") ", m.body "
@@ -133,7 +131,7 @@ msg_resolve_conv(struct db *db, int64_t sender, int64_t conv)
 
 /*
  * The message JSON's fields after seq, and its closing brace: the part of
- * an event's payload that send_message does not write itself.
+ * an event's payload that send_batch does not write itself.
  */
 static void
 msg_json_rest(struct buf *b, int64_t sent_at, const char *sender,
@@ -195,7 +193,7 @@ struct send {
 	size_t		 clen, blen;
 	struct buf	 tail;		/* the event JSON after "seq" */
 	enum { SEND_QUEUED, SEND_TAKEN, SEND_DONE, SEND_ALONE } state;
-	int64_t		 code, id, seq;	/* send_message's status row */
+	int64_t		 code, id, seq;	/* its outcome in send_batch's results */
 	struct pushed	 to;		/* the recipients' events */
 	struct send	*next;
 	pthread_cond_t	 cv;		/* its thread waits on it */
@@ -215,53 +213,54 @@ static pthread_mutex_t	 sq_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct send	*sq_head, **sq_tail = &sq_head;
 static int		 sq_running;
 
-/* Read a CALL's result sets into s: 0, or -1 on error (see db_is_retry). */
-static int
-send_one(struct db *db, struct send *s)
+/*
+ * The results row of send_batch: [item, code, message id, seq, peer,
+ * event id] for each of the n items, in order.  The number of items
+ * filled in.
+ */
+static size_t
+send_results(struct send **v, size_t n, const char *p)
 {
-	struct dbres	*res;
-	int		 st, more = 0;
-	size_t		 last;
+	int64_t	 f[6];
+	size_t	 got = 0, k;
+	char	*end;
+	int	 i;
 
-	if ((res = db_query(db, stmts[STMT_SEND], "iibbisi", s->sender,
-	    s->conv, s->cid, s->clen, s->body, s->blen, s->sent_at,
-	    s->tail.p, (int64_t)conf.origin)) == NULL)
-		return -1;
-	/*
-	 * Every row of every result set: the recipients' (user, event,
-	 * created), then the status (code, message id, seq) last.  An error
-	 * after the first sets (at the commit) fails the CALL.
-	 */
-	s->to.uid.n = s->to.id.n = s->to.at.n = 0;
-	do {
-		while ((st = db_row(res)) == 1) {
-			ids_add(&s->to.uid, db_int(res, 0));
-			ids_add(&s->to.id, db_int(res, 1));
-			ids_add(&s->to.at, db_int(res, 2));
+	while (got < n) {
+		for (i = 0; i < 6; i++) {
+			while (*p == '[' || *p == ',' || *p == ']')
+				p++;
+			f[i] = strtoll(p, &end, 10);
+			if (end == p)
+				return got;
+			p = end;
 		}
-	} while (st == 0 && (more = db_next(res)) == 1);
-	db_res_free(res);
-	if (st == -1 || more == -1 || s->to.uid.n == 0)
-		return -1;
-	last = s->to.uid.n - 1;
-	s->code = s->to.uid.v[last];
-	s->id = s->to.id.v[last];
-	s->seq = s->to.at.v[last];
-	s->to.uid.n = s->to.id.n = s->to.at.n = last;	/* the recipients */
-	return 0;
+		if (f[0] != (int64_t)got + 1)
+			return got;
+		k = got++;
+		v[k]->code = f[1];
+		v[k]->id = f[2];
+		v[k]->seq = f[3];
+		if (f[1] == 0 && f[4] != 0) {	/* a direct chat's peer */
+			ids_add(&v[k]->to.uid, f[4]);
+			ids_add(&v[k]->to.id, f[5]);
+			ids_add(&v[k]->to.at, v[k]->sent_at);
+		}
+	}
+	return got;
 }
 
 /*
- * Store n sends in one CALL send_batch: 0 with every result filled in,
- * -1 if the batch failed as a whole (nothing of it stored).
+ * Store n sends (one or more) in one CALL send_batch: 0 with every result
+ * filled in, -1 if the batch failed as a whole (nothing of it stored).
  */
 static int
 send_many(struct db *db, struct send **v, size_t n)
 {
 	struct dbres	*res;
 	struct buf	 items = { 0 };
-	struct pushed	 to = { 0 };
 	struct send	*s;
+	const char	*out;
 	size_t		 i, got = 0;
 	int64_t		 k;
 	int		 st, more = 0, tries, rc = -1;
@@ -280,36 +279,30 @@ send_many(struct db *db, struct send **v, size_t n)
 	}
 	buf_addc(&items, ']');
 	for (tries = 0; tries < 3 && rc == -1; tries++) {
+		for (i = 0; i < n; i++)
+			v[i]->to.uid.n = v[i]->to.id.n = v[i]->to.at.n = 0;
 		if ((res = db_query(db, stmts[STMT_SEND_BATCH], "bi", items.p,
 		    items.len, (int64_t)conf.origin)) == NULL) {
 			if (db_is_retry(db))
 				continue;
 			break;
 		}
-		/* Per item: its recipients (3 columns), then its status (4). */
+		/* A topic's recipients (item, user, event), then results. */
 		got = 0;
-		to.uid.n = to.id.n = to.at.n = 0;
 		do {
 			while ((st = db_row(res)) == 1) {
 				if (db_ncol(res) == 3) {
-					ids_add(&to.uid, db_int(res, 0));
-					ids_add(&to.id, db_int(res, 1));
-					ids_add(&to.at, db_int(res, 2));
-					continue;
-				}
-				k = db_int(res, 0) - 1;
-				if (k < 0 || (size_t)k >= n) {
-					st = -1;
-					break;
-				}
-				s = v[k];
-				s->code = db_int(res, 1);
-				s->id = db_int(res, 2);
-				s->seq = db_int(res, 3);
-				pushed_free(&s->to);
-				s->to = to;
-				memset(&to, 0, sizeof(to));
-				got++;
+					k = db_int(res, 0) - 1;
+					if (k < 0 || (size_t)k >= n) {
+						st = -1;
+						break;
+					}
+					s = v[k];
+					ids_add(&s->to.uid, db_int(res, 1));
+					ids_add(&s->to.id, db_int(res, 2));
+					ids_add(&s->to.at, s->sent_at);
+				} else if ((out = db_str(res, 0, NULL)) != NULL)
+					got = send_results(v, n, out);
 			}
 		} while (st == 0 && (more = db_next(res)) == 1);
 		db_res_free(res);
@@ -318,7 +311,6 @@ send_many(struct db *db, struct send **v, size_t n)
 		else if (!db_is_retry(db))
 			break;
 	}
-	pushed_free(&to);
 	buf_free(&items);
 	return rc;
 }
@@ -365,7 +357,7 @@ send_queued(struct db *db, struct send *s)
 		}
 		sq_running++;
 		pthread_mutex_unlock(&sq_mu);
-		ok = n == 1 ? send_one(db, v[0]) == 0 : send_many(db, v, n) == 0;
+		ok = send_many(db, v, n) == 0;
 		pthread_mutex_lock(&sq_mu);
 		sq_running--;
 		/* Wake the owners, and a waiting thread to take the slot. */
@@ -395,7 +387,7 @@ msg_send(struct db *db, int64_t sender, const char *sname, int64_t conv,
     const char *cid, size_t clen, const char *body, size_t blen,
     struct msg *out)
 {
-	struct send	 s = { 0 };
+	struct send	 s = { 0 }, *sp = &s;
 	struct buf	 p = { 0 };
 	enum msg_result	 rc = MSG_ERROR;
 	int		 tries;
@@ -418,7 +410,7 @@ msg_send(struct db *db, int64_t sender, const char *sname, int64_t conv,
 		if (tries == 0)
 			send_queued(db, &s);
 		if ((tries > 0 || s.state == SEND_ALONE) &&
-		    send_one(db, &s) == -1) {
+		    send_many(db, &sp, 1) == -1) {
 			if (db_is_retry(db))
 				continue;
 			break;

@@ -36,34 +36,72 @@ items = [item(a, conv, "k1", "one", ms),
          item(b, conv, "k4", odd, ms),
          item(a, 999999999, "k5", "no such conversation", ms)]
 rows = sql("CALL send_batch(%s, 0)" % lit(json.dumps(items)))
-status = [r for r in rows if len(r) == 4]
-recips = [r for r in rows if len(r) == 3]
-eq([r[:2] for r in status], [["1", "0"], ["2", "2"], ["3", "1"], ["4", "0"],
-                             ["5", "1"]],
-   "one status per item: stored, repeat, refused, stored, refused")
-eq([r[3] for r in status], ["1", "0", "0", "2", "0"], "seqs 1 and 2, no gap")
-eq([r[0] for r in recips], [str(uid(b)), str(uid(a))],
+eq(len(rows), 1, "direct messages only: one answer row")
+res = json.loads(rows[-1][0]) if rows else []
+eq([r[:2] for r in res], [[1, 0], [2, 2], [3, 1], [4, 0], [5, 1]],
+   "one outcome per item: stored, repeat, refused, stored, refused")
+eq([r[3] for r in res], [1, 0, 0, 2, 0], "seqs 1 and 2, no gap")
+eq([r[4] for r in res], [uid(b), 0, 0, uid(a), 0],
    "each stored item names its recipient")
-m1, m2 = status[0][2], status[3][2]
+m1, m2 = str(res[0][2]), str(res[3][2])
 eq(sql("SELECT id, seq, sender_id, client_id, body FROM message "
        "WHERE conv_id=%d ORDER BY seq" % conv),
    [[m1, "1", str(uid(a)), "k1", "one"], [m2, "2", str(uid(b)), "k4", odd]],
    "stored: the two allowed sends, bodies exact")
 eq(sql("SELECT last_seq FROM conversation WHERE id=%d" % conv), [["2"]],
-   "last_seq counts only what was stored")
+   "last_seq counts only what was stored (the repeat gave its seq back)")
 eq(sql("SELECT COUNT(*) FROM message WHERE sender_id=%d" % uid(c)), [["0"]],
    "nothing stored for the non-member")
 ev_b = chatlib.pending_events(uid(b), "message")
 ev_a = chatlib.pending_events(uid(a), "message")
 eq([(e[0], e[2]["message"]["id"], e[2]["message"]["seq"],
      e[2]["message"]["body"]) for e in ev_b],
-   [(int(recips[0][1]), int(m1), 1, "one")], "b's event: message 1")
-eq([(e[2]["message"]["id"], e[2]["message"]["body"],
+   [(res[0][5], int(m1), 1, "one")], "b's event: message 1, the id answered")
+eq([(e[0], e[2]["message"]["id"], e[2]["message"]["body"],
      e[2]["message"]["client_id"]) for e in ev_a],
-   [(int(m2), odd, "k4")], "a's event: message 2, body exact")
+   [(res[3][5], int(m2), odd, "k4")], "a's event: message 2, body exact")
+eq(sql("SELECT CAST(UNIX_TIMESTAMP(created_at) * 1000 AS SIGNED) FROM event "
+       "WHERE id IN (%d, %d)" % (res[0][5], res[3][5])), [[str(ms)]] * 2,
+   "a message event is created at its message's sent time")
 eq(chatlib.pending_events(uid(c)), [], "no event for the outsider")
 eq([e["message"]["body"] for e in b.poll(timeout=0) if e["type"] == "message"],
    ["one"], "b's poll hands out what the batch stored")
+
+# A topic's recipients come as (item, user, event) rows before the answer.
+d = signup("bd")
+befriend(a, d)
+r = a.post("conversations", {"title": "batch topic", "members": [b.name, d.name]})
+check(r.status == 201, "a topic of three", r)
+topic = (r.json or {}).get("id", 0)
+items = [item(a, conv, "k6", "direct again", ms),
+         item(a, topic, "t1", "to the topic", ms),
+         item(d, topic, "t1", "same client_id, other sender", ms),
+         item(a, topic, "t1", "a repeat in the topic", ms)]
+items.sort(key=lambda x: x[1])
+rows = sql("CALL send_batch(%s, 0)" % lit(json.dumps(items)))
+res = json.loads(rows[-1][0]) if rows else []
+order = [x[2] + ":" + x[3] for x in items]
+by_body = {order[r[0] - 1]: r for r in res}
+eq([by_body.get("t1:to the topic", [0, -1])[1],
+    by_body.get("t1:same client_id, other sender", [0, -1])[1],
+    by_body.get("t1:a repeat in the topic", [0, -1])[1],
+    by_body.get("k6:direct again", [0, -1])[1]], [0, 0, 2, 0],
+   "topic items stored, the same client_id of another sender too; "
+   "a repeat is refused")
+first = by_body.get("t1:to the topic", [0] * 6)
+second = by_body.get("t1:same client_id, other sender", [0] * 6)
+eq(sorted(r[:2] for r in rows[:-1]),
+   sorted([[str(first[0]), str(uid(b))], [str(first[0]), str(uid(d))],
+           [str(second[0]), str(uid(a))], [str(second[0]), str(uid(b))]]),
+   "each topic item names its other members, with its item number")
+eq(sorted([first[3], second[3]]), [1, 2], "topic seqs 1 and 2")
+eq(sql("SELECT last_seq FROM conversation WHERE id=%d" % topic), [["2"]],
+   "the topic's repeat gave its seq back")
+ev = {int(r[2]) for r in rows[:-1]}
+eq({e[0] for e in chatlib.pending_events(uid(d), "message")},
+   {int(r[2]) for r in rows[:-1] if r[1] == str(uid(d))},
+   "d's pending event is the one named")
+check(len(ev) == 4, "four topic events, each its own id", ev)
 
 # --- a burst over HTTP: many senders at once ------------------------------------
 PAIRS, PER = 8, 12
