@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "caps.h"
@@ -83,7 +84,7 @@ static const char *const stmts[STMT__MAX] = {
 /* The marker's state: see mark_later() below. */
 static pthread_mutex_t	 mark_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t	 mark_cv = PTHREAD_COND_INITIALIZER;
-static struct ids	 queued;	/* to stamp */
+static struct ids	 queued, queued_at;	/* to stamp; when answered (ms) */
 static struct ids	 flushing;	/* being stamped now */
 static struct ids	 acks, ack_uids;	/* to delete: event, owner */
 static struct ids	 acking, acking_uids;	/* being deleted now */
@@ -287,13 +288,18 @@ event_fetch(struct db *db, int64_t uid, struct buf *out, int *n,
  * lost, an event is only handed out again sooner (clients drop repeats by
  * id).  So in chatd one thread stamps the events of every answer in one
  * statement every few milliseconds, instead of one durable commit per
- * answer on the way to the client.
+ * answer on the way to the client.  And it stamps an answer only once it
+ * is CAP_STAMP_AGE_MS old: most are acked before that (the client's next
+ * poll carries the ack), and an acked event needs no stamp, its row is
+ * deleted.  Until stamped or acked, this process knows the event is out
+ * (mark_pending) and does not hand it out again.
  */
 
 /* Queue ids for the marker: 1 queued, 0 no marker (stamp them yourself). */
 static int
 mark_later(const int64_t *ids, size_t n)
 {
+	int64_t	 now = now_ms();
 	size_t	 i;
 
 	pthread_mutex_lock(&mark_mu);
@@ -301,9 +307,12 @@ mark_later(const int64_t *ids, size_t n)
 		pthread_mutex_unlock(&mark_mu);
 		return 0;
 	}
-	for (i = 0; i < n; i++)
+	if (queued.n == 0 && n > 0)
+		pthread_cond_signal(&mark_cv);
+	for (i = 0; i < n; i++) {
 		ids_add(&queued, ids[i]);
-	pthread_cond_signal(&mark_cv);
+		ids_add(&queued_at, now);
+	}
 	pthread_mutex_unlock(&mark_mu);
 	return 1;
 }
@@ -342,18 +351,22 @@ mark_pending(int64_t id)
 int
 event_ack_later(int64_t uid, const int64_t *ids, size_t n)
 {
-	size_t	 i;
+	size_t	 i, j;
 
 	pthread_mutex_lock(&mark_mu);
 	if (!marker_on) {
 		pthread_mutex_unlock(&mark_mu);
 		return 0;
 	}
+	if (acks.n == 0 && n > 0)
+		pthread_cond_signal(&mark_cv);
 	for (i = 0; i < n; i++) {
 		ids_add(&acks, ids[i]);
 		ids_add(&ack_uids, uid);
+		for (j = 0; j < queued.n; j++)	/* no stamp needed now */
+			if (queued.v[j] == ids[i])
+				queued.v[j] = 0;
 	}
-	pthread_cond_signal(&mark_cv);
 	pthread_mutex_unlock(&mark_mu);
 	inbox_drop(uid, ids, n);
 	return 1;
@@ -384,7 +397,15 @@ mark_flush(struct db *db)
 	size_t		 i;
 
 	pthread_mutex_lock(&mark_mu);
-	swap(&flushing, &queued);
+	/* The answers old enough (all when stopping), not acked since. */
+	for (i = 0; i < queued.n && (!marker_on ||
+	    queued_at.v[i] <= now_ms() - CAP_STAMP_AGE_MS); i++)
+		if (queued.v[i] != 0)
+			ids_add(&flushing, queued.v[i]);
+	queued.n -= i;
+	queued_at.n -= i;
+	memmove(queued.v, queued.v + i, queued.n * sizeof(*queued.v));
+	memmove(queued_at.v, queued_at.v + i, queued.n * sizeof(*queued.v));
 	swap(&acking, &acks);
 	swap(&acking_uids, &ack_uids);
 	pthread_mutex_unlock(&mark_mu);
@@ -413,11 +434,24 @@ static void *
 marker(void *arg)
 {
 	struct db	*db = arg;
+	struct timespec	 ts;
+	int64_t		 due;
 
 	for (;;) {
 		pthread_mutex_lock(&mark_mu);
-		while (queued.n == 0 && acks.n == 0 && marker_on)
-			pthread_cond_wait(&mark_cv, &mark_mu);
+		/* Until there are acks, a stamp is due, or we stop. */
+		while (marker_on && acks.n == 0) {
+			if (queued.n == 0) {
+				pthread_cond_wait(&mark_cv, &mark_mu);
+				continue;
+			}
+			if ((due = queued_at.v[0] + CAP_STAMP_AGE_MS) <=
+			    now_ms())
+				break;
+			ts.tv_sec = (time_t)(due / 1000);
+			ts.tv_nsec = (long)(due % 1000) * 1000000;
+			pthread_cond_timedwait(&mark_cv, &mark_mu, &ts);
+		}
 		if (!marker_on && queued.n == 0 && acks.n == 0) {
 			pthread_mutex_unlock(&mark_mu);
 			break;

@@ -226,6 +226,11 @@ first = evs[0] if evs else {}
 t0 = time.time()
 evs2 = b.poll(0)
 eq(evs2, [], "in flight: not handed out again right away")
+# An admin sees it in the resend queue: sent_at set, sent once.
+check(chatlib.wait_until(lambda: sql(
+    "SELECT attempts FROM event WHERE id=%d AND sent_at IS NOT NULL"
+    % first.get("id", 0)) == [["1"]], timeout=3),
+    "handed out, not acked: stamped sent once")
 r, took = timed_poll(b, RESEND_S + 8)
 evs3 = (getattr(r, "json", None) or {}).get("events", [])
 eq([e["id"] for e in evs3], [first.get("id")], "resent with the same id")
