@@ -77,6 +77,6 @@
 #define CAP_WORKERS		32		/* CHAT_THREADS: accepting threads */
 #define CAP_INBOX_MS		5000		/* what a poll saw in MySQL is trusted this long */
 #define CAP_DELIVERERS		4		/* threads answering parked polls */
-#define CAP_FCGI_BACKLOG	4096
+#define CAP_FCGI_BACKLOG	4096		/* CHAT_FCGI_BACKLOG: the kernel caps it at somaxconn */
 
 #endif /* CAPS_H */

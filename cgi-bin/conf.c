@@ -65,6 +65,7 @@ conf_load(void)
 	conf.watch_ms = env_int("CHAT_WATCH_MS", CAP_WATCH_MS, 0, 60000);
 	conf.threads = env_int("CHAT_THREADS", CAP_WORKERS, 1, 64);
 	conf.deliverers = env_int("CHAT_DELIVERERS", CAP_DELIVERERS, 1, 64);
+	conf.backlog = env_int("CHAT_FCGI_BACKLOG", CAP_FCGI_BACKLOG, 1, 65535);
 	conf.send_rate = env_int("CHAT_SEND_RATE", CAP_SEND_RATE, 0, 100000);
 	conf.send_burst = env_int("CHAT_SEND_BURST", CAP_SEND_BURST, 1, 100000);
 	if (gethostname(host, sizeof(host)) == -1)

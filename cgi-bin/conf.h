@@ -23,6 +23,7 @@ struct conf {
 	int		 watch_ms;	/* CHAT_WATCH_MS; 0: no cross-host scan */
 	int		 threads;	/* CHAT_THREADS */
 	int		 deliverers;	/* CHAT_DELIVERERS */
+	int		 backlog;	/* CHAT_FCGI_BACKLOG */
 	int		 send_rate;	/* CHAT_SEND_RATE per s; 0: unlimited */
 	int		 send_burst;	/* CHAT_SEND_BURST */
 	uint32_t	 origin;	/* this host's id in event.origin */

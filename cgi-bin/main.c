@@ -2,7 +2,9 @@
  * main.c: the FastCGI front.  CHAT_THREADS worker threads take turns in
  * FCGX_Accept_r on one listening socket, each with its own MySQL
  * connection; a parked long-poll is handed to the waiter and the worker
- * accepts the next request.  SIGTERM/SIGINT stop accepting, let running
+ * accepts the next request.  While all of them are busy, the spill thread
+ * accepts for them (see spill()), so a burst never overflows the kernel's
+ * listen queue.  SIGTERM/SIGINT stop accepting, let running
  * requests finish, answer parked polls (their events stay in MySQL) and
  * exit 0.  Started outside FastCGI, the same binary answers one request
  * as plain CGI.
@@ -10,12 +12,14 @@
  * Listening socket: $CHAT_FCGI_SOCKET (a unix socket path it creates), or
  * fd 0 when lighttpd spawns it.
  */
+#define _GNU_SOURCE		/* accept4, pipe2 */
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -48,6 +52,106 @@ struct job {
 static int		 listen_fd = -1;
 static volatile int	 stopping;
 static pthread_mutex_t	 accept_mu = PTHREAD_MUTEX_INITIALIZER;
+
+/*
+ * The spill.  Workers take turns in accept(); while every one of them is
+ * busy (a burst: every browser polling again at once after a restart, each
+ * poll a session lookup), new connections wait in the kernel's listen
+ * queue, which holds CHAT_FCGI_BACKLOG and no more than the host's
+ * somaxconn (4,096 here).  Past that, lighttpd's connect fails and the
+ * browser gets a 500.  So while no worker is waiting for a connection, the
+ * spill thread takes the accept turn and accepts into a queue of its own,
+ * bounded only by descriptors; a worker whose turn comes takes from that
+ * queue before it accepts.  Only the turn holder (accept_mu) accepts, so
+ * nothing queued waits behind a worker blocked in accept().
+ */
+static pthread_mutex_t	 spill_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t	 spill_cv = PTHREAD_COND_INITIALIZER;
+static int		 idle;		/* workers waiting for a request */
+static int		 spilling;	/* the spill thread has the turn */
+static int		 spill_wake[2] = { -1, -1 };	/* a worker is free */
+static struct ids	 spilled;	/* accepted fds, oldest first */
+static size_t		 spill_head;
+
+/* A worker waits for a connection (+1) or has one (-1). */
+static void
+worker_idle(int d)
+{
+	char	 c = 1;
+
+	pthread_mutex_lock(&spill_mu);
+	idle += d;
+	if (idle == 0)
+		pthread_cond_signal(&spill_cv);
+	else if (idle == 1 && d > 0 && spilling &&
+	    write(spill_wake[1], &c, 1) == -1) {
+		/* full: the spill is being woken anyway */
+	}
+	pthread_mutex_unlock(&spill_mu);
+}
+
+/* The oldest spilled connection, or -1. */
+static int
+spill_take(void)
+{
+	int	 fd = -1;
+
+	pthread_mutex_lock(&spill_mu);
+	if (spill_head < spilled.n)
+		fd = (int)spilled.v[spill_head++];
+	if (spill_head == spilled.n)
+		spill_head = spilled.n = 0;
+	pthread_mutex_unlock(&spill_mu);
+	return fd;
+}
+
+static void *
+spill(void *arg)
+{
+	struct pollfd	 pfd[2];
+	char		 buf[64];
+	int		 fd;
+
+	(void)arg;
+	pfd[0].fd = listen_fd;
+	pfd[0].events = POLLIN;
+	pfd[1].fd = spill_wake[0];
+	pfd[1].events = POLLIN;
+	for (;;) {
+		pthread_mutex_lock(&spill_mu);
+		while (idle > 0 && !stopping)
+			pthread_cond_wait(&spill_cv, &spill_mu);
+		pthread_mutex_unlock(&spill_mu);
+		if (stopping)
+			break;
+		pthread_mutex_lock(&accept_mu);
+		pthread_mutex_lock(&spill_mu);
+		spilling = 1;
+		while (idle == 0 && !stopping) {
+			pthread_mutex_unlock(&spill_mu);
+			pfd[0].revents = pfd[1].revents = 0;
+			if (poll(pfd, 2, 1000) > 0 && pfd[1].revents &&
+			    read(spill_wake[0], buf, sizeof(buf)) == -1) {
+				/* drained already */
+			}
+			/* Everything waiting, while no worker is free. */
+			while ((pfd[0].revents & POLLIN) && idle == 0 &&
+			    (fd = accept4(listen_fd, NULL, NULL,
+			    SOCK_CLOEXEC)) >= 0) {
+				pthread_mutex_lock(&spill_mu);
+				ids_add(&spilled, fd);
+				pthread_mutex_unlock(&spill_mu);
+				if (poll(pfd, 1, 0) != 1)
+					break;
+			}
+			pthread_mutex_lock(&spill_mu);
+		}
+		spilling = 0;
+		pthread_mutex_unlock(&spill_mu);
+		pthread_mutex_unlock(&accept_mu);
+	}
+	return NULL;
+}
 
 /* CGI mode: the one request is done. */
 static pthread_mutex_t	 cgi_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -98,7 +202,7 @@ worker(void *arg)
 {
 	struct db	*db;
 	struct job	*job;
-	int		 rc;
+	int		 rc, fd;
 
 	(void)arg;
 	db = db_open();
@@ -106,9 +210,25 @@ worker(void *arg)
 	while (!stopping) {
 		job = xcalloc(1, sizeof(*job));
 		FCGX_InitRequest(&job->f, listen_fd, FCGI_FAIL_ACCEPT_ON_INTR);
-		pthread_mutex_lock(&accept_mu);
-		rc = stopping ? -1 : FCGX_Accept_r(&job->f);
-		pthread_mutex_unlock(&accept_mu);
+		if ((fd = spill_take()) < 0) {
+			/* None spilled: wait for the accept turn. */
+			worker_idle(1);
+			pthread_mutex_lock(&accept_mu);
+			if ((fd = spill_take()) < 0)
+				rc = stopping ? -1 : FCGX_Accept_r(&job->f);
+			pthread_mutex_unlock(&accept_mu);
+			worker_idle(-1);
+		}
+		if (fd >= 0) {
+			/*
+			 * Accepted by the spill: FCGX_Accept_r reads the request
+			 * from ipcFd when it is set (keepConnection, or its
+			 * opening FCGX_Finish_r would close it).
+			 */
+			job->f.ipcFd = fd;
+			job->f.keepConnection = 1;
+			rc = stopping ? -1 : FCGX_Accept_r(&job->f);
+		}
 		if (rc < 0) {
 			FCGX_Free(&job->f, 1);
 			free(job);
@@ -158,14 +278,14 @@ remove_pid(void)
 static int
 serve(const char *sock_path)
 {
-	pthread_t	*th;
+	pthread_t	*th, spill_th;
 	sigset_t	 set;
 	int		 i, sig;
 
 	if (sock_path != NULL) {
 		umask(0117);	/* socket for lighttpd: owner and group */
 		if ((listen_fd = FCGX_OpenSocket(sock_path,
-		    CAP_FCGI_BACKLOG)) < 0) {
+		    conf.backlog)) < 0) {
 			LOG("cannot listen on %s", sock_path);
 			return 1;
 		}
@@ -193,6 +313,11 @@ serve(const char *sock_path)
 		return 1;
 	}
 	write_pid();
+	if (pipe2(spill_wake, O_CLOEXEC | O_NONBLOCK) == -1) {
+		LOG("cannot make a pipe");
+		return 1;
+	}
+	pthread_create(&spill_th, NULL, spill, NULL);
 	th = xcalloc((size_t)conf.threads, sizeof(*th));
 	for (i = 0; i < conf.threads; i++)
 		pthread_create(&th[i], NULL, worker, NULL);
@@ -207,10 +332,17 @@ serve(const char *sock_path)
 
 	LOG("signal %d: stopping", sig);
 	stopping = 1;
-	/* Wake the workers blocked in accept(). */
+	/* Wake the workers blocked in accept(), and the spill. */
 	shutdown(listen_fd, SHUT_RDWR);
+	pthread_mutex_lock(&spill_mu);
+	pthread_cond_signal(&spill_cv);
+	pthread_mutex_unlock(&spill_mu);
+	pthread_join(spill_th, NULL);
 	for (i = 0; i < conf.threads; i++)
 		pthread_join(th[i], NULL);
+	/* What the spill accepted and no worker took: lighttpd answers 503. */
+	while ((i = spill_take()) >= 0)
+		close(i);
 	close(listen_fd);
 	if (sock_path != NULL)
 		unlink(sock_path);
