@@ -84,12 +84,12 @@ static const char *const stmts[STMT__MAX] = {
 /* The marker's state: see mark_later() below. */
 static pthread_mutex_t	 mark_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t	 mark_cv = PTHREAD_COND_INITIALIZER;
-static struct ids	 queued, queued_at;	/* to stamp; when answered (ms) */
+static struct ids	 queued, queued_at, queued_uid;	/* to stamp: event, answered (ms), owner */
 static struct ids	 flushing;	/* being stamped now */
 static struct ids	 acks, ack_uids;	/* to delete: event, owner */
 static struct ids	 acking, acking_uids;	/* being deleted now */
 static int		 marker_on;
-static int	mark_later(const int64_t *, size_t);
+static int	mark_later(int64_t, const int64_t *, size_t);
 static int	mark_pending(int64_t);
 
 /*
@@ -184,7 +184,7 @@ stamp(struct db *db, int64_t uid, const struct ids *got)
 	struct buf	 csv = { 0 };
 	int		 rc = 0;
 
-	if (got->n == 0 || mark_later(got->v, got->n))
+	if (got->n == 0 || mark_later(uid, got->v, got->n))
 		return 0;
 	buf_add_ids(&csv, got->v, got->n);
 	if (db_exec(db, stmts[STMT_MARK_SENT], "si", csv.p, uid) < 0)
@@ -297,7 +297,7 @@ event_fetch(struct db *db, int64_t uid, struct buf *out, int *n,
 
 /* Queue ids for the marker: 1 queued, 0 no marker (stamp them yourself). */
 static int
-mark_later(const int64_t *ids, size_t n)
+mark_later(int64_t uid, const int64_t *ids, size_t n)
 {
 	int64_t	 now = now_ms();
 	size_t	 i;
@@ -312,9 +312,27 @@ mark_later(const int64_t *ids, size_t n)
 	for (i = 0; i < n; i++) {
 		ids_add(&queued, ids[i]);
 		ids_add(&queued_at, now);
+		ids_add(&queued_uid, uid);
 	}
 	pthread_mutex_unlock(&mark_mu);
 	return 1;
+}
+
+/*
+ * Add to out the events this process handed out to uid whose sent stamp
+ * is still waiting (see mark_later): the seed adapters' implicit acks
+ * delete what was handed out, stamped or not yet.
+ */
+void
+event_handed_out(int64_t uid, struct ids *out)
+{
+	size_t	 i;
+
+	pthread_mutex_lock(&mark_mu);
+	for (i = 0; i < queued.n; i++)
+		if (queued.v[i] != 0 && queued_uid.v[i] == uid)
+			ids_add(out, queued.v[i]);
+	pthread_mutex_unlock(&mark_mu);
 }
 
 /*
@@ -402,10 +420,16 @@ mark_flush(struct db *db)
 	    queued_at.v[i] <= now_ms() - CAP_STAMP_AGE_MS); i++)
 		if (queued.v[i] != 0)
 			ids_add(&flushing, queued.v[i]);
-	queued.n -= i;
-	queued_at.n -= i;
-	memmove(queued.v, queued.v + i, queued.n * sizeof(*queued.v));
-	memmove(queued_at.v, queued_at.v + i, queued.n * sizeof(*queued.v));
+	if (i > 0) {
+		queued.n -= i;
+		queued_at.n -= i;
+		queued_uid.n -= i;
+		memmove(queued.v, queued.v + i, queued.n * sizeof(*queued.v));
+		memmove(queued_at.v, queued_at.v + i,
+		    queued.n * sizeof(*queued.v));
+		memmove(queued_uid.v, queued_uid.v + i,
+		    queued.n * sizeof(*queued.v));
+	}
 	swap(&acking, &acks);
 	swap(&acking_uids, &ack_uids);
 	pthread_mutex_unlock(&mark_mu);

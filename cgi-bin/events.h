@@ -27,6 +27,7 @@ int	event_push_friends(struct db *, int64_t, const char *, const char *);
 int	event_push_members(struct db *, int64_t, int64_t, const char *,
 	    const char *, struct ids *);
 void	event_deliver(struct pushed *);
+void	event_handed_out(int64_t, struct ids *);
 void	pushed_free(struct pushed *);
 int	event_fetch(struct db *, int64_t, struct buf *, int *, int64_t *);
 int	event_ack(struct db *, int64_t, const char *);

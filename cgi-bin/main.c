@@ -80,7 +80,8 @@ worker_idle(int d)
 	char	 c = 1;
 
 	pthread_mutex_lock(&spill_mu);
-	idle += d;
+	/* Atomic: the spill also reads it unlocked while it accepts. */
+	__atomic_add_fetch(&idle, d, __ATOMIC_RELAXED);
 	if (idle == 0)
 		pthread_cond_signal(&spill_cv);
 	else if (idle == 1 && d > 0 && spilling &&
@@ -135,7 +136,8 @@ spill(void *arg)
 				/* drained already */
 			}
 			/* Everything waiting, while no worker is free. */
-			while ((pfd[0].revents & POLLIN) && idle == 0 &&
+			while ((pfd[0].revents & POLLIN) &&
+			    __atomic_load_n(&idle, __ATOMIC_RELAXED) == 0 &&
 			    (fd = accept4(listen_fd, NULL, NULL,
 			    SOCK_CLOEXEC)) >= 0) {
 				pthread_mutex_lock(&spill_mu);

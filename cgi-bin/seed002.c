@@ -18,6 +18,7 @@
 #include "auth.h"
 #include "caps.h"
 #include "db.h"
+#include "events.h"
 #include "handlers.h"
 #include "http.h"
 #include "match.h"
@@ -36,10 +37,14 @@ enum stmt {
 static const char *const stmts[STMT__MAX] = {
 	/*
 	 * STMT_HANDED_OUT: the implicit ack of a cmds poll: the user's
-	 * events with a cmd form that a poll has handed out already.
+	 * events with a cmd form that a poll has handed out already: stamped
+	 * sent, or handed out by this process and waiting for the stamp (a
+	 * JSON array of their ids).
 	 */
-	"DELETE FROM event WHERE user_id = ? AND sent_at IS NOT NULL "
-	"AND type IN ('message', 'match_found', 'partner_left')",
+	"DELETE FROM event WHERE user_id = ? "
+	"AND type IN ('message', 'match_found', 'partner_left') "
+	"AND (sent_at IS NOT NULL OR id IN (SELECT j.id FROM JSON_TABLE(?, "
+	"'$[*]' COLUMNS (id BIGINT UNSIGNED PATH '$')) AS j))",
 };
 
 enum cmd {
@@ -461,11 +466,19 @@ cmds_fetch(struct req *r, int final)
 int
 h_cmds(struct req *r)
 {
-	int	 st;
+	struct ids	 out = { 0 };
+	struct buf	 ids = { 0 };
+	long long	 rc;
+	int		 st;
 
 	if ((st = poll_prepare(r)) != 0)
 		return st;
-	if (db_exec(r->db, stmts[STMT_HANDED_OUT], "i", r->uid) < 0)
+	event_handed_out(r->uid, &out);
+	buf_add_ids(&ids, out.v, out.n);
+	rc = db_exec(r->db, stmts[STMT_HANDED_OUT], "is", r->uid, ids.p);
+	ids_free(&out);
+	buf_free(&ids);
+	if (rc < 0)
 		return http_fail_db(r);
 	return poll_run(r, cmds_fetch);
 }
