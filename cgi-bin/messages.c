@@ -213,6 +213,15 @@ static pthread_mutex_t	 sq_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct send	*sq_head, **sq_tail = &sq_head;
 static int		 sq_running;
 
+/* One recipient of s's message: its user and event. */
+static void
+send_to(struct send *s, int64_t uid, int64_t event)
+{
+	ids_add(&s->to.uid, uid);
+	ids_add(&s->to.id, event);
+	ids_add(&s->to.at, s->sent_at);	/* the event's created_at */
+}
+
 /*
  * The results row of send_batch: [item, code, message id, seq, peer,
  * event id] for each of the n items, in order.  The number of items
@@ -241,11 +250,8 @@ send_results(struct send **v, size_t n, const char *p)
 		v[k]->code = f[1];
 		v[k]->id = f[2];
 		v[k]->seq = f[3];
-		if (f[1] == 0 && f[4] != 0) {	/* a direct chat's peer */
-			ids_add(&v[k]->to.uid, f[4]);
-			ids_add(&v[k]->to.id, f[5]);
-			ids_add(&v[k]->to.at, v[k]->sent_at);
-		}
+		if (f[1] == 0 && f[4] != 0)	/* a direct chat's peer */
+			send_to(v[k], f[4], f[5]);
 	}
 	return got;
 }
@@ -297,10 +303,8 @@ send_many(struct db *db, struct send **v, size_t n)
 						st = -1;
 						break;
 					}
-					s = v[k];
-					ids_add(&s->to.uid, db_int(res, 1));
-					ids_add(&s->to.id, db_int(res, 2));
-					ids_add(&s->to.at, s->sent_at);
+					send_to(v[k], db_int(res, 1),
+					    db_int(res, 2));
 				} else if ((out = db_str(res, 0, NULL)) != NULL)
 					got = send_results(v, n, out);
 			}
@@ -406,15 +410,15 @@ msg_send(struct db *db, int64_t sender, const char *sname, int64_t conv,
 		msg_json_rest(&s.tail, out->sent_at, sname, body, blen, cid,
 		    clen);
 		buf_addc(&s.tail, '}');
-		/* The first try in the queue; a retry alone, on this thread. */
+		/*
+		 * The first try in the queue; a retry alone, on this thread.
+		 * send_many retries deadlocks itself.
+		 */
 		if (tries == 0)
 			send_queued(db, &s);
 		if ((tries > 0 || s.state == SEND_ALONE) &&
-		    send_many(db, &sp, 1) == -1) {
-			if (db_is_retry(db))
-				continue;
+		    send_many(db, &sp, 1) == -1)
 			break;
-		}
 		if (s.code == 1) {
 			/* Not allowed (any more): say why. */
 			rc = msg_resolve_conv(db, sender, conv);
