@@ -36,12 +36,87 @@ echo "stack $BENCH_URL  (folder ${BENCH_STACK:-unknown})"
 echo "targets: latency p50 <= 1.5 ms, p99 <= 6 ms; throughput >= 3000 msg/s; 10k parked: chatd RSS <= 150 MB, p50 within 2x;"
 echo "         fan-out to 200 <= 100 ms; footprint lighttpd + chatd + sweeper <= 20 MB"
 echo
-fail=0
-run() { "$lg" "$@" 2>>"$BENCH_STATE/loadgen.log" || fail=1; }
+# Each scenario's lines go to the terminal as they come and to $out, from
+# which the summary table is made.
+out="$BENCH_STATE/last-run.txt"
+failed="$BENCH_STATE/last-run.failed"
+: >"$out"
+rm -f "$failed"
+run() {
+	{ "$lg" "$@" 2>>"$BENCH_STATE/loadgen.log" || : >"$failed"; } |
+	    tee -a "$out"
+}
 run footprint
 run latency "$pairs" "$secs"
 run throughput "$tp" "$secs"
 run fanout "$fan"
 BENCH_PAIRS=$pairs run idle "$idle" "$secs"
-[ "$fail" = 0 ] || echo "bench: a scenario failed or lost messages (see $BENCH_STATE/loadgen.log)"
-exit $fail
+
+# The table: each target of docs/BENCHMARKS.md against what was measured.
+# Verdicts only at the sizes the targets are for.
+judge=yes
+[ "$pairs/$secs/$tp/$idle/$fan" = "100/20/500/10000/200" ] || judge=no
+echo
+awk -v judge="$judge" -v pairs="$pairs" -v secs="$secs" -v tp="$tp" \
+    -v idle="$idle" -v fan="$fan" '
+function val(line, key,    i, n, f) {	# the number after "key=" or "key "
+	n = split(line, f, /[ =]+/)
+	for (i = 1; i < n; i++)
+		if (f[i] == key)
+			return f[i + 1] + 0
+	return ""
+}
+function row(name, got, target, ok) {
+	printf "%-34s %-40s %-22s %s\n", name, got, target,
+	    judge == "yes" ? (ok ? "met" : "MISSED") : "-"
+}
+$1 == "footprint" && /RSS/ {
+	fp = val($0, "lighttpd") + val($0, "chatd") + val($0, "sweeper")
+}
+$1 == "latency"		{ l50 = val($0, "p50"); l99 = val($0, "p99") }
+$1 == "throughput" && /sent/ {
+	t = val($0, "sent")
+	if (val($0, "delivered") < t) t = val($0, "delivered")
+	if (val($0, "acked") < t) t = val($0, "acked")
+}
+$1 == "throughput" && /CPU/ {
+	cpu = sprintf("CPU s/1000 msgs: lighttpd %s chatd %s mariadb %s",
+	    val($0, "lighttpd"), val($0, "chatd"), val($0, "mariadb"))
+}
+$1 == "fanout" && /median/ { fmed = val($0, "median"); fworst = val($0, "worst") }
+$1 == "idle" && /parked/ { parked = $2 }
+$1 == "idle" && /RSS/	{ irss = val($0, "chatd") }
+$1 == "idle+latency"	{ i50 = val($0, "p50") }
+/LOST/			{ lost = 1 }
+END {
+	none = "not measured"
+	printf "%-34s %-40s %-22s %s\n", "scenario", "measured", "target", "verdict"
+	row("1. latency, " pairs " pairs x 1/s, " secs " s", l50 == "" ? none :
+	    sprintf("p50 %.2f ms, p99 %.2f ms", l50, l99),
+	    "p50 <= 1.5, p99 <= 6", l50 != "" && l50 <= 1.5 && l99 <= 6)
+	row("2. throughput, " tp " pairs, " secs " s", t == "" ? none :
+	    sprintf("%d msg/s sent, delivered and acked", t),
+	    ">= 3000 msg/s", t != "" && t >= 3000)
+	if (cpu != "")
+		printf "%-34s %s\n", "", cpu
+	row("3. idle capacity, " idle " polls", irss == "" ? none :
+	    sprintf("%s parked, chatd RSS %.1f MB", parked, irss),
+	    "<= 150 MB", parked == idle && irss != "" && irss <= 150)
+	row("   latency on top of them", i50 == "" || l50 == "" ? none :
+	    sprintf("p50 %.2f ms, %.1fx unloaded", i50, l50 ? i50 / l50 : 0),
+	    "<= 2x unloaded", l50 != "" && i50 != "" && i50 <= 2 * l50)
+	row("4. fan-out, " fan " members", fworst == "" ? none :
+	    sprintf("last member after %.1f ms (worst of 5)", fworst),
+	    "<= 100 ms", fworst != "" && fworst <= 100)
+	row("5. footprint, idle", fp == "" ? none :
+	    sprintf("%.1f MB lighttpd + chatd + sweeper", fp),
+	    "<= 20 MB", fp != "" && fp <= 20)
+	if (lost)
+		print "a scenario LOST messages"
+}' "$out"
+[ "$judge" = yes ] || echo "(sizes differ from the targets'; no verdicts)"
+if [ -e "$failed" ]; then
+	echo "bench: a scenario failed or lost messages (see $BENCH_STATE/loadgen.log)"
+	exit 1
+fi
+exit 0
