@@ -51,7 +51,58 @@ struct job {
 
 static int		 listen_fd = -1;
 static volatile int	 stopping;
-static pthread_mutex_t	 accept_mu = PTHREAD_MUTEX_INITIALIZER;
+
+/*
+ * The accept turn, handed to the newest waiter first: on a quiet server
+ * the same few workers serve every request, with their threads, MySQL
+ * connections and prepared statements warm (a mutex hands it on oldest
+ * first: every worker in turn, each one cold); under load every worker
+ * takes turns anyway.
+ */
+struct turn_wait {
+	pthread_cond_t		 cv;
+	int			 granted;
+	struct turn_wait	*next;
+};
+static pthread_mutex_t	 turn_mu = PTHREAD_MUTEX_INITIALIZER;
+static int		 turn_held;
+static struct turn_wait	*turn_top;	/* the newest waiter */
+
+static void
+turn_take(void)
+{
+	struct turn_wait	 w;
+
+	pthread_mutex_lock(&turn_mu);
+	if (!turn_held) {
+		turn_held = 1;
+		pthread_mutex_unlock(&turn_mu);
+		return;
+	}
+	pthread_cond_init(&w.cv, NULL);
+	w.granted = 0;
+	w.next = turn_top;
+	turn_top = &w;
+	while (!w.granted)
+		pthread_cond_wait(&w.cv, &turn_mu);
+	pthread_mutex_unlock(&turn_mu);
+	pthread_cond_destroy(&w.cv);
+}
+
+static void
+turn_give(void)
+{
+	struct turn_wait	*w;
+
+	pthread_mutex_lock(&turn_mu);
+	if ((w = turn_top) != NULL) {
+		turn_top = w->next;
+		w->granted = 1;		/* still held: handed on */
+		pthread_cond_signal(&w->cv);
+	} else
+		turn_held = 0;
+	pthread_mutex_unlock(&turn_mu);
+}
 
 /*
  * The spill.  Workers take turns in accept(); while every one of them is
@@ -62,7 +113,7 @@ static pthread_mutex_t	 accept_mu = PTHREAD_MUTEX_INITIALIZER;
  * browser gets a 500.  So while no worker is waiting for a connection, the
  * spill thread takes the accept turn and accepts into a queue of its own,
  * bounded only by descriptors; a worker whose turn comes takes from that
- * queue before it accepts.  Only the turn holder (accept_mu) accepts, so
+ * queue before it accepts.  Only the turn holder (turn_take) accepts, so
  * nothing queued waits behind a worker blocked in accept().
  */
 static pthread_mutex_t	 spill_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -125,7 +176,7 @@ spill(void *arg)
 		pthread_mutex_unlock(&spill_mu);
 		if (stopping)
 			break;
-		pthread_mutex_lock(&accept_mu);
+		turn_take();
 		pthread_mutex_lock(&spill_mu);
 		spilling = 1;
 		while (idle == 0 && !stopping) {
@@ -150,7 +201,7 @@ spill(void *arg)
 		}
 		spilling = 0;
 		pthread_mutex_unlock(&spill_mu);
-		pthread_mutex_unlock(&accept_mu);
+		turn_give();
 	}
 	return NULL;
 }
@@ -215,10 +266,10 @@ worker(void *arg)
 		if ((fd = spill_take()) < 0) {
 			/* None spilled: wait for the accept turn. */
 			worker_idle(1);
-			pthread_mutex_lock(&accept_mu);
+			turn_take();
 			if ((fd = spill_take()) < 0)
 				rc = stopping ? -1 : FCGX_Accept_r(&job->f);
-			pthread_mutex_unlock(&accept_mu);
+			turn_give();
 			worker_idle(-1);
 		}
 		if (fd >= 0) {
