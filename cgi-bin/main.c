@@ -53,15 +53,15 @@ static int		 listen_fd = -1;
 static volatile int	 stopping;
 
 /*
- * The accept turn, handed to the newest waiter first: on a quiet server
- * the same few workers serve every request, with their threads, MySQL
- * connections and prepared statements warm (a mutex hands it on oldest
- * first: every worker in turn, each one cold); under load every worker
- * takes turns anyway.
+ * The accept turn.  When it is given up, the newest waiter is woken (a
+ * mutex wakes the oldest): on a quiet server the same few workers serve
+ * every request, with their threads, MySQL connections and prepared
+ * statements warm; under load every worker is busy anyway.  It is not
+ * handed over: a running thread may take it first, or a burst would wait
+ * for each woken waiter to be scheduled before anyone accepts again.
  */
 struct turn_wait {
 	pthread_cond_t		 cv;
-	int			 granted;
 	struct turn_wait	*next;
 };
 static pthread_mutex_t	 turn_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -71,36 +71,31 @@ static struct turn_wait	*turn_top;	/* the newest waiter */
 static void
 turn_take(void)
 {
-	struct turn_wait	 w;
+	struct turn_wait	 w, **pp;
 
 	pthread_mutex_lock(&turn_mu);
-	if (!turn_held) {
-		turn_held = 1;
-		pthread_mutex_unlock(&turn_mu);
-		return;
+	if (turn_held) {
+		pthread_cond_init(&w.cv, NULL);
+		w.next = turn_top;
+		turn_top = &w;
+		while (turn_held)
+			pthread_cond_wait(&w.cv, &turn_mu);
+		for (pp = &turn_top; *pp != &w; pp = &(*pp)->next)
+			;
+		*pp = w.next;
+		pthread_cond_destroy(&w.cv);
 	}
-	pthread_cond_init(&w.cv, NULL);
-	w.granted = 0;
-	w.next = turn_top;
-	turn_top = &w;
-	while (!w.granted)
-		pthread_cond_wait(&w.cv, &turn_mu);
+	turn_held = 1;
 	pthread_mutex_unlock(&turn_mu);
-	pthread_cond_destroy(&w.cv);
 }
 
 static void
 turn_give(void)
 {
-	struct turn_wait	*w;
-
 	pthread_mutex_lock(&turn_mu);
-	if ((w = turn_top) != NULL) {
-		turn_top = w->next;
-		w->granted = 1;		/* still held: handed on */
-		pthread_cond_signal(&w->cv);
-	} else
-		turn_held = 0;
+	turn_held = 0;
+	if (turn_top != NULL)
+		pthread_cond_signal(&turn_top->cv);
 	pthread_mutex_unlock(&turn_mu);
 }
 
