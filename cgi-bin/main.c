@@ -51,53 +51,7 @@ struct job {
 
 static int		 listen_fd = -1;
 static volatile int	 stopping;
-
-/*
- * The accept turn.  When it is given up, the newest waiter is woken (a
- * mutex wakes the oldest): on a quiet server the same few workers serve
- * every request, with their threads, MySQL connections and prepared
- * statements warm; under load every worker is busy anyway.  It is not
- * handed over: a running thread may take it first, or a burst would wait
- * for each woken waiter to be scheduled before anyone accepts again.
- */
-struct turn_wait {
-	pthread_cond_t		 cv;
-	struct turn_wait	*next;
-};
-static pthread_mutex_t	 turn_mu = PTHREAD_MUTEX_INITIALIZER;
-static int		 turn_held;
-static struct turn_wait	*turn_top;	/* the newest waiter */
-
-static void
-turn_take(void)
-{
-	struct turn_wait	 w, **pp;
-
-	pthread_mutex_lock(&turn_mu);
-	if (turn_held) {
-		pthread_cond_init(&w.cv, NULL);
-		w.next = turn_top;
-		turn_top = &w;
-		while (turn_held)
-			pthread_cond_wait(&w.cv, &turn_mu);
-		for (pp = &turn_top; *pp != &w; pp = &(*pp)->next)
-			;
-		*pp = w.next;
-		pthread_cond_destroy(&w.cv);
-	}
-	turn_held = 1;
-	pthread_mutex_unlock(&turn_mu);
-}
-
-static void
-turn_give(void)
-{
-	pthread_mutex_lock(&turn_mu);
-	turn_held = 0;
-	if (turn_top != NULL)
-		pthread_cond_signal(&turn_top->cv);
-	pthread_mutex_unlock(&turn_mu);
-}
+static pthread_mutex_t	 accept_mu = PTHREAD_MUTEX_INITIALIZER;
 
 /*
  * The spill.  Workers take turns in accept(); while every one of them is
@@ -108,7 +62,7 @@ turn_give(void)
  * browser gets a 500.  So while no worker is waiting for a connection, the
  * spill thread takes the accept turn and accepts into a queue of its own,
  * bounded only by descriptors; a worker whose turn comes takes from that
- * queue before it accepts.  Only the turn holder (turn_take) accepts, so
+ * queue before it accepts.  Only the turn holder (accept_mu) accepts, so
  * nothing queued waits behind a worker blocked in accept().
  */
 static pthread_mutex_t	 spill_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -171,7 +125,7 @@ spill(void *arg)
 		pthread_mutex_unlock(&spill_mu);
 		if (stopping)
 			break;
-		turn_take();
+		pthread_mutex_lock(&accept_mu);
 		pthread_mutex_lock(&spill_mu);
 		spilling = 1;
 		while (idle == 0 && !stopping) {
@@ -196,7 +150,7 @@ spill(void *arg)
 		}
 		spilling = 0;
 		pthread_mutex_unlock(&spill_mu);
-		turn_give();
+		pthread_mutex_unlock(&accept_mu);
 	}
 	return NULL;
 }
@@ -261,10 +215,10 @@ worker(void *arg)
 		if ((fd = spill_take()) < 0) {
 			/* None spilled: wait for the accept turn. */
 			worker_idle(1);
-			turn_take();
+			pthread_mutex_lock(&accept_mu);
 			if ((fd = spill_take()) < 0)
 				rc = stopping ? -1 : FCGX_Accept_r(&job->f);
-			turn_give();
+			pthread_mutex_unlock(&accept_mu);
 			worker_idle(-1);
 		}
 		if (fd >= 0) {
