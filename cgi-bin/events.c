@@ -400,6 +400,14 @@ swap(struct ids *a, struct ids *b)
 	b->n = 0;
 }
 
+/* Drop the first n of a. */
+static void
+drop_head(struct ids *a, size_t n)
+{
+	a->n -= n;
+	memmove(a->v, a->v + n, a->n * sizeof(*a->v));
+}
+
 /* Delete the queued acks and stamp the queued answers, a statement each. */
 static void
 mark_flush(struct db *db)
@@ -412,23 +420,18 @@ mark_flush(struct db *db)
 	    "u BIGINT UNSIGNED PATH '$[1]')) AS j "
 	    "STRAIGHT_JOIN event e ON e.id = j.id WHERE e.user_id = j.u";
 	struct buf	 sb = { 0 }, ab = { 0 };
+	int64_t		 old = now_ms() - CAP_STAMP_AGE_MS;
 	size_t		 i;
 
 	pthread_mutex_lock(&mark_mu);
 	/* The answers old enough (all when stopping), not acked since. */
-	for (i = 0; i < queued.n && (!marker_on ||
-	    queued_at.v[i] <= now_ms() - CAP_STAMP_AGE_MS); i++)
+	for (i = 0; i < queued.n && (!marker_on || queued_at.v[i] <= old); i++)
 		if (queued.v[i] != 0)
 			ids_add(&flushing, queued.v[i]);
 	if (i > 0) {
-		queued.n -= i;
-		queued_at.n -= i;
-		queued_uid.n -= i;
-		memmove(queued.v, queued.v + i, queued.n * sizeof(*queued.v));
-		memmove(queued_at.v, queued_at.v + i,
-		    queued.n * sizeof(*queued.v));
-		memmove(queued_uid.v, queued_uid.v + i,
-		    queued.n * sizeof(*queued.v));
+		drop_head(&queued, i);
+		drop_head(&queued_at, i);
+		drop_head(&queued_uid, i);
 	}
 	swap(&acking, &acks);
 	swap(&acking_uids, &ack_uids);
