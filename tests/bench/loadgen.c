@@ -328,6 +328,9 @@ setup_done(struct conn *c, int st, const char *body, size_t len)
 	json_object	*o, *v;
 
 	pending--;
+	if (st < 0)
+		die("no answer from http://%s:%d/ (is the stack running? "
+		    "BENCH_URL)", host, ntohs(addr.sin_port));
 	if (st != 200 && st != 201) {
 		fprintf(stderr, "setup: %d %.*s\n", st, (int)len, body);
 		errors++;
