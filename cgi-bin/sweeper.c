@@ -94,41 +94,83 @@ select_ids(struct db *db, const char *sql, int64_t a, struct ids *out)
 	return rc == -1 ? -1 : 0;
 }
 
-/* Idle users offline, one transaction each.  How many, or -1. */
+/* User uid offline, if still idle.  1 if it was, 0 if not, -1. */
+static int
+offline_one(struct db *db, int64_t uid, struct ids *wake)
+{
+	int	 rc;
+
+	rc = user_set_offline(db, uid, wake);
+	if (rc == 1 && (match_user_gone(db, uid, wake) == -1 ||
+	    db_exec(db, stmts[STMT_REQUEUE_USER], "i", uid) < 0))
+		rc = -1;
+	return rc;
+}
+
+/* Guest uid gone for good: its stranger chats and the account.  1 or -1. */
+static int
+guest_one(struct db *db, int64_t uid, struct ids *wake)
+{
+	if (match_user_gone(db, uid, wake) == -1 ||
+	    db_exec(db, stmts[STMT_GUEST_CONVS], "i", uid) < 0 ||
+	    db_exec(db, stmts[STMT_GUEST_DELETE], "i", uid) < 0)
+		return -1;
+	return 1;
+}
+
+/*
+ * one() for each of who, CAP_SWEEP_TX to a transaction, then a wake for
+ * the users told.  A commit (an fsync) per user made a round of 500 idle
+ * users a second of the disk's time, every send in it waiting behind
+ * those commits.  A batch that fails is rolled back whole and the next
+ * round takes its users again.  How many one() changed, or -1.
+ */
+static long
+in_batches(struct db *db, const struct ids *who,
+    int (*one)(struct db *, int64_t, struct ids *))
+{
+	struct ids	 wake = { 0 };
+	size_t		 i, j, end;
+	long		 n = 0, done;
+	int		 rc = 0, r;
+
+	for (i = 0; i < who->n && rc == 0 && !stop; i = end) {
+		end = who->n - i > CAP_SWEEP_TX ? i + CAP_SWEEP_TX : who->n;
+		wake.n = 0;
+		done = 0;
+		if (db_begin(db) == -1) {
+			rc = -1;
+			break;
+		}
+		for (j = i; j < end && rc == 0; j++) {
+			if ((r = one(db, who->v[j], &wake)) == -1)
+				rc = -1;
+			else
+				done += r;
+		}
+		if (rc == -1 || db_commit(db) == -1) {
+			db_rollback(db);
+			rc = -1;
+			break;
+		}
+		n += done;
+		wake_users(wake.v, wake.n);
+	}
+	ids_free(&wake);
+	return rc == -1 ? -1 : n;
+}
+
+/* Users idle for CHAT_IDLE_S offline.  How many, or -1. */
 static long
 sweep_idle(struct db *db)
 {
-	struct ids	 idle = { 0 }, wake = { 0 };
-	size_t		 i;
-	long		 n = 0;
-	int		 rc;
+	struct ids	 idle = { 0 };
+	long		 n = -1;
 
-	if (select_ids(db, stmts[STMT_IDLE], conf.idle_s, &idle) == -1)
-		return -1;
-	for (i = 0; i < idle.n; i++) {
-		wake.n = 0;
-		if (db_begin(db) == -1)
-			goto fail;
-		rc = user_set_offline(db, idle.v[i], &wake);
-		if (rc == 1 && (match_user_gone(db, idle.v[i], &wake) == -1 ||
-		    db_exec(db, stmts[STMT_REQUEUE_USER], "i", idle.v[i]) < 0))
-			rc = -1;
-		if (rc == -1 || db_commit(db) == -1) {
-			db_rollback(db);
-			goto fail;
-		}
-		if (rc == 1) {
-			n++;
-			wake_users(wake.v, wake.n);
-		}
-	}
+	if (select_ids(db, stmts[STMT_IDLE], conf.idle_s, &idle) == 0)
+		n = in_batches(db, &idle, offline_one);
 	ids_free(&idle);
-	ids_free(&wake);
 	return n;
-fail:
-	ids_free(&idle);
-	ids_free(&wake);
-	return -1;
 }
 
 /* Repeat a bounded DELETE/UPDATE until it changes less than a batch. */
@@ -146,33 +188,17 @@ batches(struct db *db, const char *sql, int64_t a)
 	return total;
 }
 
-/* Guests gone for good: their stranger chats and the account.  Or -1. */
+/* Guests with no session, quiet for CHAT_GUEST_TTL_S.  How many, or -1. */
 static long
 sweep_guests(struct db *db)
 {
-	struct ids	 guests = { 0 }, wake = { 0 };
-	size_t		 i;
-	long		 n = 0;
+	struct ids	 guests = { 0 };
+	long		 n = -1;
 
 	if (select_ids(db, stmts[STMT_GUESTS], conf.guest_ttl_s,
-	    &guests) == -1)
-		return -1;
-	for (i = 0; i < guests.n; i++) {
-		wake.n = 0;
-		if (db_begin(db) == -1 ||
-		    match_user_gone(db, guests.v[i], &wake) == -1 ||
-		    db_exec(db, stmts[STMT_GUEST_CONVS], "i", guests.v[i]) < 0 ||
-		    db_exec(db, stmts[STMT_GUEST_DELETE], "i", guests.v[i]) < 0 ||
-		    db_commit(db) == -1) {
-			db_rollback(db);
-			n = -1;
-			break;
-		}
-		wake_users(wake.v, wake.n);
-		n++;
-	}
+	    &guests) == 0)
+		n = in_batches(db, &guests, guest_one);
 	ids_free(&guests);
-	ids_free(&wake);
 	return n;
 }
 

@@ -73,4 +73,29 @@ offline = [e for e in seen if presence_of(c.name, False)(e)]
 eq(offline, [], "a user waiting in a poll stays online")
 eq(friend(d, c.name).get("online"), True, "and is listed online")
 
+# Many friends going quiet at once: the sweeper takes them offline in
+# batches of 50 to a transaction; every one of them is announced once
+# (the first may be announced while the last are still befriended).
+MANY = 60
+w = signup("yw")
+many = [signup("ym") for _ in range(MANY)]
+for m in many:
+    befriend(w, m)
+names = set(m.name for m in many)
+gone = {}
+end = time.time() + IDLE_S + SWEEP_S + 30
+while len(gone) < MANY and time.time() < end:
+    evs = w.poll(2)
+    for e in evs:
+        if e.get("type") == "presence" and e.get("user") in names \
+                and e.get("online") is False:
+            gone[e["user"]] = gone.get(e["user"], 0) + 1
+    if evs:
+        w.post("ack", {"ids": [e["id"] for e in evs]})
+eq(len(gone), MANY, "presence offline for each of %d quiet friends" % MANY)
+eq([n for n, k in gone.items() if k != 1], [], "each announced once")
+r = w.get("friends")
+eq(sorted(f["username"] for f in r.json["friends"] if not f.get("online")),
+   sorted(names), "all %d listed offline" % MANY)
+
 chatlib.done()
