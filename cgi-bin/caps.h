@@ -56,7 +56,7 @@
 #define CAP_LOGIN_WINDOW_S	300
 #define CAP_LOGIN_USER_FAILS	10		/* per user name per window */
 #define CAP_LOGIN_ADDR_FAILS	50		/* per client address per window */
-#define CAP_SIGNUP_ADDR		30		/* signups+guests per address per window */
+#define CAP_SIGNUP_ADDR		30		/* CHAT_SIGNUP_LIMIT: new accounts per address per window */
 
 /* Sends: a token bucket per user in each backend process. */
 #define CAP_SEND_RATE		20		/* messages per second (CHAT_SEND_RATE) */

@@ -68,6 +68,8 @@ conf_load(void)
 	conf.backlog = env_int("CHAT_FCGI_BACKLOG", CAP_FCGI_BACKLOG, 1, 65535);
 	conf.send_rate = env_int("CHAT_SEND_RATE", CAP_SEND_RATE, 0, 100000);
 	conf.send_burst = env_int("CHAT_SEND_BURST", CAP_SEND_BURST, 1, 100000);
+	conf.signup_limit = env_int("CHAT_SIGNUP_LIMIT", CAP_SIGNUP_ADDR, 0,
+	    1000000);
 	if (gethostname(host, sizeof(host)) == -1)
 		strcpy(host, "?");
 	host[sizeof(host) - 1] = '\0';

@@ -26,6 +26,7 @@ struct conf {
 	int		 backlog;	/* CHAT_FCGI_BACKLOG */
 	int		 send_rate;	/* CHAT_SEND_RATE per s; 0: unlimited */
 	int		 send_burst;	/* CHAT_SEND_BURST */
+	int		 signup_limit;	/* CHAT_SIGNUP_LIMIT per address; 0: none */
 	uint32_t	 origin;	/* this host's id in event.origin */
 };
 

@@ -144,6 +144,16 @@ cmd_account(struct req *r, const char *cmd)
 	    !valid_nickname(nick, n))
 		return cmd_fail(r, cmd, 400, "bad_request",
 		    "nickName must be 1 to 64 characters");
+	if ((rc = user_may_create(r)) == -1)
+		return cmd_fail_db(r, cmd);
+	if (rc > 0) {
+		char	 after[16];
+
+		snprintf(after, sizeof(after), "%d", rc);
+		http_header(r, "Retry-After", after);
+		return cmd_fail(r, cmd, 429, "rate_limited",
+		    "too many new accounts from this address, try again later");
+	}
 	if ((rc = user_guest(r, nick, &uid)) == -1)
 		return cmd_fail_db(r, cmd);
 	if (rc == 0)

@@ -286,6 +286,8 @@ frame_signup(struct req *r, struct json_object *c, const char *mid,
 	}
 	if (!check_fields(c, signup_fields, SU__MAX, v, why, sizeof(why)))
 		return frame_word(r, "RE_SIGNUP", mid, mlen, "SF", why);
+	if ((rc = user_may_create_reply(r)) != 0)
+		return rc;
 	if (auth_hash(v[SU_PASSWORD].s, v[SU_PASSWORD].len, hash) == -1)
 		return http_fail(r, 500, "internal", "cannot hash password");
 	memset(&u, 0, sizeof(u));

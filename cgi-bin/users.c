@@ -321,6 +321,40 @@ h_health(struct req *r)
 }
 
 /*
+ * New accounts (signups, guests, the seed adapters') from r's address:
+ * CHAT_SIGNUP_LIMIT a window (CAP_LOGIN_WINDOW_S).  Each is a row kept for
+ * good, a signup an argon2id hash too, so an attempt is counted before
+ * the hash, taken or not.  0 go on, the seconds until the window ends
+ * when over the limit, or -1 (database).
+ */
+int
+user_may_create(struct req *r)
+{
+	char	 key[100];
+	int64_t	 n;
+
+	if (conf.signup_limit == 0)
+		return 0;
+	snprintf(key, sizeof(key), "signup-addr:%s", r->addr);
+	if (auth_window_count(r->db, key, CAP_LOGIN_WINDOW_S, &n) == -1)
+		return -1;
+	if (n >= conf.signup_limit)
+		return CAP_LOGIN_WINDOW_S - (int)(time(NULL) % CAP_LOGIN_WINDOW_S);
+	return auth_window_hit(r->db, key, CAP_LOGIN_WINDOW_S);
+}
+
+/* user_may_create() answered natively: 0 go on, or the status sent. */
+int
+user_may_create_reply(struct req *r)
+{
+	int	 w;
+
+	if ((w = user_may_create(r)) == -1)
+		return http_fail_db(r);
+	return w > 0 ? http_fail_rate(r, w) : 0;
+}
+
+/*
  * Insert user u and start its session (the sid cookie goes on r), in one
  * transaction.  Shared by signup, guests and the seed adapters.  1 created
  * (*uid), 0 the user name is taken, -1 error.
@@ -380,7 +414,8 @@ h_user_signup(struct req *r)
 	char		 hash[AUTH_HASH_MAX];
 	int		 st;
 
-	if ((st = valid_fields(r, signup_fields, SIGNUP__MAX, v)) != 0)
+	if ((st = valid_fields(r, signup_fields, SIGNUP__MAX, v)) != 0 ||
+	    (st = user_may_create_reply(r)) != 0)
 		return st;
 	if (auth_hash(v[SIGNUP_PASSWORD].s, v[SIGNUP_PASSWORD].len, hash) == -1)
 		return http_fail(r, 500, "internal", "cannot hash password");
@@ -421,7 +456,8 @@ h_user_guest(struct req *r)
 	int64_t		 uid;
 	int		 st;
 
-	if ((st = valid_fields(r, guest_fields, 1, &nick)) != 0)
+	if ((st = valid_fields(r, guest_fields, 1, &nick)) != 0 ||
+	    (st = user_may_create_reply(r)) != 0)
 		return st;
 	if ((st = user_guest(r, nick.s, &uid)) == 0)
 		return http_fail(r, 409, "conflict", "that user name is taken");

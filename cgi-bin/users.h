@@ -37,6 +37,8 @@ struct json_object *user_json(struct dbres *, int, int);
 int	user_json_by_id(struct db *, int64_t, int, struct json_object **);
 int	user_id_by_name(struct db *, const char *, int64_t *);
 int	user_create(struct req *, const struct user_new *, int64_t *);
+int	user_may_create(struct req *);
+int	user_may_create_reply(struct req *);
 int	user_guest(struct req *, const char *, int64_t *);
 int	user_login(struct req *, const char *, size_t, const char *, size_t,
 	    int64_t *);

@@ -25,7 +25,7 @@ started=""
 if [ -z "${BENCH_URL:-}" ]; then
 	dir="$top/var/bench"
 	port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-	CHAT_SEND_RATE=0 "$top/scripts/stack.sh" start "$dir" "$port" >/dev/null || exit 2
+	CHAT_SEND_RATE=0 CHAT_SIGNUP_LIMIT=0 "$top/scripts/stack.sh" start "$dir" "$port" >/dev/null || exit 2
 	started=$dir
 	trap '"$top/scripts/stack.sh" stop "$started"' EXIT INT TERM
 	export BENCH_URL="http://127.0.0.1:$port/" BENCH_STACK="$dir"
