@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include <mysql.h>
+#include <mysqld_error.h>
 
 #include "caps.h"
 #include "conf.h"
@@ -118,11 +119,37 @@ guest_one(struct db *db, int64_t uid, struct ids *wake)
 	return 1;
 }
 
+/* One batch, in one transaction: 0 and *done, or -1 (rolled back). */
+static int
+batch(struct db *db, const int64_t *v, size_t n,
+    int (*one)(struct db *, int64_t, struct ids *), struct ids *wake,
+    long *done)
+{
+	size_t	 j;
+	int	 r;
+
+	wake->n = 0;
+	*done = 0;
+	if (db_begin(db) == -1)
+		return -1;
+	for (j = 0; j < n; j++) {
+		if ((r = one(db, v[j], wake)) == -1)
+			break;
+		*done += r;
+	}
+	if (j < n || db_commit(db) == -1) {
+		db_rollback(db);
+		return -1;
+	}
+	return 0;
+}
+
 /*
  * one() for each of who, CAP_SWEEP_TX to a transaction, then a wake for
  * the users told.  A commit (an fsync) per user made a round of 500 idle
  * users a second of the disk's time, every send in it waiting behind
- * those commits.  A batch that fails is rolled back whole and the next
+ * those commits.  A batch that loses a deadlock or a lock wait is run
+ * once more; one that fails otherwise is rolled back whole and the next
  * round takes its users again.  How many one() changed, or -1.
  */
 static long
@@ -130,31 +157,21 @@ in_batches(struct db *db, const struct ids *who,
     int (*one)(struct db *, int64_t, struct ids *))
 {
 	struct ids	 wake = { 0 };
-	size_t		 i, j, end;
+	size_t		 i, k;
 	long		 n = 0, done;
-	int		 rc = 0, r;
+	int		 rc = 0;
+	unsigned int	 e;
 
-	for (i = 0; i < who->n && rc == 0 && !stop; i = end) {
-		end = who->n - i > CAP_SWEEP_TX ? i + CAP_SWEEP_TX : who->n;
-		wake.n = 0;
-		done = 0;
-		if (db_begin(db) == -1) {
-			rc = -1;
-			break;
+	for (i = 0; i < who->n && rc == 0 && !stop; i += k) {
+		k = who->n - i > CAP_SWEEP_TX ? CAP_SWEEP_TX : who->n - i;
+		if ((rc = batch(db, who->v + i, k, one, &wake, &done)) == -1 &&
+		    ((e = db_errno(db)) == ER_LOCK_DEADLOCK ||
+		    e == ER_LOCK_WAIT_TIMEOUT))
+			rc = batch(db, who->v + i, k, one, &wake, &done);
+		if (rc == 0) {
+			n += done;
+			wake_users(wake.v, wake.n);
 		}
-		for (j = i; j < end && rc == 0; j++) {
-			if ((r = one(db, who->v[j], &wake)) == -1)
-				rc = -1;
-			else
-				done += r;
-		}
-		if (rc == -1 || db_commit(db) == -1) {
-			db_rollback(db);
-			rc = -1;
-			break;
-		}
-		n += done;
-		wake_users(wake.v, wake.n);
 	}
 	ids_free(&wake);
 	return rc == -1 ? -1 : n;
