@@ -12,7 +12,9 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 lg="$top/tests/bench/loadgen"
 [ -x "$lg" ] || { echo "bench: build first: make tests/bench/loadgen" >&2; exit 2; }
 
+cal=3
 if [ "${BENCH_QUICK:-0}" = 1 ]; then
+	cal=1
 	pairs=${BENCH_PAIRS:-5} secs=${BENCH_SECONDS:-3} tp=${BENCH_TP_PAIRS:-10}
 	idle=${BENCH_IDLE:-200} fan=${BENCH_FAN:-20}
 	export BENCH_WARMUP=${BENCH_WARMUP:-1}
@@ -68,10 +70,13 @@ run() {
 	    tee -a "$out"
 }
 run footprint
+# The machine's speed before and after, to read this run against others.
+run calibrate "$cal"
 run latency "$pairs" "$secs"
 run throughput "$tp" "$secs"
 run fanout "$fan"
 BENCH_PAIRS=$pairs run idle "$idle" "$secs"
+run calibrate "$cal"
 
 # The table: each target of docs/BENCHMARKS.md against what was measured.
 # Verdicts only at the sizes the targets are for.
@@ -90,6 +95,9 @@ function val(line, key,    i, n, f) {	# the number after "key=" or "key "
 function row(name, got, target, ok) {
 	printf "%-34s %-40s %-22s %s\n", name, got, target,
 	    judge == "yes" ? (ok ? "met" : "MISSED") : "-"
+}
+$1 == "calibrate" && /req\/s/ {
+	cal[++ncal] = val($0, "connections:")
 }
 $1 == "footprint" && /RSS/ {
 	fp = val($0, "lighttpd") + val($0, "chatd") + val($0, "sweeper")
@@ -132,6 +140,13 @@ END {
 	row("5. footprint, idle", fp == "" ? none :
 	    sprintf("%.1f MB lighttpd + chatd + sweeper", fp),
 	    "<= 20 MB", fp != "" && fp <= 20)
+	if (ncal) {
+		m = sprintf("%d req/s", cal[1])
+		if (ncal > 1)
+			m = sprintf("%d req/s before, %d after", cal[1], cal[2])
+		printf "%-34s %-40s %-22s %s\n", "machine: HTTP path, no database",
+		    m, "~17k (FIELD-NOTES)", "-"
+	}
 	if (lost)
 		print "a scenario LOST messages"
 }' "$out"

@@ -13,6 +13,8 @@
  *                                            then run latency on top
  *   loadgen fanout    [members]              one message to a topic
  *   loadgen footprint                        RSS of the stack, idle
+ *   loadgen calibrate [seconds]              the HTTP path alone: the
+ *                                            machine's speed right now
  * Settings: BENCH_URL (http://127.0.0.1:PORT/), BENCH_STATE (cache folder),
  * BENCH_STACK (stack folder, for pid files: CPU and RSS), BENCH_WARMUP
  * (seconds of throughput not measured, 5).
@@ -1078,6 +1080,60 @@ fanout(int members)
 	return 0;
 }
 
+/*
+ * The machine's speed at the moment, to read a run against others (this
+ * guest swings by a quarter within minutes): the HTTP path alone, lighttpd
+ * and chatd answering GET /api/nope (404, no database) on 64 kept-alive
+ * connections.  FIELD-NOTES.md measured ~17k req/s with wrk for a trivial
+ * libfcgi answer on this machine.
+ */
+static long	 cal_n;
+static int	 cal_stop;
+
+static void
+cal_done(struct conn *c, int st, const char *body, size_t len)
+{
+	(void)body;
+	(void)len;
+	if (st == 404)
+		cal_n++;
+	else if (st != -1)
+		errors++;
+	if (!cal_stop)
+		conn_req(c, "GET", "nope", NULL, NULL, cal_done, NULL);
+}
+
+static int
+calibrate(int seconds)
+{
+	struct conn	 cs[64];
+	int64_t		 t0, t1;
+	long		 n0;
+	size_t		 i;
+
+	memset(cs, 0, sizeof(cs));
+	for (i = 0; i < 64; i++) {
+		cs[i].fd = -1;
+		conn_req(&cs[i], "GET", "nope", NULL, NULL, cal_done, NULL);
+	}
+	run(500, NULL, NULL);
+	n0 = cal_n;
+	t0 = now_ms();
+	run((int64_t)seconds * 1000, NULL, NULL);
+	t1 = now_ms();
+	cal_stop = 1;
+	for (i = 0; i < 64; i++) {
+		conn_close(&cs[i]);
+		free(cs[i].out);
+		free(cs[i].in);
+	}
+	printf("%-12s GET /api/nope (no database), 64 connections: %.0f req/s\n",
+	    "calibrate", (double)(cal_n - n0) * 1000 / (double)(t1 - t0));
+	if (errors)
+		printf("%-12s %ld answers were not 404\n", "calibrate", errors);
+	return errors ? 1 : 0;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -1087,8 +1143,8 @@ main(int argc, char *argv[])
 
 	run_tag = (unsigned long)now_ns() ^ ((unsigned long)getpid() << 40);
 	if (argc < 2)
-		die("usage: loadgen latency|throughput|idle|fanout|footprint "
-		    "[n] [seconds]");
+		die("usage: loadgen latency|throughput|idle|fanout|footprint|"
+		    "calibrate [n] [seconds]");
 	scen = argv[1];
 	url = getenv("BENCH_URL");
 	if (url && sscanf(url, "http://%63[^:/]:%d", host, &port) < 1)
@@ -1128,6 +1184,8 @@ main(int argc, char *argv[])
 		rc = fanout(a1 ? a1 : 200);
 	else if (strcmp(scen, "footprint") == 0)
 		footprint("footprint");
+	else if (strcmp(scen, "calibrate") == 0)
+		rc = calibrate(a1 ? a1 : 3);
 	else
 		die("unknown scenario %s", scen);
 	return rc;
