@@ -58,10 +58,17 @@ struct req {
 	void		*owner;		/* the accept loop's job holding r */
 	struct buf	 hdr;		/* extra response headers */
 	int		 status;	/* sent status, 0 until answered */
+	/* After http_slim(): libfcgi's request is freed, the answer is ours. */
+	int		 slim;
+	int		 slim_fd;	/* the FastCGI connection */
+	int		 slim_id;	/* its FastCGI request id */
+	struct buf	 slim_out;	/* the answer, written by http_slim_end */
 };
 
 void	 http_init(struct req *, FCGX_Request *, char **);
 void	 http_free(struct req *);
+void	 http_slim(struct req *);
+void	 http_slim_end(struct req *);
 int	 http_read_body(struct req *);
 int	 http_parse_json(struct req *);
 const char *http_param(struct req *, const char *);

@@ -192,8 +192,12 @@ job_done(struct req *r)
 	 * lighttpd closes its own, a sleep and a wake-up per request.  On a
 	 * unix socket nothing written is lost by closing first.
 	 */
-	FCGX_Detach(&job->f);
-	FCGX_Finish_r(&job->f);
+	if (r->slim)
+		http_slim_end(r);
+	else {
+		FCGX_Detach(&job->f);
+		FCGX_Finish_r(&job->f);
+	}
 	http_free(&job->r);
 	free(job);
 }

@@ -173,6 +173,7 @@ poll_run(struct req *r, waiter_fetch fetch)
 			return r->status;
 		if (mono_ms() >= r->poll_deadline)
 			break;
+		http_slim(r);	/* it may wait for minutes */
 		if (waiter_park(r, fetch, gen) == 0)
 			return 0;
 	}

@@ -255,6 +255,33 @@ eq([e["id"] for e in evs], [first["id"]], "still delivered to me")
 b.post("ack", {"ids": [first["id"]]})
 eq(event_rows([first["id"]]), [], "my own ack removes it")
 
+# --- a parked poll's answer is whole, however long ---------------------------------
+# A poll that parks gives back libfcgi's buffers and its answer is written
+# by chatd itself: 20 messages of 4,000 characters (more than one 64 KB
+# FastCGI record) handed out, not acked, then resent to a parked poll.
+big = ["%02d" % i + "x" * 3998 for i in range(20)]
+for i, body in enumerate(big):
+    r = chatlib.send_msg(a, body, "big-%d" % i, to=b.name)
+    eq(r.status, 201, "long message %d sent" % i)
+evs = b.poll(5)
+def shape(evs):
+    """(first two characters, length) of each message: short to print."""
+    return [(e["message"]["body"][:2], len(e["message"]["body"]))
+            for e in evs if e.get("type") == "message"]
+
+
+eq(shape(evs), [(x[:2], len(x)) for x in big], "20 long messages handed out")
+r, took = timed_poll(b, RESEND_S + 8)
+check(took >= RESEND_S - 0.5, "nothing due: the poll parked (%.2f s)" % took,
+      took)
+evs = (getattr(r, "json", None) or {}).get("events", [])
+eq(shape(evs), [(x[:2], len(x)) for x in big],
+   "resent to the parked poll, all 80 KB of them whole and in order")
+check([e["message"]["body"] for e in evs] == big, "every character intact")
+check(len(getattr(r, "raw", b"")) > 80000, "the answer is over 80 KB",
+      len(getattr(r, "raw", b"")))
+b.post("ack", {"ids": [e["id"] for e in evs]})
+
 # --- pending events come in id order, each once ------------------------------------
 for i in range(5):
     a.post("messages", {"to": b.name, "client_id": "ord-%d" % i,
