@@ -147,6 +147,14 @@ st, head, body = raw_http([
     "POST /api/conversations HTTP/1.1", "Host: x", "Connection: close",
     "Content-Type: application/json", "Content-Length: 2000000"])
 eq(st, 413, "a 2 MB POST to a path that also has a GET route: still 413")
+# A POST with no Content-Length (curl -X POST without -d): lighttpd's 411,
+# in JSON, and the route is not run.
+st, head, body = raw_http([
+    "POST /api/signup HTTP/1.1", "Host: x", "Connection: close",
+    "Content-Type: application/json"])
+eq(st, 411, "a POST with no Content-Length: 411 from lighttpd")
+eq((json.loads(body or b"{}").get("error") or {}).get("code"), "bad_request",
+   "... in JSON, code bad_request")
 
 # --- malformed bodies -----------------------------------------------------------
 bad_name = uniq("vbad")
