@@ -263,8 +263,10 @@ http_read_body(struct req *r)
 	while (got < (size_t)want) {
 		if (r->in != NULL)
 			n = FCGX_GetStr(r->body + got, (int)(want - got), r->in);
-		else
+		else if (r->fcgi == NULL)	/* CGI; never after http_slim */
 			n = (int)fread(r->body + got, 1, want - got, stdin);
+		else
+			n = 0;
 		if (n <= 0)
 			break;
 		got += (size_t)n;
