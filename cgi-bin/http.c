@@ -192,9 +192,11 @@ http_slim(struct req *r)
 static void
 fcgi_header(struct buf *b, int type, int id, size_t len)
 {
-	unsigned char	 h[FCGI_HEADER_LEN] = { FCGI_VERSION_1, (unsigned char)type,
-	    (unsigned char)(id >> 8), (unsigned char)id,
-	    (unsigned char)(len >> 8), (unsigned char)len, 0, 0 };
+	unsigned char	 h[FCGI_HEADER_LEN] = {
+		FCGI_VERSION_1, (unsigned char)type,
+		(unsigned char)(id >> 8), (unsigned char)id,
+		(unsigned char)(len >> 8), (unsigned char)len, 0, 0
+	};
 
 	buf_add(b, h, sizeof(h));
 }
