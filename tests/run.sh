@@ -78,6 +78,13 @@ if [ -x tests/bench/bench.sh ]; then
 	BENCH_URL="$BASE_URL" BENCH_QUICK=1 timeout 300 tests/bench/bench.sh \
 	    >"$logs/bench.log" 2>&1
 	result "bench/quick" $? "$logs/bench.log"
+	# Its chart: the target's steps and one line for each latency
+	# scenario, each drawn through the samples it measured.
+	svg=$(sed -n 's/^latency by percentile: //p' "$logs/bench.log")
+	[ -n "$svg" ] && awk '/<polyline/ { n++; if (n > 1 && gsub(/,/, ",") >= 10)
+	    lines++ } END { exit !(n == 3 && lines == 2) }' "$svg" \
+	    >"$logs/chart.log" 2>&1
+	result "bench/chart" $? "$logs/chart.log"
 fi
 
 # The sanitizers abort the process on the first error; say so loudly.

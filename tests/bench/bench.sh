@@ -54,7 +54,8 @@ export BENCH_STACK="${BENCH_STACK:-${STACK_DIR:-}}"
 export BENCH_STATE="${BENCH_STATE:-${BENCH_STACK:-$top/var}/bench-state}"
 mkdir -p "$BENCH_STATE"
 
-echo "chat bench  $(date -u '+%Y-%m-%d %H:%M UTC')  $(nproc) cores  $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+when=$(date -u '+%Y-%m-%d %H:%M UTC')
+echo "chat bench  $when  $(nproc) cores  $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 echo "stack $BENCH_URL  (folder ${BENCH_STACK:-unknown})"
 echo "targets: latency p50 <= 1.5 ms, p99 <= 6 ms; throughput >= 3000 msg/s; 10k parked: chatd RSS <= 150 MB, p50 within 2x;"
 echo "         fan-out to 200 <= 100 ms; footprint lighttpd + chatd + sweeper <= 20 MB"
@@ -64,7 +65,7 @@ echo
 out="$BENCH_STATE/last-run.txt"
 failed="$BENCH_STATE/last-run.failed"
 : >"$out"
-rm -f "$failed"
+rm -f "$failed" "$BENCH_STATE/latency.lat" "$BENCH_STATE/idle+latency.lat"
 run() {
 	{ "$lg" "$@" 2>>"$BENCH_STATE/loadgen.log" || : >"$failed"; } |
 	    tee -a "$out"
@@ -151,6 +152,15 @@ END {
 		print "a scenario LOST messages"
 }' "$out"
 [ "$judge" = yes ] || echo "(sizes differ from the targets'; no verdicts)"
+# Scenarios 1 and 3 by percentile, as a picture (docs/BENCHMARKS.md).
+lats=
+for f in latency.lat idle+latency.lat; do
+	[ -s "$BENCH_STATE/$f" ] && lats="$lats $f"
+done
+if [ -n "$lats" ] && (cd "$BENCH_STATE" && awk -v title="chat bench, $when" \
+    -f "$top/tests/bench/latency-svg.awk" $lats >latency.svg); then
+	echo "latency by percentile: $BENCH_STATE/latency.svg"
+fi
 if [ -e "$failed" ]; then
 	echo "bench: a scenario failed or lost messages (see $BENCH_STATE/loadgen.log)"
 	exit 1

@@ -888,6 +888,25 @@ check_lost(const char *what)
 	return 0;
 }
 
+/*
+ * The sorted latencies of the last run, one per line in ms, to
+ * $BENCH_STATE/LABEL.lat (bench.sh draws them with latency-svg.awk).
+ */
+static void
+save_latencies(const char *label)
+{
+	char	 path[1024];
+	FILE	*f;
+	size_t	 i;
+
+	snprintf(path, sizeof(path), "%s/%s.lat", state_dir, label);
+	if ((f = fopen(path, "w")) == NULL)
+		return;
+	for (i = 0; i < nlat; i++)
+		fprintf(f, "%.3f\n", lat[i]);
+	fclose(f);
+}
+
 static int
 latency(struct vuser *us, int pairs, int seconds, const char *label)
 {
@@ -909,6 +928,7 @@ latency(struct vuser *us, int pairs, int seconds, const char *label)
 	    "p50=%.2f ms  p99=%.2f ms  p99.9=%.2f ms  max=%.2f ms\n", label,
 	    pairs, sent, received, acked, errors, pct(50), pct(99), pct(99.9),
 	    nlat ? lat[nlat - 1] : 0.0);
+	save_latencies(label);
 	return check_lost(label);
 }
 
