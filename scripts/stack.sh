@@ -60,7 +60,9 @@ wait_for() {
 	done
 }
 
-alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+# (The pid file may go between the test and the read: a process stopping
+# by itself, e.g. MariaDB on the TERM sent to `make run`'s group, removes it.)
+alive() { [ -f "$1" ] && kill -0 "$(cat "$1" 2>/dev/null)" 2>/dev/null; }
 
 # db_env: the settings the backend, sweeper and migrations connect with.
 db_env() {
@@ -167,7 +169,7 @@ start() {
 # stop_pid FILE: SIGTERM the process in FILE and wait (10 s) for it to go.
 stop_pid() {
 	alive "$1" || { rm -f "$1"; return 0; }
-	pid=$(cat "$1")
+	pid=$(cat "$1" 2>/dev/null) || return 0
 	kill -TERM "$pid" 2>/dev/null || true
 	i=0
 	while kill -0 "$pid" 2>/dev/null; do
