@@ -537,14 +537,21 @@ http_fail_db(struct req *r)
 	    "the database is unavailable, try again");
 }
 
-/* 429 with Retry-After in seconds. */
-int
-http_fail_rate(struct req *r, int after)
+/* A Retry-After header of after seconds (at least 1). */
+void
+http_retry_after(struct req *r, int after)
 {
 	char	 v[16];
 
 	snprintf(v, sizeof(v), "%d", after < 1 ? 1 : after);
 	http_header(r, "Retry-After", v);
+}
+
+/* 429 with Retry-After in seconds. */
+int
+http_fail_rate(struct req *r, int after)
+{
+	http_retry_after(r, after);
 	return http_fail(r, 429, "rate_limited",
 	    "too many attempts, try again later");
 }

@@ -81,6 +81,7 @@ int	 http_reply(struct req *, int, const char *, size_t);
 int	 http_reply_json(struct req *, int, struct json_object *);
 int	 http_fail(struct req *, int, const char *, const char *);
 int	 http_fail_db(struct req *);
+void	 http_retry_after(struct req *, int);
 int	 http_fail_rate(struct req *, int);
 
 #endif /* HTTP_H */

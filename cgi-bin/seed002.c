@@ -147,10 +147,7 @@ cmd_account(struct req *r, const char *cmd)
 	if ((rc = user_may_create(r)) == -1)
 		return cmd_fail_db(r, cmd);
 	if (rc > 0) {
-		char	 after[16];
-
-		snprintf(after, sizeof(after), "%d", rc);
-		http_header(r, "Retry-After", after);
+		http_retry_after(r, rc);
 		return cmd_fail(r, cmd, 429, "rate_limited",
 		    "too many new accounts from this address, try again later");
 	}
