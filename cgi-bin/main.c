@@ -37,6 +37,7 @@
 #include "events.h"
 #include "http.h"
 #include "inbox.h"
+#include "messages.h"
 #include "route.h"
 #include "util.h"
 #include "waiter.h"
@@ -312,6 +313,7 @@ serve(const char *sock_path)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	msg_init(job_done);
 	if (waiter_init(conf.deliverers, job_done, db_open) == -1 ||
 	    wake_init(wake_here_fn, wake_fed_fn, 1) == -1 ||
 	    event_marker_start() == -1) {
@@ -379,6 +381,7 @@ cgi(void)
 	struct req	 r;
 
 	signal(SIGPIPE, SIG_IGN);
+	msg_init(cgi_finish);
 	if (waiter_init(1, cgi_finish, db_open) == -1 ||
 	    wake_init(wake_here_fn, wake_fed_fn, 1) == -1)
 		return 1;

@@ -26,6 +26,7 @@
 #include "users.h"
 #include "util.h"
 #include "valid.h"
+#include "waiter.h"
 #include "wake.h"
 
 enum stmt {
@@ -185,33 +186,52 @@ msg_by_client(struct db *db, int64_t sender, const char *cid, size_t clen,
 
 /*
  * One send on its way through the send queue.  The owner fills the input;
- * whoever stores it fills the result; state says how far it got.
+ * whoever stores it fills the result; state says how far it got.  A send
+ * of POST /api/messages (r set) has no owner waiting: whoever stores it
+ * answers it (send_answer) and frees it.
  */
 struct send {
 	int64_t		 sender, conv, sent_at;
-	const char	*cid, *body;
+	const char	*sname, *cid, *body;
 	size_t		 clen, blen;
 	struct buf	 tail;		/* the event JSON after "seq" */
 	enum { SEND_QUEUED, SEND_TAKEN, SEND_DONE, SEND_ALONE } state;
 	int64_t		 code, id, seq;	/* its outcome in send_batch's results */
 	struct pushed	 to;		/* the recipients' events */
 	struct send	*next;
-	pthread_cond_t	 cv;		/* its thread waits on it */
+	struct req	*r;		/* the request to answer, or NULL */
+	pthread_cond_t	 cv;		/* r NULL: its owner waits on it */
 	int		 waiting;
 };
 
 /*
  * The send queue.  Sends that arrive while SEND_RUNNING batches are being
- * stored wait here; the first of their threads to find a batch slot free
- * takes up to CAP_SEND_BATCH of them and stores them all in one CALL
- * send_batch: one round trip, one transaction, one commit.  On a quiet
- * server every send finds a slot free and runs alone at once, so batching
- * costs no latency; under load batches grow by themselves.
+ * stored wait here; the next thread to find a batch slot free takes up to
+ * CAP_SEND_BATCH of them and stores them all in one CALL send_batch: one
+ * round trip, one transaction, one commit.  On a quiet server every send
+ * finds a slot free and runs alone at once, so batching costs no latency;
+ * under load batches grow by themselves.  A send of POST /api/messages
+ * does not hold its worker while it waits: the worker goes back to
+ * accepting (polls, acks, everything else go on) and the thread that
+ * stores the send answers it.  Beyond CAP_SEND_QUEUED of those waiting, a
+ * send holds its worker again, so a flood waits in the listen queue
+ * instead of in memory.
  */
 #define SEND_RUNNING	2
 static pthread_mutex_t	 sq_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct send	*sq_head, **sq_tail = &sq_head;
 static int		 sq_running;
+static size_t		 sq_len;	/* sends queued */
+static waiter_done	 send_done;	/* finishes an answered request */
+
+static void	send_answer(struct db *, struct send *);
+
+/* Requests answered after their handler returned are finished by done. */
+void
+msg_init(void (*done)(struct req *))
+{
+	send_done = done;
+}
 
 /* One recipient of s's message: its user and event. */
 static void
@@ -320,63 +340,196 @@ send_many(struct db *db, struct send **v, size_t n)
 }
 
 /*
- * Store s, alone or in a batch with the sends queued with it, on this
- * thread's connection or on another waiting thread's.  Returns with s
- * SEND_DONE (its result filled in) or SEND_ALONE (its batch failed: run it
- * alone).
+ * Store one batch of queued sends: called and returns with sq_mu held, a
+ * slot free and the queue not empty.  Their owners are woken; the sends
+ * of requests are answered here, with sq_mu released.
  */
 static void
-send_queued(struct db *db, struct send *s)
+sq_batch(struct db *db)
 {
 	struct send	*v[CAP_SEND_BATCH], *t;
-	size_t		 n, i, j;
+	size_t		 n, i, j, na;
 	int		 ok;
 
-	pthread_cond_init(&s->cv, NULL);
+	/*
+	 * Take the oldest; order them by conversation (a stable sort: one
+	 * conversation's sends keep their order), so that two batches lock
+	 * conversations in the same order.
+	 */
+	for (n = 0; n < CAP_SEND_BATCH && sq_head != NULL; n++) {
+		t = sq_head;
+		if ((sq_head = t->next) == NULL)
+			sq_tail = &sq_head;
+		sq_len--;
+		t->state = SEND_TAKEN;
+		for (j = n; j > 0 && v[j - 1]->conv > t->conv; j--)
+			v[j] = v[j - 1];
+		v[j] = t;
+	}
+	sq_running++;
+	pthread_mutex_unlock(&sq_mu);
+	ok = send_many(db, v, n) == 0;
 	pthread_mutex_lock(&sq_mu);
+	sq_running--;
+	for (i = na = 0; i < n; i++) {
+		v[i]->state = ok ? SEND_DONE : SEND_ALONE;
+		if (v[i]->r != NULL)
+			v[na++] = v[i];		/* ours now */
+		else
+			pthread_cond_signal(&v[i]->cv);
+	}
+	if (na == 0)
+		return;
+	pthread_mutex_unlock(&sq_mu);
+	for (i = 0; i < na; i++)
+		send_answer(db, v[i]);
+	pthread_mutex_lock(&sq_mu);
+}
+
+/* Append s to the send queue (sq_mu held). */
+static void
+sq_add(struct send *s)
+{
 	s->state = SEND_QUEUED;
 	s->next = NULL;
 	*sq_tail = s;
 	sq_tail = &s->next;
-	while (s->state == SEND_QUEUED || s->state == SEND_TAKEN) {
-		if (sq_running >= SEND_RUNNING || sq_head == NULL) {
-			s->waiting = 1;
-			pthread_cond_wait(&s->cv, &sq_mu);
-			s->waiting = 0;
-			continue;
-		}
-		/*
-		 * Take the oldest; order them by conversation (a stable
-		 * sort: one conversation's sends keep their order), so that
-		 * two batches lock conversations in the same order.
-		 */
-		for (n = 0; n < CAP_SEND_BATCH && sq_head != NULL; n++) {
-			t = sq_head;
-			if ((sq_head = t->next) == NULL)
-				sq_tail = &sq_head;
-			t->state = SEND_TAKEN;
-			for (j = n; j > 0 && v[j - 1]->conv > t->conv; j--)
-				v[j] = v[j - 1];
-			v[j] = t;
-		}
-		sq_running++;
-		pthread_mutex_unlock(&sq_mu);
-		ok = send_many(db, v, n) == 0;
-		pthread_mutex_lock(&sq_mu);
-		sq_running--;
-		/* Wake the owners, and a waiting thread to take the slot. */
-		for (i = 0; i < n; i++) {
-			v[i]->state = ok ? SEND_DONE : SEND_ALONE;
-			if (v[i] != s)
-				pthread_cond_signal(&v[i]->cv);
-		}
-		for (t = sq_head; t != NULL && !t->waiting; t = t->next)
-			;
-		if (t != NULL)
+	sq_len++;
+}
+
+/* May one more send wait without a worker? */
+static int
+sq_room(void)
+{
+	int	 room;
+
+	pthread_mutex_lock(&sq_mu);
+	room = sq_len < CAP_SEND_QUEUED;
+	pthread_mutex_unlock(&sq_mu);
+	return room;
+}
+
+/*
+ * Store s, alone or in a batch with the sends queued with it, on this
+ * thread's connection or on another's.  Returns with s SEND_DONE (its
+ * result filled in) or SEND_ALONE (its batch failed: run it alone).
+ */
+static void
+send_queued(struct db *db, struct send *s)
+{
+	struct send	*t;
+	int		 mine;
+
+	pthread_cond_init(&s->cv, NULL);
+	pthread_mutex_lock(&sq_mu);
+	sq_add(s);
+	for (;;) {
+		mine = s->state == SEND_QUEUED || s->state == SEND_TAKEN;
+		if (sq_head != NULL && sq_running < SEND_RUNNING) {
+			/*
+			 * Done: hand the slot to a waiting owner if there is
+			 * one; sends of requests have nobody waiting.
+			 */
+			for (t = sq_head; !mine && t != NULL && !t->waiting;
+			    t = t->next)
+				;
+			if (mine || t == NULL) {
+				sq_batch(db);
+				continue;
+			}
 			pthread_cond_signal(&t->cv);
+		}
+		if (!mine)
+			break;
+		s->waiting = 1;
+		pthread_cond_wait(&s->cv, &sq_mu);
+		s->waiting = 0;
 	}
 	pthread_mutex_unlock(&sq_mu);
 	pthread_cond_destroy(&s->cv);
+}
+
+/* Queue s, a send of a request; store batches while a slot is free. */
+static void
+send_async(struct db *db, struct send *s)
+{
+	pthread_mutex_lock(&sq_mu);
+	sq_add(s);
+	while (sq_head != NULL && sq_running < SEND_RUNNING)
+		sq_batch(db);
+	pthread_mutex_unlock(&sq_mu);
+}
+
+/* Take the time of s and write its event's JSON after "seq". */
+static void
+send_stamp(struct send *s)
+{
+	s->sent_at = now_ms();
+	buf_reset(&s->tail);
+	msg_json_rest(&s->tail, s->sent_at, s->sname, s->body, s->blen,
+	    s->cid, s->clen);
+	buf_addc(&s->tail, '}');
+}
+
+/*
+ * What became of s, back from the send queue: retry it alone if its batch
+ * failed or its sender's earlier copy rolled back, say why it was refused,
+ * or deliver it.  As msg_send.
+ */
+static enum msg_result
+send_outcome(struct db *db, struct send *s, struct msg *out)
+{
+	struct send	*sp = s;
+	struct buf	 p = { 0 };
+	enum msg_result	 rc = MSG_ERROR;
+	int		 tries;
+
+	memset(out, 0, sizeof(*out));
+	for (tries = 0; tries < 3; tries++) {
+		/* send_many retries deadlocks itself. */
+		if (tries > 0)
+			send_stamp(s);
+		out->conv_id = s->conv;
+		out->sent_at = s->sent_at;
+		if ((tries > 0 || s->state == SEND_ALONE) &&
+		    send_many(db, &sp, 1) == -1)
+			break;
+		if (s->code == 1) {
+			/* Not allowed (any more): say why. */
+			rc = msg_resolve_conv(db, s->sender, s->conv);
+			if (rc == MSG_OK)
+				rc = MSG_ERROR;
+			break;
+		}
+		if (s->code == 2) {
+			/* A resend: answer the first copy. */
+			switch (msg_by_client(db, s->sender, s->cid, s->clen,
+			    out)) {
+			case 1:
+				rc = MSG_REPEAT;
+				goto out;
+			case 0:
+				continue;	/* its sender's tx rolled back */
+			default:
+				goto out;
+			}
+		}
+		out->id = s->id;
+		out->seq = s->seq;
+		buf_reset(&p);
+		buf_adds(&p, "{\"message\":");
+		msg_json(&p, out, s->sname, s->body, s->blen, s->cid, s->clen);
+		buf_addc(&p, '}');
+		s->to.type = xstrdup("message");
+		s->to.payload = xstrdup(p.p);
+		event_deliver(&s->to);
+		rc = MSG_OK;
+		break;
+	}
+out:
+	buf_free(&p);
+	pushed_free(&s->to);
+	return rc;
 }
 
 /*
@@ -391,69 +544,20 @@ msg_send(struct db *db, int64_t sender, const char *sname, int64_t conv,
     const char *cid, size_t clen, const char *body, size_t blen,
     struct msg *out)
 {
-	struct send	 s = { 0 }, *sp = &s;
-	struct buf	 p = { 0 };
-	enum msg_result	 rc = MSG_ERROR;
-	int		 tries;
+	struct send	 s = { 0 };
+	enum msg_result	 rc;
 
-	memset(out, 0, sizeof(*out));
 	s.sender = sender;
 	s.conv = conv;
+	s.sname = sname;
 	s.cid = cid;
 	s.clen = clen;
 	s.body = body;
 	s.blen = blen;
-	for (tries = 0; tries < 3; tries++) {
-		out->conv_id = conv;
-		out->sent_at = s.sent_at = now_ms();
-		buf_reset(&s.tail);
-		msg_json_rest(&s.tail, out->sent_at, sname, body, blen, cid,
-		    clen);
-		buf_addc(&s.tail, '}');
-		/*
-		 * The first try in the queue; a retry alone, on this thread.
-		 * send_many retries deadlocks itself.
-		 */
-		if (tries == 0)
-			send_queued(db, &s);
-		if ((tries > 0 || s.state == SEND_ALONE) &&
-		    send_many(db, &sp, 1) == -1)
-			break;
-		if (s.code == 1) {
-			/* Not allowed (any more): say why. */
-			rc = msg_resolve_conv(db, sender, conv);
-			if (rc == MSG_OK)
-				rc = MSG_ERROR;
-			break;
-		}
-		if (s.code == 2) {
-			/* A resend: answer the first copy. */
-			switch (msg_by_client(db, sender, cid, clen, out)) {
-			case 1:
-				rc = MSG_REPEAT;
-				goto out;
-			case 0:
-				continue;	/* its sender's tx rolled back */
-			default:
-				goto out;
-			}
-		}
-		out->id = s.id;
-		out->seq = s.seq;
-		buf_reset(&p);
-		buf_adds(&p, "{\"message\":");
-		msg_json(&p, out, sname, body, blen, cid, clen);
-		buf_addc(&p, '}');
-		s.to.type = xstrdup("message");
-		s.to.payload = xstrdup(p.p);
-		event_deliver(&s.to);
-		rc = MSG_OK;
-		break;
-	}
-out:
+	send_stamp(&s);
+	send_queued(db, &s);
+	rc = send_outcome(db, &s, out);
 	buf_free(&s.tail);
-	buf_free(&p);
-	pushed_free(&s.to);
 	return rc;
 }
 
@@ -483,6 +587,27 @@ fail_msg(struct req *r, enum msg_result rc)
 	}
 }
 
+/* The answer to a send: 201 new, 200 a repeat, or why not. */
+static int
+send_reply(struct req *r, enum msg_result rc, struct msg *m, const char *cid,
+    size_t clen, const char *body, size_t blen)
+{
+	struct buf	 b = { 0 };
+	int		 st;
+
+	if (rc != MSG_OK && rc != MSG_REPEAT)
+		return fail_msg(r, rc);
+	/* A repeat answers what was stored first, body included. */
+	if (rc == MSG_REPEAT)
+		msg_json(&b, m, r->username, m->body, m->body_len, cid, clen);
+	else
+		msg_json(&b, m, r->username, body, blen, cid, clen);
+	free(m->body);
+	st = http_reply(r, rc == MSG_OK ? 201 : 200, b.p, b.len);
+	buf_free(&b);
+	return st;
+}
+
 /*
  * POST /api/messages {to | conversation_id, client_id, body}: 201 message,
  * or 200 with the first message when client_id was used before.
@@ -497,7 +622,7 @@ h_msg_send(struct req *r)
 	};
 	struct json_object	*cv;
 	struct fval		 v[3];
-	struct buf		 b = { 0 };
+	struct send		*s;
 	struct msg		 m;
 	enum msg_result		 rc;
 	int64_t			 conv = 0;
@@ -516,25 +641,48 @@ h_msg_send(struct req *r)
 		    "give either to or conversation_id");
 	if ((wait = auth_send_allowed(r->uid)) != 0)
 		return http_fail_rate(r, wait);
-	/* A conversation id is checked by msg_send itself. */
+	/* A conversation id is checked by the send itself. */
 	if (conv == 0 && (rc = msg_resolve_user(r->db, r->uid, v[2].s,
 	    &conv)) != MSG_OK)
 		return fail_msg(r, rc);
-	rc = msg_send(r->db, r->uid, r->username, conv, v[0].s, v[0].len,
-	    v[1].s, v[1].len, &m);
-	if (rc != MSG_OK && rc != MSG_REPEAT)
-		return fail_msg(r, rc);
-	/* A repeat answers what was stored first, body included. */
-	if (rc == MSG_REPEAT)
-		msg_json(&b, &m, r->username, m.body, m.body_len, v[0].s,
-		    v[0].len);
-	else
-		msg_json(&b, &m, r->username, v[1].s, v[1].len, v[0].s,
-		    v[0].len);
-	free(m.body);
-	st = http_reply(r, rc == MSG_OK ? 201 : 200, b.p, b.len);
-	buf_free(&b);
-	return st;
+	if (send_done == NULL || !sq_room()) {
+		rc = msg_send(r->db, r->uid, r->username, conv, v[0].s,
+		    v[0].len, v[1].s, v[1].len, &m);
+		return send_reply(r, rc, &m, v[0].s, v[0].len, v[1].s,
+		    v[1].len);
+	}
+	/*
+	 * Its fields point into r's body, which lives until r is finished:
+	 * by send_answer, on this thread or on the one that stores it.
+	 */
+	s = xcalloc(1, sizeof(*s));
+	s->r = r;
+	s->sender = r->uid;
+	s->conv = conv;
+	s->sname = r->username;
+	s->cid = v[0].s;
+	s->clen = v[0].len;
+	s->body = v[1].s;
+	s->blen = v[1].len;
+	send_stamp(s);
+	send_async(r->db, s);
+	return 0;
+}
+
+/* The answer to s, stored (or refused): r is this thread's now. */
+static void
+send_answer(struct db *db, struct send *s)
+{
+	struct req	*r = s->r;
+	struct msg	 m;
+	enum msg_result	 rc;
+
+	r->db = db;
+	rc = send_outcome(db, s, &m);
+	(void)send_reply(r, rc, &m, s->cid, s->clen, s->body, s->blen);
+	buf_free(&s->tail);
+	free(s);
+	send_done(r);
 }
 
 /* Rows of MSG_COLS appended to b as JSON objects, comma-separated. */

@@ -12,6 +12,7 @@
 #include "util.h"
 
 struct db;
+struct req;
 
 enum msg_result {
 	MSG_OK,		/* stored now */
@@ -34,6 +35,7 @@ struct msg {
 	size_t	 body_len;
 };
 
+void	msg_init(void (*)(struct req *));
 enum msg_result msg_resolve_user(struct db *, int64_t, const char *,
 		    int64_t *);
 enum msg_result msg_resolve_conv(struct db *, int64_t, int64_t);
