@@ -213,9 +213,9 @@ struct send {
  * under load batches grow by themselves.  A send of POST /api/messages
  * does not hold its worker while it waits: the worker goes back to
  * accepting (polls, acks, everything else go on) and the thread that
- * stores the send answers it.  Beyond CAP_SEND_QUEUED of those waiting, a
- * send holds its worker again, so a flood waits in the listen queue
- * instead of in memory.
+ * stores the send answers it (the request slimmed as a parked poll's).
+ * Beyond CAP_SEND_QUEUED of those waiting, a send holds its worker again,
+ * so a flood waits in the listen queue instead of in memory.
  */
 #define SEND_RUNNING	2
 static pthread_mutex_t	 sq_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -397,14 +397,20 @@ sq_add(struct send *s)
 	sq_len++;
 }
 
-/* May one more send wait without a worker? */
+/*
+ * How would one more send fare: SQ_FULL (too many wait without a worker:
+ * hold this one's), SQ_WAIT (it will wait for a slot) or SQ_FREE (a slot
+ * is free: it runs now, on this thread).
+ */
+enum { SQ_FULL, SQ_WAIT, SQ_FREE };
 static int
 sq_room(void)
 {
 	int	 room;
 
 	pthread_mutex_lock(&sq_mu);
-	room = sq_len < CAP_SEND_QUEUED;
+	room = sq_len >= CAP_SEND_QUEUED ? SQ_FULL :
+	    sq_running >= SEND_RUNNING ? SQ_WAIT : SQ_FREE;
 	pthread_mutex_unlock(&sq_mu);
 	return room;
 }
@@ -626,7 +632,7 @@ h_msg_send(struct req *r)
 	struct msg		 m;
 	enum msg_result		 rc;
 	int64_t			 conv = 0;
-	int			 st, wait;
+	int			 st, wait, room;
 
 	if ((st = valid_fields(r, fields, 3, v)) != 0)
 		return st;
@@ -645,7 +651,7 @@ h_msg_send(struct req *r)
 	if (conv == 0 && (rc = msg_resolve_user(r->db, r->uid, v[2].s,
 	    &conv)) != MSG_OK)
 		return fail_msg(r, rc);
-	if (send_done == NULL || !sq_room()) {
+	if (send_done == NULL || (room = sq_room()) == SQ_FULL) {
 		rc = msg_send(r->db, r->uid, r->username, conv, v[0].s,
 		    v[0].len, v[1].s, v[1].len, &m);
 		return send_reply(r, rc, &m, v[0].s, v[0].len, v[1].s,
@@ -665,6 +671,13 @@ h_msg_send(struct req *r)
 	s->body = v[1].s;
 	s->blen = v[1].len;
 	send_stamp(s);
+	/*
+	 * Going to wait: give libfcgi's request back first, as a parked
+	 * poll does (~11 KB down to ~1.5 KB; the body stays).  If a slot
+	 * frees meanwhile, this thread stores it slim all the same.
+	 */
+	if (room == SQ_WAIT)
+		http_slim(r);
 	send_async(r->db, s);
 	return 0;
 }
