@@ -1,0 +1,73 @@
+"""Sends that wait for the database do not hold up everything else: with 3
+workers, and a conversation's row locked by an admin's open transaction,
+4 sends to it wait (two batches blocked on the lock, two queued), and
+meanwhile the conversation list still loads; once the lock goes, every
+send is stored and answered, seqs without a gap.  (When every waiting send
+held a worker, the list waited for the lock too.)  Runs late: it restarts
+the stack twice (with 3 workers, then without)."""
+import os
+import subprocess
+import threading
+import time
+
+import chatlib
+from chatlib import befriend, check, eq, signup
+
+saved = os.environ.get("CHAT_THREADS")
+os.environ["CHAT_THREADS"] = "3"
+chatlib.restart()
+locker = None
+try:
+    a, b = signup("sw"), signup("sw")
+    conv = befriend(a, b)
+    eq(chatlib.send_msg(a, "before", "w-before", conv=conv).status, 201,
+       "a send with nothing in the way")
+
+    # An admin's transaction holds the conversation's row.
+    env = chatlib._db_env()
+    locker = subprocess.Popen(
+        ["mariadb", "--batch", "--skip-column-names", "--unbuffered",
+         "-S", env["CHAT_DB_SOCKET"], "-u", env["CHAT_DB_USER"],
+         "-p" + env["CHAT_DB_PASS"], env["CHAT_DB_NAME"]],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    locker.stdin.write("SET innodb_lock_wait_timeout = 60; BEGIN; "
+                       "SELECT id FROM conversation WHERE id = %d FOR UPDATE;\n"
+                       % conv)
+    locker.stdin.flush()
+    eq(locker.stdout.readline().strip(), str(conv), "the row is locked")
+
+    sends = [chatlib.in_thread(chatlib.send_msg, a, "waiting %d" % i,
+                               "w-%d" % i, None, conv) for i in range(4)]
+    time.sleep(1.5)
+    check(all(t.is_alive() for t in sends),
+          "the sends wait for the lock", [t.is_alive() for t in sends])
+
+    listed = chatlib.in_thread(b.get, "conversations")
+    listed.join(15)
+    check(not listed.is_alive(),
+          "the conversation list loads while the sends wait")
+    if not listed.is_alive():
+        eq(listed.result.status, 200, "the list answered 200")
+    check(all(t.is_alive() for t in sends), "the sends still wait")
+
+    locker.stdin.write("COMMIT;\n")
+    locker.stdin.close()
+    locker.wait(10)
+    locker = None
+    for t in sends:
+        t.join(30)
+    eq([t.result.status if not t.is_alive() else "waiting" for t in sends],
+       [201] * 4, "every send stored once the lock is gone")
+    eq(sorted(t.result.json["seq"] for t in sends if not t.is_alive()),
+       [2, 3, 4, 5], "seqs 2-5: no gap, none twice")
+    listed.join(30)
+finally:
+    if locker is not None:
+        locker.kill()
+    if saved is None:
+        os.environ.pop("CHAT_THREADS", None)
+    else:
+        os.environ["CHAT_THREADS"] = saved
+    chatlib.restart()
+
+chatlib.done()
