@@ -62,7 +62,7 @@
 #define CAP_SEND_RATE		20		/* messages per second (CHAT_SEND_RATE) */
 #define CAP_SEND_BURST		60
 #define CAP_SEND_SLOTS		4096		/* users tracked at once */
-#define CAP_SEND_BATCH		32		/* sends stored in one transaction */
+#define CAP_SEND_BATCH		64		/* sends stored in one transaction */
 #define CAP_SEND_QUEUED		512		/* waiting without a worker (~2 KB each) */
 
 /* Delivery (defaults of the CHAT_* settings). */
