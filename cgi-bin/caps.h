@@ -63,7 +63,7 @@
 #define CAP_SEND_BURST		60
 #define CAP_SEND_SLOTS		4096		/* users tracked at once */
 #define CAP_SEND_BATCH		64		/* sends stored in one transaction */
-#define CAP_SEND_QUEUED		512		/* waiting without a worker (~2 KB each) */
+#define CAP_SEND_QUEUED		512		/* waiting without a worker (~2 KB each + body) */
 
 /* Delivery (defaults of the CHAT_* settings). */
 #define CAP_RESEND_S		15		/* CHAT_RESEND_S */
