@@ -3,7 +3,8 @@ workers, and a conversation's row locked by an admin's open transaction,
 4 sends to it wait (two batches blocked on the lock, two queued), and
 meanwhile the conversation list still loads; once the lock goes, every
 send is stored and answered, seqs without a gap.  (When every waiting send
-held a worker, the list waited for the lock too.)  Runs late: it restarts
+held a worker, the list waited for the lock too.)  A send of the seed 003
+adapter, which waits on its own worker, queued behind them is stored too.  Runs late: it restarts
 the stack twice (with 3 workers, then without)."""
 import os
 import subprocess
@@ -61,6 +62,44 @@ try:
     eq(sorted(t.result.json["seq"] for t in sends if not t.is_alive()),
        [2, 3, 4, 5], "seqs 2-5: no gap, none twice")
     listed.join(30)
+
+    # A send of the seed 003 adapter waits on its own worker (msg_send);
+    # queued behind requests' sends, it is stored by whoever runs the
+    # next batch and its worker woken.
+    c, d = signup("sw"), signup("sw")
+    conv2 = befriend(c, d)
+    locker = subprocess.Popen(
+        ["mariadb", "--batch", "--skip-column-names", "--unbuffered",
+         "-S", env["CHAT_DB_SOCKET"], "-u", env["CHAT_DB_USER"],
+         "-p" + env["CHAT_DB_PASS"], env["CHAT_DB_NAME"]],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    locker.stdin.write("BEGIN; SELECT id FROM conversation WHERE id = %d "
+                       "FOR UPDATE;\n" % conv)
+    locker.stdin.flush()
+    eq(locker.stdout.readline().strip(), str(conv), "locked again")
+    sends = [chatlib.in_thread(chatlib.send_msg, a, "blocked %d" % i,
+                               "w-b%d" % i, None, conv) for i in range(2)]
+    time.sleep(1)
+    framed = chatlib.in_thread(c.post, "frame", {
+        "TYPE": "4", "MID": "w-frame",
+        "CONTENT": {"messageId": "w-frame", "sender": c.name,
+                    "receiver": d.name, "content": "by the adapter"}})
+    time.sleep(1)
+    check(framed.is_alive(), "the adapter's send waits for a slot")
+    locker.stdin.write("COMMIT;\n")
+    locker.stdin.close()
+    locker.wait(10)
+    locker = None
+    for t in sends + [framed]:
+        t.join(30)
+    eq(sorted(t.result.json["seq"] for t in sends if not t.is_alive()),
+       [6, 7], "the requests' sends stored")
+    eq(((framed.result.json or {}).get("CONTENT") or {}).get("Content")
+       if not framed.is_alive() else "waiting", "MS",
+       "the adapter's send stored (MS)")
+    h = d.get("conversations/%d/messages?after=0&limit=10" % conv2)
+    eq([m["body"] for m in (h.json or {}).get("messages", [])],
+       ["by the adapter"], "and its receiver has it")
 finally:
     if locker is not None:
         locker.kill()
