@@ -26,7 +26,6 @@
 #include "users.h"
 #include "util.h"
 #include "valid.h"
-#include "waiter.h"
 #include "wake.h"
 
 enum stmt {
@@ -222,7 +221,7 @@ static pthread_mutex_t	 sq_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct send	*sq_head, **sq_tail = &sq_head;
 static int		 sq_running;
 static size_t		 sq_len;	/* sends queued */
-static waiter_done	 send_done;	/* finishes an answered request */
+static void		(*send_done)(struct req *); /* finishes an answered request */
 
 static void	send_answer(struct db *, struct send *);
 
@@ -477,6 +476,21 @@ send_stamp(struct send *s)
 	buf_addc(&s->tail, '}');
 }
 
+/* Fill in s, a message from sender (user name sname) to conv, and stamp it. */
+static void
+send_init(struct send *s, int64_t sender, const char *sname, int64_t conv,
+    const char *cid, size_t clen, const char *body, size_t blen)
+{
+	s->sender = sender;
+	s->conv = conv;
+	s->sname = sname;
+	s->cid = cid;
+	s->clen = clen;
+	s->body = body;
+	s->blen = blen;
+	send_stamp(s);
+}
+
 /*
  * What became of s, back from the send queue: retry it alone if its batch
  * failed or its sender's earlier copy rolled back, say why it was refused,
@@ -553,14 +567,7 @@ msg_send(struct db *db, int64_t sender, const char *sname, int64_t conv,
 	struct send	 s = { 0 };
 	enum msg_result	 rc;
 
-	s.sender = sender;
-	s.conv = conv;
-	s.sname = sname;
-	s.cid = cid;
-	s.clen = clen;
-	s.body = body;
-	s.blen = blen;
-	send_stamp(&s);
+	send_init(&s, sender, sname, conv, cid, clen, body, blen);
 	send_queued(db, &s);
 	rc = send_outcome(db, &s, out);
 	buf_free(&s.tail);
@@ -663,14 +670,8 @@ h_msg_send(struct req *r)
 	 */
 	s = xcalloc(1, sizeof(*s));
 	s->r = r;
-	s->sender = r->uid;
-	s->conv = conv;
-	s->sname = r->username;
-	s->cid = v[0].s;
-	s->clen = v[0].len;
-	s->body = v[1].s;
-	s->blen = v[1].len;
-	send_stamp(s);
+	send_init(s, r->uid, r->username, conv, v[0].s, v[0].len, v[1].s,
+	    v[1].len);
 	/*
 	 * Going to wait: give libfcgi's request back first, as a parked
 	 * poll does (~11 KB down to ~1.5 KB; the body stays).  If a slot

@@ -14,6 +14,31 @@ import time
 import chatlib
 from chatlib import befriend, check, eq, signup
 
+
+
+def lock_row(conv, what):
+    """An admin's open transaction holding conversation conv's row."""
+    env = chatlib._db_env()
+    p = subprocess.Popen(
+        ["mariadb", "--batch", "--skip-column-names", "--unbuffered",
+         "-S", env["CHAT_DB_SOCKET"], "-u", env["CHAT_DB_USER"],
+         "-p" + env["CHAT_DB_PASS"], env["CHAT_DB_NAME"]],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    p.stdin.write("SET innodb_lock_wait_timeout = 60; BEGIN; "
+                  "SELECT id FROM conversation WHERE id = %d FOR UPDATE;\n"
+                  % conv)
+    p.stdin.flush()
+    eq(p.stdout.readline().strip(), str(conv), what)
+    return p
+
+
+def unlock(p):
+    """Commit the admin's transaction: the row is free again."""
+    p.stdin.write("COMMIT;\n")
+    p.stdin.close()
+    p.wait(10)
+
+
 saved = os.environ.get("CHAT_THREADS")
 os.environ["CHAT_THREADS"] = "3"
 chatlib.restart()
@@ -25,17 +50,7 @@ try:
        "a send with nothing in the way")
 
     # An admin's transaction holds the conversation's row.
-    env = chatlib._db_env()
-    locker = subprocess.Popen(
-        ["mariadb", "--batch", "--skip-column-names", "--unbuffered",
-         "-S", env["CHAT_DB_SOCKET"], "-u", env["CHAT_DB_USER"],
-         "-p" + env["CHAT_DB_PASS"], env["CHAT_DB_NAME"]],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    locker.stdin.write("SET innodb_lock_wait_timeout = 60; BEGIN; "
-                       "SELECT id FROM conversation WHERE id = %d FOR UPDATE;\n"
-                       % conv)
-    locker.stdin.flush()
-    eq(locker.stdout.readline().strip(), str(conv), "the row is locked")
+    locker = lock_row(conv, "the row is locked")
 
     sends = [chatlib.in_thread(chatlib.send_msg, a, "waiting %d" % i,
                                "w-%d" % i, None, conv) for i in range(4)]
@@ -51,9 +66,7 @@ try:
         eq(listed.result.status, 200, "the list answered 200")
     check(all(t.is_alive() for t in sends), "the sends still wait")
 
-    locker.stdin.write("COMMIT;\n")
-    locker.stdin.close()
-    locker.wait(10)
+    unlock(locker)
     locker = None
     for t in sends:
         t.join(30)
@@ -68,15 +81,7 @@ try:
     # next batch and its worker woken.
     c, d = signup("sw"), signup("sw")
     conv2 = befriend(c, d)
-    locker = subprocess.Popen(
-        ["mariadb", "--batch", "--skip-column-names", "--unbuffered",
-         "-S", env["CHAT_DB_SOCKET"], "-u", env["CHAT_DB_USER"],
-         "-p" + env["CHAT_DB_PASS"], env["CHAT_DB_NAME"]],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    locker.stdin.write("BEGIN; SELECT id FROM conversation WHERE id = %d "
-                       "FOR UPDATE;\n" % conv)
-    locker.stdin.flush()
-    eq(locker.stdout.readline().strip(), str(conv), "locked again")
+    locker = lock_row(conv, "locked again")
     sends = [chatlib.in_thread(chatlib.send_msg, a, "blocked %d" % i,
                                "w-b%d" % i, None, conv) for i in range(2)]
     time.sleep(1)
@@ -86,9 +91,7 @@ try:
                     "receiver": d.name, "content": "by the adapter"}})
     time.sleep(1)
     check(framed.is_alive(), "the adapter's send waits for a slot")
-    locker.stdin.write("COMMIT;\n")
-    locker.stdin.close()
-    locker.wait(10)
+    unlock(locker)
     locker = None
     for t in sends + [framed]:
         t.join(30)
