@@ -25,8 +25,8 @@ enum stmt {
 	STMT_SESSION_NEW,
 	STMT_SESSION_GET,
 	STMT_SESSION_END,
-	STMT_WINDOW_GET,
-	STMT_WINDOW_HIT,
+	STMT_WINDOW_TAKE,
+	STMT_WINDOW_GIVE,
 	STMT__MAX
 };
 
@@ -41,11 +41,11 @@ static const char *const stmts[STMT__MAX] = {
 	"WHERE s.token_hash = ? AND s.expires_at > NOW(3)",
 	/* STMT_SESSION_END */
 	"DELETE FROM session WHERE id = ?",
-	/* STMT_WINDOW_GET */
-	"SELECT n FROM rate_limit WHERE k = ? AND win = ?",
-	/* STMT_WINDOW_HIT */
+	/* STMT_WINDOW_TAKE */
 	"INSERT INTO rate_limit (k, win, n) VALUES (?, ?, 1) "
-	"ON DUPLICATE KEY UPDATE n = n + 1",
+	"ON DUPLICATE KEY UPDATE n = n + 1 RETURNING n",
+	/* STMT_WINDOW_GIVE */
+	"UPDATE rate_limit SET n = n - 1 WHERE k = ? AND win = ? AND n > 0",
 };
 
 static sem_t	 kdf_sem;
@@ -322,66 +322,104 @@ auth_session(struct req *r)
 	return 0;
 }
 
-/* Failures counted for key in the current window of w seconds: 0 or -1. */
+/*
+ * Take one of the limit attempts key has in the current window of w
+ * seconds, before the work it guards: the count goes up first, so
+ * attempts running at once each see their own (a count read before and
+ * written after let a hundred concurrent logins all see the same one).
+ * 0 taken (*win for auth_window_give), the seconds until the window ends
+ * when none is left (then nothing is taken), or -1.
+ */
 int
-auth_window_count(struct db *db, const char *key, int w, int64_t *n)
+auth_window_take(struct db *db, const char *key, int w, int64_t limit,
+    int64_t *win)
 {
-	int	 rc;
+	int64_t	 n, now = time(NULL);
 
-	rc = db_one(db, n, stmts[STMT_WINDOW_GET], "si", key,
-	    (int64_t)(time(NULL) / w));
-	if (rc == 0)
-		*n = 0;
-	return rc < 0 ? -1 : 0;
+	*win = now / w;
+	if (db_one(db, &n, stmts[STMT_WINDOW_TAKE], "si", key, *win) != 1)
+		return -1;
+	if (n <= limit)
+		return 0;
+	if (auth_window_give(db, key, *win) == -1)
+		return -1;
+	return (int)((*win + 1) * w - now);
 }
 
-/* Count one more for key in the current window of w seconds: 0 or -1. */
+/* Give back an attempt taken in window win (it did not count): 0 or -1. */
 int
-auth_window_hit(struct db *db, const char *key, int w)
+auth_window_give(struct db *db, const char *key, int64_t win)
 {
-	return db_exec(db, stmts[STMT_WINDOW_HIT], "si", key,
-	    (int64_t)(time(NULL) / w)) < 0 ? -1 : 0;
+	return db_exec(db, stmts[STMT_WINDOW_GIVE], "si", key, win) < 0 ?
+	    -1 : 0;
 }
 
 /*
- * Token bucket per user, CHAT_SEND_RATE per second with CHAT_SEND_BURST.
- * Returns 0 when a send may go, else the seconds to wait.  A slot shared
- * by two users starts over for the newcomer (slightly lenient, never
- * stricter).
+ * Token buckets, one per user, CHAT_SEND_RATE per second up to
+ * CHAT_SEND_BURST, CAP_SEND_SLOTS of them in sets of CAP_SEND_WAYS.  A
+ * user not in its set takes the fullest bucket there and what is in it.
+ * One that has filled up again is what a newcomer would get anyway, so
+ * while a set has room no one is limited by anyone else; when it is busy,
+ * the users sharing it share its tokens.  Accounts made to collide gain
+ * nothing (when a newcomer started full, two of them alternating never
+ * ran dry).  Returns 0 when a send may go, else the seconds to wait.
  */
+struct bucket {
+	int64_t	 uid;		/* 0: never used */
+	double	 tokens;	/* at the time at */
+	int64_t	 at;		/* mono_ms() */
+};
+
+static double
+bucket_level(const struct bucket *b, int64_t now)
+{
+	double	 t;
+
+	if (b->uid == 0)
+		return conf.send_burst;
+	t = b->tokens + (double)(now - b->at) * conf.send_rate / 1000.0;
+	return t > conf.send_burst ? conf.send_burst : t;
+}
+
 int
 auth_send_allowed(int64_t uid)
 {
 	static pthread_mutex_t	 mu = PTHREAD_MUTEX_INITIALIZER;
-	static struct {
-		int64_t	 uid;
-		double	 tokens;
-		int64_t	 at;
-	} slot[CAP_SEND_SLOTS];
-	size_t		 i;
-	int64_t		 now;
-	double		 t;
-	int		 wait = 0;
+	static struct bucket	 slot[CAP_SEND_SLOTS];
+	struct bucket		*set, *b = NULL;
+	uint64_t		 h;
+	int64_t			 now;
+	double			 t = 0, l;
+	size_t			 i;
+	int			 wait = 0;
 
 	if (conf.send_rate == 0)
 		return 0;
-	i = (size_t)uid % CAP_SEND_SLOTS;
+	/* Fibonacci hashing: consecutive ids land in different sets. */
+	h = ((uint64_t)uid * UINT64_C(0x9E3779B97F4A7C15)) >> 32;
+	set = &slot[h % (CAP_SEND_SLOTS / CAP_SEND_WAYS) * CAP_SEND_WAYS];
 	now = mono_ms();
 	pthread_mutex_lock(&mu);
-	if (slot[i].uid != uid) {
-		slot[i].uid = uid;
-		slot[i].tokens = conf.send_burst;
-		slot[i].at = now;
+	for (i = 0; i < CAP_SEND_WAYS && b == NULL; i++)
+		if (set[i].uid == uid) {
+			b = &set[i];
+			t = bucket_level(b, now);
+		}
+	if (b == NULL) {
+		for (i = 0; i < CAP_SEND_WAYS; i++) {
+			l = bucket_level(&set[i], now);
+			if (b == NULL || l > t) {
+				b = &set[i];
+				t = l;
+			}
+		}
+		b->uid = uid;
 	}
-	t = slot[i].tokens + (double)(now - slot[i].at) * conf.send_rate /
-	    1000.0;
-	if (t > conf.send_burst)
-		t = conf.send_burst;
-	slot[i].at = now;
+	b->at = now;
 	if (t >= 1.0)
-		slot[i].tokens = t - 1.0;
+		b->tokens = t - 1.0;
 	else {
-		slot[i].tokens = t;
+		b->tokens = t;
 		wait = 1;
 	}
 	pthread_mutex_unlock(&mu);

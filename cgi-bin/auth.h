@@ -29,8 +29,8 @@ int	auth_session(struct req *);
 void	auth_touched(struct req *);
 void	auth_forget(const unsigned char[32]);
 void	auth_forget_user(int64_t);
-int	auth_window_count(struct db *, const char *, int, int64_t *);
-int	auth_window_hit(struct db *, const char *, int);
+int	auth_window_take(struct db *, const char *, int, int64_t, int64_t *);
+int	auth_window_give(struct db *, const char *, int64_t);
 int	auth_send_allowed(int64_t);
 
 #endif /* AUTH_H */

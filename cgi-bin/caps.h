@@ -61,7 +61,8 @@
 /* Sends: a token bucket per user in each backend process. */
 #define CAP_SEND_RATE		20		/* messages per second (CHAT_SEND_RATE) */
 #define CAP_SEND_BURST		60
-#define CAP_SEND_SLOTS		4096		/* users tracked at once */
+#define CAP_SEND_SLOTS		8192		/* send buckets (users tracked) */
+#define CAP_SEND_WAYS		4		/* buckets a user may take */
 #define CAP_SEND_BATCH		64		/* sends stored in one transaction */
 #define CAP_SEND_QUEUED		512		/* waiting without a worker (~2 KB each + body) */
 

@@ -90,7 +90,7 @@ static struct ids	 acks, ack_uids;	/* to delete: event, owner */
 static struct ids	 acking, acking_uids;	/* being deleted now */
 static int		 marker_on;
 static int	mark_later(int64_t, const int64_t *, size_t);
-static int	mark_pending(int64_t);
+static int	mark_pending(int64_t, int64_t);
 
 /*
  * Push one event of type for uid; payload is a JSON object's text (the
@@ -250,7 +250,7 @@ event_fetch(struct db *db, int64_t uid, struct buf *out, int *n,
 		rows++;
 		id = db_int(res, 0);
 		pthread_mutex_lock(&mark_mu);
-		pending = mark_pending(id);
+		pending = mark_pending(id, uid);
 		pthread_mutex_unlock(&mark_mu);
 		if (pending == 2)
 			continue;	/* acked: being deleted */
@@ -336,9 +336,12 @@ event_handed_out(int64_t uid, struct ids *out)
 }
 
 /*
- * Is event id handed out but not stamped yet (1)?  Then it is in flight: a
- * poll must not hand it out again.  Acked but not deleted yet (2)?  Then
- * it is gone.  Needs mark_mu.
+ * Is uid's event id handed out but not stamped yet (1)?  Then it is in
+ * flight: a poll must not hand it out again.  Acked by uid but not deleted
+ * yet (2)?  Then it is gone.  An ack names ids its sender chose, so it
+ * counts only with its owner's: anyone else's ack of the id deletes
+ * nothing and must hide nothing.  (Handed-out ids came from uid's own
+ * rows.)  Needs mark_mu.
  */
 static int
 has(const struct ids *l, int64_t id)
@@ -352,9 +355,22 @@ has(const struct ids *l, int64_t id)
 }
 
 static int
-mark_pending(int64_t id)
+has_owned(const struct ids *l, const struct ids *owner, int64_t id,
+    int64_t uid)
 {
-	if (has(&acks, id) || has(&acking, id))
+	size_t	 i;
+
+	for (i = 0; i < l->n; i++)
+		if (l->v[i] == id && owner->v[i] == uid)
+			return 1;
+	return 0;
+}
+
+static int
+mark_pending(int64_t id, int64_t uid)
+{
+	if (has_owned(&acks, &ack_uids, id, uid) ||
+	    has_owned(&acking, &acking_uids, id, uid))
 		return 2;
 	return has(&queued, id) || has(&flushing, id);
 }
@@ -382,7 +398,7 @@ event_ack_later(int64_t uid, const int64_t *ids, size_t n)
 		ids_add(&acks, ids[i]);
 		ids_add(&ack_uids, uid);
 		for (j = 0; j < queued.n; j++)	/* no stamp needed now */
-			if (queued.v[j] == ids[i])
+			if (queued.v[j] == ids[i] && queued_uid.v[j] == uid)
 				queued.v[j] = 0;
 	}
 	pthread_mutex_unlock(&mark_mu);

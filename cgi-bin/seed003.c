@@ -40,9 +40,16 @@ static const char *const stmts[STMT__MAX] = {
 	 * STMT_ACK: the user's pending events a frame id names: a message by
 	 * its client_id, a friend notice by the request's client_ref or
 	 * "fr<request id>", any event by "ev<event id>".  Exact (binary)
-	 * comparison; only the owner's rows.
+	 * comparison; only the owner's rows, and only those handed out
+	 * already: stamped sent, or handed out by this process and waiting
+	 * for the stamp (a JSON array of their ids).  Senders choose message
+	 * ids, so another sender's message of the same id may be waiting,
+	 * not yet seen: an ack must not take it away.
 	 */
-	"DELETE FROM event WHERE user_id = ? AND (CONCAT('ev', id) = ? OR "
+	"DELETE FROM event WHERE user_id = ? "
+	"AND (sent_at IS NOT NULL OR id IN (SELECT j.id FROM JSON_TABLE(?, "
+	"'$[*]' COLUMNS (id BIGINT UNSIGNED PATH '$')) AS j)) "
+	"AND (CONCAT('ev', id) = ? OR "
 	"(type = 'message' AND JSON_VALUE(payload, '$.message.client_id') "
 	"COLLATE utf8mb4_bin = ?) OR "
 	"(type IN ('friend_request', 'friend_accepted', 'friend_rejected') "
@@ -280,8 +287,10 @@ frame_signup(struct req *r, struct json_object *c, const char *mid,
 	/* Before the check, so the check sees what will be stored. */
 	if ((s = get_str(c, "profilePicture", &n)) != NULL && n > 0 &&
 	    n <= CAP_AVATAR_URL && memchr(s, ':', n) == NULL) {
-		snprintf(url, sizeof(url), "https://%.*s", (int)n, s);
-		pic = json_object_new_string(url);
+		/* By length: a NUL inside must reach the check, not end it. */
+		memcpy(url, "https://", 8);
+		memcpy(url + 8, s, n);
+		pic = json_object_new_string_len(url, (int)n + 8);
 		json_object_object_add(c, "profilePicture", pic);
 	}
 	if (!check_fields(c, signup_fields, SU__MAX, v, why, sizeof(why)))
@@ -450,18 +459,26 @@ frame_message(struct req *r, struct json_object *c, const char *mid,
 
 /*
  * TYPE "5": ack {MessageId}: delete the logged-in user's pending events
- * that this frame id names (see STMT_ACK).  RE_ACK "OK", also when none
+ * handed out already that this frame id names (see STMT_ACK).  RE_ACK "OK", also when none
  * was pending (acks are idempotent).
  */
 static int
 frame_ack(struct req *r, const char *id, size_t idlen, const char *mid,
     size_t mlen)
 {
-	char	 s[CAP_CLIENT_ID + 1];
+	char		 s[CAP_CLIENT_ID + 1];
+	struct ids	 out = { 0 };
+	struct buf	 ids = { 0 };
+	long long	 rc;
 
 	snprintf(s, sizeof(s), "%.*s", (int)idlen, id);
-	if (db_exec(r->db, stmts[STMT_ACK], "issss", r->uid, s, s, s,
-	    s) < 0)
+	event_handed_out(r->uid, &out);
+	buf_add_ids(&ids, out.v, out.n);
+	rc = db_exec(r->db, stmts[STMT_ACK], "isssss", r->uid, ids.p, s, s,
+	    s, s);
+	ids_free(&out);
+	buf_free(&ids);
+	if (rc < 0)
 		return http_fail_db(r);
 	return frame_word(r, "RE_ACK", mid, mlen, "OK", NULL);
 }

@@ -331,16 +331,13 @@ int
 user_may_create(struct req *r)
 {
 	char	 key[100];
-	int64_t	 n;
+	int64_t	 win;
 
 	if (conf.signup_limit == 0)
 		return 0;
 	snprintf(key, sizeof(key), "signup-addr:%s", r->addr);
-	if (auth_window_count(r->db, key, CAP_LOGIN_WINDOW_S, &n) == -1)
-		return -1;
-	if (n >= conf.signup_limit)
-		return CAP_LOGIN_WINDOW_S - (int)(time(NULL) % CAP_LOGIN_WINDOW_S);
-	return auth_window_hit(r->db, key, CAP_LOGIN_WINDOW_S);
+	return auth_window_take(r->db, key, CAP_LOGIN_WINDOW_S,
+	    conf.signup_limit, &win);
 }
 
 /* user_may_create() answered natively: 0 go on, or the status sent. */
@@ -479,9 +476,9 @@ user_login(struct req *r, const char *name, size_t nlen, const char *pw,
 {
 	char		 kuser[100], kaddr[100];
 	struct dbres	*res;
-	int64_t		 nu, na;
+	int64_t		 wu, wa;
 	char		*hash = NULL;
-	int		 ok, rc;
+	int		 ok, rc, w;
 
 	*uid = 0;
 	snprintf(kuser, sizeof(kuser), "login-user:%.*s",
@@ -490,12 +487,24 @@ user_login(struct req *r, const char *name, size_t nlen, const char *pw,
 		if (*c >= 'A' && *c <= 'Z')
 			*c += 'a' - 'A';
 	snprintf(kaddr, sizeof(kaddr), "login-addr:%s", r->addr);
-	if (auth_window_count(r->db, kuser, CAP_LOGIN_WINDOW_S, &nu) == -1 ||
-	    auth_window_count(r->db, kaddr, CAP_LOGIN_WINDOW_S, &na) == -1)
+	/*
+	 * An attempt is counted before the password is checked and given
+	 * back if it succeeds, so the failures plus the attempts still
+	 * running stay within the limits however many come at once.
+	 */
+	if ((w = auth_window_take(r->db, kaddr, CAP_LOGIN_WINDOW_S,
+	    CAP_LOGIN_ADDR_FAILS, &wa)) == -1)
 		return http_fail_db(r);
-	if (nu >= CAP_LOGIN_USER_FAILS || na >= CAP_LOGIN_ADDR_FAILS)
-		return http_fail_rate(r, CAP_LOGIN_WINDOW_S -
-		    (int)(time(NULL) % CAP_LOGIN_WINDOW_S));
+	if (w > 0)
+		return http_fail_rate(r, w);
+	if ((w = auth_window_take(r->db, kuser, CAP_LOGIN_WINDOW_S,
+	    CAP_LOGIN_USER_FAILS, &wu)) == -1)
+		return http_fail_db(r);
+	if (w > 0) {
+		if (auth_window_give(r->db, kaddr, wa) == -1)
+			return http_fail_db(r);
+		return http_fail_rate(r, w);
+	}
 
 	if (!valid_username(name, nlen))
 		rc = 0;
@@ -518,13 +527,11 @@ user_login(struct req *r, const char *name, size_t nlen, const char *pw,
 		ok = 0;
 	}
 	free(hash);
-	if (!ok) {
-		if (auth_window_hit(r->db, kuser, CAP_LOGIN_WINDOW_S) == -1 ||
-		    auth_window_hit(r->db, kaddr, CAP_LOGIN_WINDOW_S) == -1)
-			return http_fail_db(r);
-		return 0;
-	}
-	if (auth_session_new(r, *uid, 0) == -1)
+	if (!ok)
+		return 0;	/* the attempts taken stay counted */
+	if (auth_window_give(r->db, kuser, wu) == -1 ||
+	    auth_window_give(r->db, kaddr, wa) == -1 ||
+	    auth_session_new(r, *uid, 0) == -1)
 		return http_fail_db(r);
 	return 1;
 }

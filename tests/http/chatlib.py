@@ -217,6 +217,30 @@ def sql(query):
     return [line.split("\t") for line in out.splitlines()]
 
 
+def lock_row(table, id_, what):
+    """An admin's open transaction holding row id_ of table (FOR UPDATE)
+    until unlock()."""
+    env = _db_env()
+    p = subprocess.Popen(
+        ["mariadb", "--batch", "--skip-column-names", "--unbuffered",
+         "-S", env["CHAT_DB_SOCKET"], "-u", env["CHAT_DB_USER"],
+         "-p" + env["CHAT_DB_PASS"], env["CHAT_DB_NAME"]],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    p.stdin.write("SET innodb_lock_wait_timeout = 60; BEGIN; "
+                  "SELECT id FROM %s WHERE id = %d FOR UPDATE;\n"
+                  % (table, id_))
+    p.stdin.flush()
+    eq(p.stdout.readline().strip(), str(id_), what)
+    return p
+
+
+def unlock(p):
+    """Commit the admin's transaction: the row is free again."""
+    p.stdin.write("COMMIT;\n")
+    p.stdin.close()
+    p.wait(10)
+
+
 def cgi(method, path, body=None, sid=None, run_dir=None, extra_env=None, timeout=60):
     """Run chatd as plain CGI: a second backend process on this host.
     run_dir other than the stack's makes it look like another host."""

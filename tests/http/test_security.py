@@ -82,6 +82,19 @@ eq(v.get("me").status, 200, "throttling ends no existing session")
 eq(sql("SELECT COUNT(*) FROM session WHERE user_id = %d" % v.user["id"]),
    [["1"]], "no session was made for the throttled user")
 
+# Attempts at once count as they start: 40 wrong passwords sent together
+# get 10 checked (401) and the rest 429 (the count was read before and
+# written after the password check, so every one saw the same count).
+w = signup("throttle", password=pw)
+racers = [chatlib.in_thread(Client().post, "login",
+                            {"username": w.name, "password": "guess %d" % i})
+          for i in range(40)]
+for t in racers:
+    t.join(120)
+got = sorted(t.result.status for t in racers if not t.is_alive())
+eq((got.count(401), got.count(429), len(got)), (10, 30, 40),
+   "40 wrong passwords at once: 10 checked, 30 refused")
+
 # --- browser protections on every answer ---------------------------------------------
 for what, r in (("/", Client().get("/")),
                 ("/api/health", Client().get("health")),

@@ -104,6 +104,12 @@ reply(frame(other, "1", content, mid), "signup with a short password",
 mid, content, s = signup_frame("x y", "su7")
 reply(frame(other, "1", content, mid), "signup with a bad user name",
       "RE_SIGNUP", "su7", "SF")
+# A picture link without a scheme gets https:// put in front; a NUL inside
+# it is refused as on the native signup (it used to cut the link short).
+mid, content, s = signup_frame(n, "su8",
+                               profilePicture="example.com/pic\u0000\"><b>")
+reply(frame(other, "1", content, mid), "signup with a NUL in the picture",
+      "RE_SIGNUP", "su8", "SF")
 eq(sql("SELECT COUNT(*) FROM user WHERE username='%s'" % n), [["0"]],
    "refused signups stored nothing")
 
@@ -263,6 +269,22 @@ reply(v.post("frame", {"CONTENT": "{\"MessageId\":\"normalmessage001\"}",
       "normalmessage001", "OK")
 eq(sql("SELECT id FROM event WHERE id=%d" % ev_msg), [],
    "the message's event is gone after TYPE 5")
+
+# Senders choose message ids: an ack takes only what was pushed already.
+# Another friend's message of the same id, not pushed yet, stays and comes.
+y = chatlib.signup("yfriend")
+v.name = vname
+chatlib.befriend(y, v)
+eq(chatlib.send_msg(y, "from y", "normalmessage001", to=vname).status, 201,
+   "another friend sends with the same id")
+reply(v.post("frame", {"CONTENT": {"MessageId": "normalmessage001"},
+                       "TYPE": "5"}), "the ack again", "RE_ACK",
+      "normalmessage001", "OK")
+fs = frames(v, 5)
+eq([(f["CONTENT"]["sender"], f["CONTENT"]["content"]) for f in fs
+    if f["TYPE"] == "4"], [(y.name, "from y")],
+   "the other friend's message, never pushed, was not taken by the ack")
+frames(v, 0, ack=[f["eventId"] for f in fs])
 
 # The other way, into a parked poll, acked with ?ack=.
 t = chatlib.in_thread(frames, z, 15)

@@ -7,37 +7,11 @@ held a worker, the list waited for the lock too.)  A send of the seed 003
 adapter, which waits on its own worker, queued behind them is stored too.  Runs late: it restarts
 the stack twice (with 3 workers, then without)."""
 import os
-import subprocess
 import threading
 import time
 
 import chatlib
-from chatlib import befriend, check, eq, signup
-
-
-
-def lock_row(conv, what):
-    """An admin's open transaction holding conversation conv's row."""
-    env = chatlib._db_env()
-    p = subprocess.Popen(
-        ["mariadb", "--batch", "--skip-column-names", "--unbuffered",
-         "-S", env["CHAT_DB_SOCKET"], "-u", env["CHAT_DB_USER"],
-         "-p" + env["CHAT_DB_PASS"], env["CHAT_DB_NAME"]],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    p.stdin.write("SET innodb_lock_wait_timeout = 60; BEGIN; "
-                  "SELECT id FROM conversation WHERE id = %d FOR UPDATE;\n"
-                  % conv)
-    p.stdin.flush()
-    eq(p.stdout.readline().strip(), str(conv), what)
-    return p
-
-
-def unlock(p):
-    """Commit the admin's transaction: the row is free again."""
-    p.stdin.write("COMMIT;\n")
-    p.stdin.close()
-    p.wait(10)
-
+from chatlib import befriend, check, eq, lock_row, signup, unlock
 
 saved = os.environ.get("CHAT_THREADS")
 os.environ["CHAT_THREADS"] = "3"
@@ -50,7 +24,7 @@ try:
        "a send with nothing in the way")
 
     # An admin's transaction holds the conversation's row.
-    locker = lock_row(conv, "the row is locked")
+    locker = lock_row("conversation", conv, "the row is locked")
 
     sends = [chatlib.in_thread(chatlib.send_msg, a, "waiting %d" % i,
                                "w-%d" % i, None, conv) for i in range(4)]
@@ -81,7 +55,7 @@ try:
     # next batch and its worker woken.
     c, d = signup("sw"), signup("sw")
     conv2 = befriend(c, d)
-    locker = lock_row(conv, "locked again")
+    locker = lock_row("conversation", conv, "locked again")
     sends = [chatlib.in_thread(chatlib.send_msg, a, "blocked %d" % i,
                                "w-b%d" % i, None, conv) for i in range(2)]
     time.sleep(1)

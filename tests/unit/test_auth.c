@@ -179,6 +179,62 @@ START_TEST(t_send_bucket)
 }
 END_TEST
 
+/*
+ * Users whose buckets share a set (auth.c puts uid in set
+ * (uid * 0x9E3779B97F4A7C15 >> 32) % (CAP_SEND_SLOTS / CAP_SEND_WAYS)).
+ */
+static void
+same_set(int64_t *out, size_t n)
+{
+	uint64_t	 want = 0, h;
+	size_t		 k = 0;
+	int64_t		 uid;
+
+	for (uid = 1000000; k < n; uid++) {
+		h = ((uint64_t)uid * UINT64_C(0x9E3779B97F4A7C15)) >> 32;
+		h %= CAP_SEND_SLOTS / CAP_SEND_WAYS;
+		if (k == 0)
+			want = h;
+		if (h == want)
+			out[k++] = uid;
+	}
+}
+
+START_TEST(t_send_bucket_shared)
+{
+	int64_t	 u[CAP_SEND_WAYS + 1];
+	int	 i, j, ok;
+
+	conf.send_rate = 2;
+	conf.send_burst = 3;
+	same_set(u, CAP_SEND_WAYS + 1);
+
+	/*
+	 * One account more than the set holds, taking turns as fast as they
+	 * can: together no more than the set's buckets hold (each newcomer
+	 * used to start full, so they never ran dry).
+	 */
+	ok = 0;
+	for (i = 0; i < 100; i++)
+		for (j = 0; j <= CAP_SEND_WAYS; j++)
+			ok += auth_send_allowed(u[j]) == 0;
+	ck_assert_int_le(ok, CAP_SEND_WAYS * 3 + 2);
+	ck_assert_int_ge(ok, CAP_SEND_WAYS * 3);
+
+	/*
+	 * Once the buckets have filled up again, a newcomer to the set is
+	 * limited by no one: a whole burst.
+	 */
+	usleep(2000 * 1000);
+	for (j = 0; j < CAP_SEND_WAYS; j++)
+		ck_assert_int_eq(auth_send_allowed(u[j]), 0);
+	usleep(1000 * 1000);
+	for (i = 0; i < 3; i++)
+		ck_assert_int_eq(auth_send_allowed(u[CAP_SEND_WAYS]), 0);
+	ck_assert_int_ne(auth_send_allowed(u[CAP_SEND_WAYS]), 0);
+}
+END_TEST
+
 /* auth_session without a usable sid cookie: 401, no database needed. */
 START_TEST(t_session_no_cookie)
 {
@@ -239,6 +295,7 @@ main(void)
 	tcase_add_test(tc, t_token_hash);
 	tcase_add_test(tc, t_password_hash);
 	tcase_add_test(tc, t_send_bucket);
+	tcase_add_test(tc, t_send_bucket_shared);
 	tcase_add_test(tc, t_session_no_cookie);
 	return unit_run("auth", tc);
 }
