@@ -58,6 +58,8 @@ conf_load(void)
 	conf.run_dir = env_str("CHAT_RUN", NULL);
 	conf.resend_s = env_int("CHAT_RESEND_S", CAP_RESEND_S, 1, 3600);
 	conf.idle_s = env_int("CHAT_IDLE_S", CAP_IDLE_S, 1, 86400);
+	conf.seen_every_s = conf.idle_s / 4 < CAP_SEEN_WRITE_S ?
+	    conf.idle_s / 4 : CAP_SEEN_WRITE_S;
 	conf.sweep_s = env_int("CHAT_SWEEP_S", CAP_SWEEP_S, 1, 60);
 	conf.sweep_run_s = env_int("CHAT_SWEEP_RUN_S", CAP_SWEEP_RUN_S, 1, 3600);
 	conf.guest_ttl_s = env_int("CHAT_GUEST_TTL_S", CAP_GUEST_TTL_S, 0,

@@ -17,6 +17,7 @@ struct conf {
 	const char	*run_dir;	/* CHAT_RUN: sockets, pid files */
 	int		 resend_s;	/* CHAT_RESEND_S */
 	int		 idle_s;	/* CHAT_IDLE_S */
+	int		 seen_every_s;	/* last_seen written at most this often */
 	int		 sweep_s;	/* CHAT_SWEEP_S */
 	int		 sweep_run_s;	/* CHAT_SWEEP_RUN_S */
 	int		 guest_ttl_s;	/* CHAT_GUEST_TTL_S */

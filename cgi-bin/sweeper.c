@@ -177,14 +177,20 @@ in_batches(struct db *db, const struct ids *who,
 	return rc == -1 ? -1 : n;
 }
 
-/* Users idle for CHAT_IDLE_S offline.  How many, or -1. */
+/*
+ * Users idle for CHAT_IDLE_S offline.  A request writes last_seen only
+ * when it is seen_every_s old (user_touch), so a user's last request may
+ * be that much later than last_seen: wait for both, or a user quiet for
+ * 90 s would go offline.  How many, or -1.
+ */
 static long
 sweep_idle(struct db *db)
 {
 	struct ids	 idle = { 0 };
 	long		 n = -1;
 
-	if (select_ids(db, stmts[STMT_IDLE], conf.idle_s, &idle) == 0)
+	if (select_ids(db, stmts[STMT_IDLE], conf.idle_s + conf.seen_every_s,
+	    &idle) == 0)
 		n = in_batches(db, &idle, offline_one);
 	ids_free(&idle);
 	return n;

@@ -224,12 +224,12 @@ user_touch(struct req *r)
 	struct buf	 p = { 0 };
 	struct ids	 friends = { 0 };
 	long long	 n;
-	int		 every;
 
-	/* Often enough that the sweeper never sees an active user idle. */
-	every = conf.idle_s / 4 < CAP_SEEN_WRITE_S ? conf.idle_s / 4 :
-	    CAP_SEEN_WRITE_S;
-	if (r->was_online && r->seen_age < every)
+	/*
+	 * last_seen may lag the last request by up to seen_every_s: the
+	 * sweeper allows for it (sweep_idle).
+	 */
+	if (r->was_online && r->seen_age < conf.seen_every_s)
 		return;
 	if (r->was_online) {
 		/*
