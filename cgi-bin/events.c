@@ -24,6 +24,7 @@
 
 enum stmt {
 	STMT_PUSH,
+	STMT_PUSH_AT,
 	STMT_PUSH_FRIENDS,
 	STMT_PUSH_MEMBERS,
 	STMT_FETCH,
@@ -50,6 +51,9 @@ enum stmt {
 static const char *const stmts[STMT__MAX] = {
 	/* STMT_PUSH */
 	"INSERT INTO event (user_id, type, payload, origin) VALUES (?, ?, ?, ?)",
+	/* STMT_PUSH_AT */
+	"INSERT INTO event (user_id, type, payload, origin, created_at) "
+	"VALUES (?, ?, ?, ?, FROM_UNIXTIME(? / 1000))",
 	/* STMT_PUSH_FRIENDS */
 	"INSERT INTO event (user_id, type, payload, origin) "
 	"SELECT friend_id, ?, ?, ? FROM friendship WHERE user_id = ?",
@@ -102,6 +106,15 @@ event_push(struct db *db, int64_t uid, const char *type, const char *payload)
 {
 	return db_exec(db, stmts[STMT_PUSH], "issi", uid, type, payload,
 	    (int64_t)conf.origin) == 1 ? 0 : -1;
+}
+
+/* event_push with its time (at, ms since the epoch) given.  0 or -1. */
+int
+event_push_at(struct db *db, int64_t uid, const char *type,
+    const char *payload, int64_t at)
+{
+	return db_exec(db, stmts[STMT_PUSH_AT], "issii", uid, type, payload,
+	    (int64_t)conf.origin, at) == 1 ? 0 : -1;
 }
 
 /* The same event for every friend of uid, in one statement.  0 or -1. */

@@ -23,6 +23,8 @@ struct pushed {
 };
 
 int	event_push(struct db *, int64_t, const char *, const char *);
+int	event_push_at(struct db *, int64_t, const char *, const char *,
+	    int64_t);
 int	event_push_friends(struct db *, int64_t, const char *, const char *);
 int	event_push_members(struct db *, int64_t, int64_t, const char *,
 	    const char *, struct ids *);

@@ -168,11 +168,12 @@ request_payload(struct db *db, int64_t id, struct buf *b)
 
 /*
  * Make a and b friends with their direct conversation; request id is
- * accepted and its sender gets friend_accepted.  Needs an open
- * transaction.  0 or -1.
+ * accepted and its sender gets friend_accepted, of time at (ms).  Needs an
+ * open transaction.  0 or -1.
  */
 static int
-link_pair(struct db *db, int64_t id, int64_t from, int64_t to, int64_t *conv)
+link_pair(struct db *db, int64_t id, int64_t from, int64_t to, int64_t at,
+    int64_t *conv)
 {
 	struct buf	 p = { 0 };
 	int64_t		 lo = from < to ? from : to, hi = from < to ? to : from;
@@ -187,7 +188,7 @@ link_pair(struct db *db, int64_t id, int64_t from, int64_t to, int64_t *conv)
 	    db_exec(db, stmts[STMT_LINK], "iiiiii", from, to, *conv, to, from,
 	    *conv) != 2 ||
 	    request_payload(db, id, &p) == -1 ||
-	    event_push(db, from, "friend_accepted", p.p) == -1)
+	    event_push_at(db, from, "friend_accepted", p.p, at) == -1)
 		goto out;
 	rc = 0;
 out:
@@ -237,7 +238,8 @@ request_try(struct db *db, int64_t from, int64_t to, const char *text,
 		return FR_DUPLICATE;
 	/* They asked us first: this request accepts theirs. */
 	out->request_id = id;
-	if (link_pair(db, id, to, from, &out->conv_id) == -1)
+	out->answered_at = now_ms();
+	if (link_pair(db, id, to, from, out->answered_at, &out->conv_id) == -1)
 		return FR_ERROR;
 	return FR_ACCEPTED;
 }
@@ -318,8 +320,10 @@ friend_accept(struct db *db, int64_t me, int64_t id, struct fr_out *out)
 			return FR_NO_REQUEST;
 		}
 		out->request_id = id;
+		out->answered_at = now_ms();
 		if (rc == -1 ||
-		    link_pair(db, id, out->other_id, me, &out->conv_id) == -1 ||
+		    link_pair(db, id, out->other_id, me, out->answered_at,
+		    &out->conv_id) == -1 ||
 		    db_commit(db) == -1)
 			goto fail;
 		wake_user(out->other_id);
@@ -355,10 +359,12 @@ friend_reject(struct db *db, int64_t me, int64_t id, struct fr_out *out)
 		return FR_NO_REQUEST;
 	}
 	out->request_id = id;
+	out->answered_at = now_ms();
 	if (rc == -1 ||
 	    db_exec(db, stmts[STMT_REQ_DECIDE], "si", "rejected", id) != 1 ||
 	    request_payload(db, id, &p) == -1 ||
-	    event_push(db, out->other_id, "friend_rejected", p.p) == -1 ||
+	    event_push_at(db, out->other_id, "friend_rejected", p.p,
+	    out->answered_at) == -1 ||
 	    db_commit(db) == -1)
 		goto fail;
 	buf_free(&p);

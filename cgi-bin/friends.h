@@ -29,6 +29,7 @@ struct fr_out {
 	int64_t	 other_id;	/* the other user */
 	int64_t	 conv_id;	/* direct conversation, when friends */
 	int64_t	 created_at;	/* request time, ms */
+	int64_t	 answered_at;	/* accept or reject: its event's time, ms */
 };
 
 enum fr_result friend_request(struct db *, int64_t, const char *,

@@ -568,6 +568,8 @@ frame_friend(struct req *r, struct json_object *c, const char *mid,
 			break;
 		rc = op == FOP_ACCEPT ? friend_accept(r->db, r->uid, id, &out) :
 		    friend_reject(r->db, r->uid, id, &out);
+		if (rc == FR_OK)
+			at = out.answered_at;	/* as in the push */
 		break;
 	case FOP_DELETE:
 		rc = friend_remove(r->db, r->uid, rcv);

@@ -216,6 +216,8 @@ r = frame(v, "6", acc, as_string=False)
 t_acc = reply(r, "accept", "RE_FRI_REQ", "friendsrequest001")
 check((t_acc or "").isdigit(), "accept answers a time", t_acc)
 fs = frames(z, 5)
+eq([f["CONTENT"]["time"] for f in fs], [t_acc],
+   "the push has the time the accept answered")
 got = [(f["TYPE"], dict(f["CONTENT"], time="T")) for f in fs]
 eq(got, [("6", {"messageId": "friendsrequest001", "sender": vname,
                 "receiver": zname, "time": "T",
@@ -329,10 +331,13 @@ reply(frame(x, "6", {"messageId": "friendsrequest002", "sender": xname,
 fs = frames(v, 5)
 eq([f["CONTENT"]["messageId"] for f in fs], ["friendsrequest002"],
    "request 2 arrives")
-reply(frame(v, "6", {"messageId": "friendsrequest002", "sender": xname,
-                     "receiver": vname, "content": "hi", "type": "3"}),
-      "reject", "RE_FRI_REQ", "friendsrequest002")
+t_rej = reply(frame(v, "6", {"messageId": "friendsrequest002",
+                             "sender": xname, "receiver": vname,
+                             "content": "hi", "type": "3"}),
+              "reject", "RE_FRI_REQ", "friendsrequest002")
 fs = frames(x, 5)
+eq([f["CONTENT"]["time"] for f in fs], [t_rej],
+   "the push has the time the reject answered")
 eq([(f["CONTENT"]["messageId"], f["CONTENT"]["sender"],
      f["CONTENT"]["receiver"], f["CONTENT"]["type"]) for f in fs],
    [("friendsrequest002", vname, xname, "3")], "the asker hears of the reject")
