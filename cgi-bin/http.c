@@ -280,15 +280,39 @@ http_read_body(struct req *r)
 	return 0;
 }
 
+/* The UTF-16 code unit of the \uXXXX escape at s (6 bytes), or -1. */
+static long
+json_u_escape(const char *s, size_t n)
+{
+	long	 v = 0;
+	size_t	 i;
+
+	if (n < 6 || s[0] != '\\' || s[1] != 'u')
+		return -1;
+	for (i = 2; i < 6; i++) {
+		v <<= 4;
+		if (s[i] >= '0' && s[i] <= '9')
+			v |= s[i] - '0';
+		else if ((s[i] | 0x20) >= 'a' && (s[i] | 0x20) <= 'f')
+			v |= (s[i] | 0x20) - 'a' + 10;
+		else
+			return -1;
+	}
+	return v;
+}
+
 /*
  * What json-c lets through in strict mode but RFC 8259 does not: raw
  * control characters in strings, single quotes, and bare words other than
- * true, false and null (NaN, Infinity).  1 when s has none of them.
+ * true, false and null (NaN, Infinity).  1 when s has none of them, 0
+ * when it has; -1 for a \u escape of a lone surrogate, which is no
+ * character (json-c would store U+FFFD: not the text as sent).
  */
-static int
-json_rfc_ok(const char *s, size_t n)
+int
+http_json_ok(const char *s, size_t n)
 {
 	size_t	 i, k;
+	long	 u;
 	int	 in = 0;
 	unsigned char c;
 
@@ -297,9 +321,19 @@ json_rfc_ok(const char *s, size_t n)
 		if (in) {
 			if (c < 0x20)
 				return 0;
-			if (c == '\\')
+			if (c == '\\') {
+				u = json_u_escape(s + i, n - i);
+				if (u >= 0xdc00 && u <= 0xdfff)
+					return -1;	/* low half alone */
+				if (u >= 0xd800 && u <= 0xdbff) {
+					u = json_u_escape(s + i + 6,
+					    n - i - 6);
+					if (u < 0xdc00 || u > 0xdfff)
+						return -1;
+					i += 6;		/* the pair */
+				}
 				i++;
-			else if (c == '"')
+			} else if (c == '"')
 				in = 0;
 			continue;
 		}
@@ -336,6 +370,7 @@ http_parse_json(struct req *r)
 {
 	struct json_tokener	*tok;
 	struct json_object	*o;
+	int			 ok;
 
 	if (r->bodylen == 0) {
 		r->json = json_object_new_object();
@@ -344,9 +379,10 @@ http_parse_json(struct req *r)
 	if (!valid_utf8(r->body, r->bodylen))
 		return http_fail(r, 400, "bad_request",
 		    "request body is not valid UTF-8");
-	if (!json_rfc_ok(r->body, r->bodylen))
-		return http_fail(r, 400, "bad_request",
-		    "request body is not valid JSON");
+	if ((ok = http_json_ok(r->body, r->bodylen)) != 1)
+		return http_fail(r, 400, "bad_request", ok == 0 ?
+		    "request body is not valid JSON" : "request body has a "
+		    "\\u escape of a lone surrogate, which is no character");
 	/* json-c counts the depth from 0: allow CAP_JSON_DEPTH levels. */
 	tok = json_tokener_new_ex(CAP_JSON_DEPTH + 1);
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT |

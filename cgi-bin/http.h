@@ -71,6 +71,7 @@ void	 http_slim(struct req *);
 void	 http_slim_end(struct req *);
 int	 http_read_body(struct req *);
 int	 http_parse_json(struct req *);
+int	 http_json_ok(const char *, size_t);
 const char *http_param(struct req *, const char *);
 const char *http_cookie(struct req *, const char *, size_t *);
 int	 http_query(struct req *, const char *, char *, size_t);

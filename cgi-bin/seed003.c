@@ -160,8 +160,8 @@ is_me(struct req *r, const char *s, size_t n)
 
 /*
  * Parse s (n bytes) as one JSON object, the way request bodies are (UTF-8,
- * strict, depth capped); surrounding white space is allowed.  The object,
- * or NULL.
+ * strict, RFC 8259, depth capped); surrounding white space is allowed.
+ * The object, or NULL.
  */
 static struct json_object *
 parse_object(const char *s, size_t n)
@@ -172,6 +172,8 @@ parse_object(const char *s, size_t n)
 
 	while (n > 0 && strchr(" \t\r\n", s[n - 1]) != NULL)
 		n--;
+	if (http_json_ok(s, n) != 1)
+		return NULL;
 	tok = json_tokener_new_ex(CAP_JSON_DEPTH);
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
 	    JSON_TOKENER_VALIDATE_UTF8);

@@ -317,6 +317,7 @@ h_health(struct req *r)
 
 	if (db_one(r->db, &one, stmts[STMT_HEALTH], "") == 1)
 		return http_reply(r, 200, ok, sizeof(ok) - 1);
+	http_header(r, "Retry-After", "1");
 	return http_reply(r, 503, down, sizeof(down) - 1);
 }
 

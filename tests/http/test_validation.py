@@ -181,6 +181,13 @@ for what, raw in (
          % (bad_name.encode(), PW.encode())),
         ("raw NUL", b'{"username":"%s","password":"%s","bio":"a\x00b"}'
          % (bad_name.encode(), PW.encode())),
+        # Stored, these were U+FFFD: not the text as sent.
+        ("escaped lone surrogate",
+         b'{"username":"%s","password":"%s","bio":"\\ud800"}'
+         % (bad_name.encode(), PW.encode())),
+        ("escaped surrogates the wrong way round",
+         b'{"username":"%s","password":"%s","bio":"\\udc00\\ud800"}'
+         % (bad_name.encode(), PW.encode())),
         ("deep nesting", b'{"username":"%s","password":"%s","x":%s1%s}'
          % (bad_name.encode(), PW.encode(), b'{"a":' * 20, b"}" * 20)),
         ("nesting of 100 arrays", b'{"username":"%s","password":"%s","x":%s1%s}'

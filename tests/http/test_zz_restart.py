@@ -1,7 +1,11 @@
-"""Restart (runs last: it stops and starts the whole stack).  A session
-cookie keeps working across a full restart of MariaDB, chatd and lighttpd;
-accounts, profiles, changed passwords, friendships, conversations and
-messages are all there afterwards; a logged-out cookie stays dead."""
+"""Restart (runs last: it stops and starts the whole stack).  While
+MariaDB is down (killed), every answer is a 503 `unavailable` with
+Retry-After, /api/health's too.  A session cookie keeps working across a
+full restart of MariaDB, chatd and lighttpd; accounts, profiles, changed
+passwords, friendships, conversations and messages are all there
+afterwards; a logged-out cookie stays dead."""
+import os
+import signal
 import time
 
 import chatlib
@@ -32,6 +36,19 @@ eq(gone.post("logout").status, 204, "logout")
 me_before = a.get("me").json
 a_sid, b_sid = a.sid, b.sid
 names = {"a": a.name, "b": b.name, "apw": a.password}
+
+# MariaDB dies (as in a crash): clear 503s, and the rest keeps answering.
+pid = int(open(os.path.join(chatlib.STACK_DIR, "run", "mariadb.pid")).read())
+os.kill(pid, signal.SIGKILL)
+r = chatlib.wait_until(lambda: (lambda r: r if r.status == 503 else None)(
+    Client().get("health")), timeout=15)
+check(r is not None, "health answers 503 with MariaDB gone")
+if r is not None:
+    eq((r.json or {}).get("ok"), False, "health says not ok")
+    eq(r.header("Retry-After"), "1", "health's 503 has Retry-After")
+r = a.get("conversations")
+expect_error(r, 503, "unavailable", "a request that needs the database")
+eq(r.header("Retry-After"), "1", "its 503 has Retry-After")
 
 chatlib.restart()
 

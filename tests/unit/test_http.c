@@ -556,6 +556,15 @@ START_TEST(t_json)
 		{ __LINE__, S("{\"a\":\"x\0y\"}"), 400 },
 		{ __LINE__, S("\0{}"), 400 },
 		{ __LINE__, S("\xef\xbb\xbf{}"), 400 },	/* BOM */
+		/* \u escapes of a lone surrogate: json-c made them U+FFFD. */
+		{ __LINE__, S("{\"a\":\"\\ud800\"}"), 400 },
+		{ __LINE__, S("{\"a\":\"\\uDC00\"}"), 400 },
+		{ __LINE__, S("{\"a\":\"x\\udc00\\ud800y\"}"), 400 },
+		{ __LINE__, S("{\"a\":\"\\ud83d\\u0041\"}"), 400 },
+		{ __LINE__, S("{\"a\":\"\\ud83d\"}"), 400 },
+		{ __LINE__, S("{\"\\ud800\":1}"), 400 },
+		{ __LINE__, S("{\"a\":\"\\\\ud800\"}"), 0 },	/* text */
+		{ __LINE__, S("{\"a\":\"\\uD83D\\uDE00\\u00e9\"}"), 0 },
 	};
 	struct req	 r;
 	char		*text;
