@@ -85,8 +85,8 @@ static const char *const stmts[STMT__MAX] = {
 	"WHERE m.conv_id = ? AND m.user_id = ?",
 	/* STMT_EXISTS */
 	"SELECT id FROM conversation WHERE id = ?",
-	/* STMT_COUNT */
-	"SELECT COUNT(*) FROM conv_member WHERE conv_id = ?",
+	/* STMT_COUNT: the latest, not the transaction's snapshot. */
+	"SELECT COUNT(*) FROM conv_member WHERE conv_id = ? LOCK IN SHARE MODE",
 	/* STMT_TOPIC_NEW */
 	"INSERT INTO conversation (kind, title, creator_id) "
 	"VALUES ('topic', ?, ?)",
@@ -557,26 +557,32 @@ h_conv_add_members(struct req *r)
 		return http_fail(r, 403, "not_friends",
 		    "you can only add your friends");
 	}
+	/*
+	 * The conversation's row first: two additions at once take turns,
+	 * so the second counts the first's members (each counted only its
+	 * own and both passed the cap).  Members already in are skipped by
+	 * INSERT IGNORE.
+	 */
 	if (db_begin(r->db) == -1) {
 		buf_free(&names);
 		return http_fail_db(r);
 	}
-	/* Members already in are skipped by INSERT IGNORE. */
-	added = db_exec(r->db, stmts[STMT_FRIENDS_ADD], "iis", conv, r->uid,
-	    names.p);
-	buf_free(&names);
-	if (added < 0 || db_one(r->db, &count, stmts[STMT_COUNT], "i",
-	    conv) != 1) {
+	if (db_exec(r->db, stmts[STMT_TOUCH], "i", conv) < 0 ||
+	    (added = db_exec(r->db, stmts[STMT_FRIENDS_ADD], "iis", conv,
+	    r->uid, names.p)) < 0 ||
+	    db_one(r->db, &count, stmts[STMT_COUNT], "i", conv) != 1) {
+		buf_free(&names);
 		db_rollback(r->db);
 		return http_fail_db(r);
 	}
+	buf_free(&names);
 	if (count > CAP_TOPIC_MEMBERS) {
 		db_rollback(r->db);
 		return http_fail(r, 409, "conflict",
 		    "a topic holds at most 500 members");
 	}
-	return finish(r, db_exec(r->db, stmts[STMT_TOUCH], "i", conv) >= 0 &&
-	    push_updated(r, conv, "members", &wake) == 0, &wake, 200, conv);
+	return finish(r, push_updated(r, conv, "members", &wake) == 0, &wake,
+	    200, conv);
 }
 
 /* A member of conv by name: 1 (id, is_owner), 0 not a member, -1. */

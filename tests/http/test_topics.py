@@ -282,6 +282,21 @@ eq(sql("SELECT COUNT(*) FROM event WHERE user_id=%d AND type="
        "'conversation_updated' AND JSON_VALUE(payload,'$.conversation_id')=%d"
        % (uid(crowd[-1]), bt)), [["0"]], "the refused one was not told")
 
+# Two additions at once that fit alone but not together: one is refused.
+r = big.post("conversations", {"title": btitle + " 2",
+                               "members": names[:CAP - 21]})
+eq(r.status, 201, "479 friends + the owner: 480 members")
+bt2 = (r.json or {}).get("id", 0)
+adds = [chatlib.in_thread(big.post, "conversations/%d/members" % bt2,
+                          {"members": part})
+        for part in (names[CAP - 21:CAP - 10], names[CAP - 10:])]
+for t in adds:
+    t.join(60)
+eq(sorted(t.result.status for t in adds if not t.is_alive()), [200, 409],
+   "11 and 10 more at once: one added, the other refused")
+n2 = int(sql("SELECT COUNT(*) FROM conv_member WHERE conv_id=%d" % bt2)[0][0])
+check(n2 in (490, 491), "at most 500 members, never 501 (%d)" % n2, n2)
+
 # Fan-out to 499.
 t0 = time.time()
 r = send_msg(big, "to everyone", "big-1", conv=bt)
