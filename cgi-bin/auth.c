@@ -25,6 +25,7 @@ enum stmt {
 	STMT_SESSION_NEW,
 	STMT_SESSION_GET,
 	STMT_SESSION_END,
+	STMT_SESSION_TRIM,
 	STMT_WINDOW_TAKE,
 	STMT_WINDOW_GIVE,
 	STMT__MAX
@@ -41,6 +42,10 @@ static const char *const stmts[STMT__MAX] = {
 	"WHERE s.token_hash = ? AND s.expires_at > NOW(3)",
 	/* STMT_SESSION_END */
 	"DELETE FROM session WHERE id = ?",
+	/* STMT_SESSION_TRIM: all but the user's newest ? sessions. */
+	"DELETE FROM session WHERE user_id = ? AND id <= (SELECT id FROM "
+	"(SELECT id FROM session WHERE user_id = ? ORDER BY id DESC "
+	"LIMIT 1 OFFSET ?) AS t)",
 	/* STMT_WINDOW_TAKE */
 	"INSERT INTO rate_limit (k, win, n) VALUES (?, ?, 1) "
 	"ON DUPLICATE KEY UPDATE n = n + 1 RETURNING n",
@@ -126,6 +131,7 @@ auth_session_new(struct req *r, int64_t uid, int guest)
 {
 	char		 tok[AUTH_TOKEN_LEN + 1], cookie[160];
 	unsigned char	 hash[32];
+	long long	 n;
 	int		 life;
 
 	life = guest ? CAP_GUEST_SESSION_S : CAP_SESSION_S;
@@ -135,6 +141,15 @@ auth_session_new(struct req *r, int64_t uid, int guest)
 	    (const char *)hash, sizeof(hash), uid, (int64_t)life) != 1)
 		return -1;
 	r->sid = db_insert_id(r->db);
+	/*
+	 * A user keeps CAP_USER_SESSIONS sessions, the newest: logins in a
+	 * loop must not grow the table for a month.
+	 */
+	if ((n = db_exec(r->db, stmts[STMT_SESSION_TRIM], "iii", uid, uid,
+	    (int64_t)CAP_USER_SESSIONS)) < 0)
+		return -1;
+	if (n > 0)
+		auth_forget_user(uid);
 	snprintf(cookie, sizeof(cookie),
 	    "sid=%s; Path=/; Max-Age=%d; HttpOnly; SameSite=Strict%s",
 	    tok, life, r->https ? "; Secure" : "");

@@ -43,6 +43,7 @@
 /* Sessions and passwords. */
 #define CAP_TOKEN_BYTES		32		/* 256-bit session tokens */
 #define CAP_SESSION_S		(30 * 24 * 3600)	/* registered user session */
+#define CAP_USER_SESSIONS	50		/* sessions a user keeps (the oldest end) */
 #define CAP_GUEST_SESSION_S	(24 * 3600)	/* guest session */
 #define CAP_KDF_OPS		2		/* argon2id t=2 ... */
 #define CAP_KDF_MEM		(19 * 1024 * 1024)	/* ... m=19 MiB (OWASP) */

@@ -61,6 +61,18 @@ eq(a2.post("logout").status, 204, "logout")
 eq(sql("SELECT COUNT(*) FROM session WHERE user_id = %d" % a.user["id"]),
    [["1"]], "logout removed its session row")
 
+# --- at most 50 sessions a user: the oldest ends ---------------------------------
+many = signup("sessions", password=pw)
+first = many.sid
+eq(many.get("me").status, 200, "the signup's session works")
+for i in range(50):
+    eq(Client().post("login", {"username": many.name, "password": pw}).status,
+       200, "login %d" % (i + 1))
+eq(sql("SELECT COUNT(*) FROM session WHERE user_id = %d" % many.user["id"]),
+   [["50"]], "51 logins leave the newest 50 sessions")
+expect_error(Client(sid=first).get("me"), 401, "unauthorized",
+             "the oldest session (the signup's) has ended")
+
 # --- login throttling ------------------------------------------------------------
 v = signup("throttle", password=pw)
 bystander = signup("bystander", password=pw)
