@@ -1,7 +1,9 @@
 // Friends in the UI: the request badge counts incoming requests; reject,
 // ask again, accept; remove (the other side is told, the chat stays
-// readable, new messages are refused with the server's message).
-import { run, signupUI, openChat, sendUI, waitBubble, convItem, api, assert } from './lib.mjs';
+// readable without the ex-friend's presence, new messages are refused with
+// the server's message). A found person with a long name and location
+// fits a phone's width.
+import { run, signupUI, openChat, sendUI, waitBubble, convItem, api, watch, BASE, assert } from './lib.mjs';
 
 async function ask(from, to, note) {
   await from.page.click('#nav-friends');
@@ -24,6 +26,27 @@ await run('friends', async (b) => {
   await ann.page.press('#find-user input[name=username]', 'Enter');
   await ann.page.waitForSelector('#found-user .error:has-text("Nobody")');
 
+  // A long nickname and location, found on a 375 px wide phone: cut short
+  // with an ellipsis, inside the card, the buttons on screen.
+  const di = await signupUI(b, 'di', { nickname: 'N'.repeat(64), more: { location: 'L'.repeat(128) } });
+  const phone = watch(await cy.ctx.newPage(), 'cy phone');
+  await phone.setViewportSize({ width: 375, height: 667 });
+  await phone.goto(BASE);
+  await phone.click('#nav-friends');
+  await phone.fill('#find-user input[name=username]', di.name);
+  await phone.press('#find-user input[name=username]', 'Enter');
+  await phone.waitForSelector(`#found-user .found[data-user="${di.name}"]`);
+  const fit = await phone.evaluate(() => {
+    const r = (s) => document.querySelector(s).getBoundingClientRect();
+    const grow = r('#found-user .found .grow');
+    return { name: r('#found-user .found strong').right <= grow.right + 1, place: r('#found-user .found .muted').right <= grow.right + 1,
+      card: r('#found-user .found').right <= innerWidth, buttons: [...document.querySelectorAll('#found-user .found button')].every(x => x.getBoundingClientRect().right <= innerWidth),
+      pane: document.querySelector('#pane-friends').scrollWidth <= document.querySelector('#pane-friends').clientWidth };
+  });
+  assert.deepEqual(fit, { name: true, place: true, card: true, buttons: true, pane: true }, 'the found card fits 375 px');
+  await phone.close();
+  await di.ctx.close();
+
   // Two requests: Ann's badge says 2, live.
   await ask(bo, ann, 'Bo here');
   await ask(cy, ann, 'Cy here');
@@ -45,6 +68,7 @@ await run('friends', async (b) => {
   await sendUI(ann.page, 'friends now');
   await openChat(bo.page, 'Ann');
   await waitBubble(bo.page, 'friends now', 'theirs');
+  await ann.page.waitForFunction(() => document.querySelector('#chat-sub')?.textContent === 'online', null, { timeout: 10000 });
 
   // Bo removes Ann (confirming in the dialog); Ann's list loses him live.
   await bo.page.click('#nav-friends');
@@ -53,6 +77,11 @@ await run('friends', async (b) => {
   await bo.page.waitForSelector(`#friend-list li[data-user="${ann.name}"]`, { state: 'detached' });
   await ann.page.click('#nav-friends');
   await ann.page.waitForSelector(`#friend-list li[data-user="${bo.name}"]`, { state: 'detached', timeout: 10000 });
+  // Ann's open chat no longer shows Bo's presence (no events come for him).
+  await ann.page.waitForFunction(() => document.querySelector('#chat-sub')?.textContent === 'no longer friends', null, { timeout: 5000 });
+  assert.equal(await ann.page.locator('#chat-avatar .dot').count(), 0, 'no presence dot in the header');
+  await ann.page.click('#nav-chats');
+  assert.equal(await convItem(ann.page, 'Bo').locator('.dot').count(), 0, 'no presence dot in the list');
   // The chat stays readable; a new message fails with the server's reason.
   await openChat(ann.page, 'Bo');
   await waitBubble(ann.page, 'friends now');

@@ -1,5 +1,6 @@
 // Long history: the newest page first; older pages load when scrolled to
-// the top, without gaps or repeats, and the view stays where it was.
+// the top ("Loading older messages…" while they come), without gaps or
+// repeats, and the view stays where it was.
 import { run, signupUI, befriendUI, openChat, bodies, api, assert } from './lib.mjs';
 
 await run('history', async (b) => {
@@ -20,6 +21,13 @@ await run('history', async (b) => {
   await ann.page.waitForSelector('#messages li.msg[data-seq="130"]');
   const first = await bodies(ann.page);
   assert.ok(first.length >= 50 && first.length < N, `a page at first (${first.length})`);
+  // A slow line: the note says an older page is coming.
+  await ann.page.route((u) => u.searchParams.has('before'), async (route) => {
+    await new Promise((r) => setTimeout(r, 800));
+    await route.continue().catch(() => {});
+  });
+  await ann.page.locator('#scroller').evaluate((el) => { el.scrollTop = 0; });
+  await ann.page.waitForSelector('#history-note:not([hidden]):has-text("Loading older messages…")', { timeout: 2000 });
   for (let tries = 0; tries < 10; tries++) {
     await ann.page.locator('#scroller').evaluate((el) => { el.scrollTop = 0; });
     if (await ann.page.locator('#history-note:has-text("beginning")').isVisible()) break;

@@ -95,6 +95,14 @@ export async function guestUI(b, nickname, viewport) {
   return { ctx, page, nickname };
 }
 
+// Log in as name in page p (at the signed-out screen).
+export async function loginUI(p, name, password = PASSWORD) {
+  await p.fill('#form-login input[name=username]', name);
+  await p.fill('#form-login input[name=password]', password);
+  await p.press('#form-login input[name=password]', 'Enter');
+  await p.waitForSelector('#app:not([hidden])');
+}
+
 // a asks b to be friends (with a note) and b accepts, both in the UI.
 export async function befriendUI(a, b) {
   await a.page.click('#nav-friends');

@@ -1,6 +1,8 @@
 // Profile: edit your own (nickname, avatar URL, location, bio, public key,
 // email) and see it from a friend's side; change the password (a wrong
-// current one is refused with the server's message); log out and in.
+// current one is refused with the server's message); log out and in. A
+// click inside the dialog, on its padding, keeps it and what was typed; a
+// click outside it closes it.
 import { run, signupUI, befriendUI, PASSWORD, api, assert } from './lib.mjs';
 
 await run('profile', async (b) => {
@@ -9,6 +11,18 @@ await run('profile', async (b) => {
   await befriendUI(ann, bo);
   const p = ann.page;
 
+  await p.click('#me-button');
+  await p.waitForSelector('#dlg-profile[open]');
+  await p.fill('#form-profile input[name=location]', 'typed, not saved yet');
+  const box = await p.locator('#dlg-profile').boundingBox();
+  for (const [x, y] of [[box.x + 6, box.y + box.height / 2], [box.x + box.width / 2, box.y + box.height - 6], [box.x + box.width - 6, box.y + 6]]) {
+    await p.mouse.click(x, y);
+    await p.waitForTimeout(200);
+    assert.equal(await p.locator('#dlg-profile').evaluate(d => d.open), true, `a click on the dialog's edge (${Math.round(x)}, ${Math.round(y)}) keeps it`);
+  }
+  assert.equal(await p.inputValue('#form-profile input[name=location]'), 'typed, not saved yet');
+  await p.mouse.click(Math.max(2, box.x - 20), box.y + box.height / 2);     // the backdrop
+  await p.waitForSelector('#dlg-profile[open]', { state: 'detached' });
   await p.click('#me-button');
   await p.waitForSelector('#dlg-profile[open]');
   await p.fill('#form-profile input[name=nickname]', 'Ann Lee');

@@ -1,5 +1,6 @@
 // Groups: Ann creates one with two friends in the UI; everyone chats in
-// it; she renames it and removes Cy, who loses it; Bo leaves.
+// it; she renames it, makes Bo an admin (each member's buttons name the
+// member) and removes Cy after confirming, and Cy loses it; Bo leaves.
 import { run, signupUI, befriendUI, openChat, sendUI, waitBubble, convItem, api, currentConvId, assert } from './lib.mjs';
 
 await run('topics', async (b) => {
@@ -39,7 +40,10 @@ await run('topics', async (b) => {
   // Make Bo an admin: Bo's dialog then lets him manage members.
   const id = await currentConvId(ann.page);
   await ann.page.click('#chat-info');
-  await ann.page.click(`#topic-current li[data-user="${bo.name}"] button:has-text("Make admin")`);
+  const names = await ann.page.locator('#topic-current button').evaluateAll(bs => bs.map(x => x.getAttribute('aria-label') || x.textContent));
+  assert.deepEqual(names.filter(n => n.startsWith('Make admin')).sort(),
+    [`Make admin: Bo (@${bo.name})`, `Make admin: Cy (@${cy.name})`], 'each "Make admin" button names its member');
+  await ann.page.getByRole('button', { name: `Make admin: Bo (@${bo.name})` }).click();
   await ann.page.waitForSelector(`#topic-current li[data-user="${bo.name}"] .item-sub:has-text("admin")`);
   await ann.page.keyboard.press('Escape');
   await bo.page.click('#chat-info');
@@ -47,8 +51,16 @@ await run('topics', async (b) => {
   await bo.page.keyboard.press('Escape');
 
   // Remove Cy: the group leaves Cy's list, and its history is closed to Cy.
+  // First a change of mind: Cancel in the confirmation keeps Cy.
   await ann.page.click('#chat-info');
   await ann.page.click(`#topic-current button[aria-label="Remove ${cy.name} from the group"]`);
+  await ann.page.waitForSelector('#dlg-confirm[open]:has-text("Remove Cy")');
+  await ann.page.click('#dlg-confirm button[value=no]');
+  await ann.page.waitForTimeout(500);
+  assert.equal(await ann.page.locator(`#topic-current li[data-user="${cy.name}"]`).count(), 1, 'cancelled: Cy stays');
+  assert.equal(await ann.page.locator('#dlg-topic').evaluate(d => d.open), true, 'the group dialog stays open');
+  await ann.page.click(`#topic-current button[aria-label="Remove ${cy.name} from the group"]`);
+  await ann.page.click('#dlg-confirm-ok');
   await ann.page.waitForSelector(`#topic-current li[data-user="${cy.name}"]`, { state: 'detached' });
   await ann.page.keyboard.press('Escape');
   await cy.page.waitForSelector(`#conv-list li[data-id="${id}"]`, { state: 'detached', timeout: 10000 });

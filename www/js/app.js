@@ -10,8 +10,8 @@ import { S, resetState } from './state.js';
 import { Receiver, broadcast, onBroadcast } from './receiver.js';
 import { tablist, initDialogs, netBanner, unreadIndicator } from './ui.js';
 import { initAuth, showAuth } from './auth.js';
-import { loadConversations, renderConversations } from './convlist.js';
-import { initChat, closeChat, syncThread, markRead, onMessage, onRead, onOwnRead } from './chat.js';
+import { loadConversations, renderConversations, resetConversations } from './convlist.js';
+import { initChat, openConversation, closeChat, syncThread, markRead, onMessage, onRead, onOwnRead, restoreChat, forgetChat } from './chat.js';
 import { initFriends, loadFriends, renderFriends, onPresence, onFriendEvent } from './friends.js';
 import { initTopics, onConversationUpdated } from './topics.js';
 import { initStranger, matched, onPartnerLeft, setMatchState } from './stranger.js';
@@ -40,7 +40,11 @@ function enter(me, fresh) {
     onSignedOut: () => signedOut('Your session has ended. Please log in again.'),
   });
   receiver.start();
-  refreshAll();
+  // After a reload: the conversation that was open, with its draft.
+  const reopen = restoreChat();
+  refreshAll().then(() => {
+    if (S.me?.id === me.id && S.current == null && S.convs.has(reopen)) openConversation(reopen);
+  });
 }
 
 // Everything the list, the friends pane and the open chat show, fetched
@@ -50,14 +54,20 @@ async function refreshAll() {
   if (S.current != null) { await syncThread(S.current); markRead(); }
 }
 
+// Nothing of the user who leaves stays in the tab for the next one: state,
+// drafts (sessionStorage too), search boxes, lists, notices.
 function signedOut(message) {
   receiver?.flushAcks();
   receiver?.stop();
   receiver = null;
   if (S.current != null) closeChat();
+  forgetChat();
+  resetConversations();
   resetState();
   for (const d of document.querySelectorAll('dialog[open]')) d.close();
-  clear($('#conv-list')); clear($('#friend-list')); clear($('#incoming')); clear($('#outgoing')); clear($('#found-user'));
+  for (const f of ['#find-user', '#form-profile', '#form-topic']) $(f).reset();
+  for (const el of ['#conv-list', '#friend-list', '#incoming', '#outgoing', '#found-user', '#toasts', '#announcer',
+    '#topic-members', '#topic-current', '#dlg-user-avatar', '#dlg-user-name', '#dlg-user-handle', '#dlg-user-fields', '#dlg-user-actions']) clear($(el));
   netBanner('');
   unreadIndicator(0);
   showAuth(message);

@@ -1,19 +1,22 @@
 // chat.js: the chat pane. History by seq (older pages load when scrolled
 // to the top), own and other bubbles, day separators, the sending state of
 // own messages (sending → sent → read; failed with a retry that reuses the
-// same client_id), new messages live, read receipts, marking read.
+// same client_id), new messages live (a missed one is fetched by seq), read
+// receipts, marking read what is on screen. The open conversation and the
+// drafts outlive a reload (sessionStorage, per user) but not a sign-out.
 
 import { api, errorText, uuid } from './api.js';
 import { $, h, clear, show, avatar, icon, clock, fullTime, dayLabel, dayKey, lastSeen } from './dom.js';
 import { S, isMe, thread } from './state.js';
 import { broadcast } from './receiver.js';
-import { convTitle, memberName, loadConversations, loadConversationsSoon, renderConversations, renderConversationsSoon } from './convlist.js';
+import { convTitle, memberName, peerOnline, loadConversations, loadConversationsSoon, renderConversations, renderConversationsSoon } from './convlist.js';
 import { chatBanner, hideChatBanner, announce, coalesce } from './ui.js';
 import { showUser } from './profile.js';
 import { topicDialog, leaveTopic } from './topics.js';
 import { startMatch, leaveMatch, matchBannerFor, renderWaiting } from './stranger.js';
 
 const PAGE = 50;
+const MAX_CHARS = 4000;            // a message body, in code points (docs/API.md)
 const drafts = new Map();          // conversation id -> unsent text
 let loadingOlder = false;
 
@@ -35,6 +38,8 @@ export async function openConversation(id, { banner } = {}) {
   const box = $('#composer-text');
   box.value = drafts.get(id) || '';
   autosize();
+  countChars();
+  persist();
   renderHead();
   renderMessages({ bottom: true });
   renderConversations();
@@ -67,6 +72,7 @@ export function closeChat() {
   hideChatBanner();
   clear($('#messages'));
   show($('#chat-empty'), true);
+  persist();
   renderWaiting();
   renderConversations();
 }
@@ -75,13 +81,50 @@ function saveDraft() {
   if (S.current == null) return;
   const v = $('#composer-text').value;
   if (v) drafts.set(S.current, v); else drafts.delete(S.current);
+  persist();
+}
+
+// ---------- what outlives a reload ----------
+// sessionStorage (this tab only) under chat.<user id>: the open
+// conversation and the drafts.
+const storeKey = () => `chat.${S.me.id}`;
+
+function persist() {
+  if (!S.me) return;
+  try {
+    sessionStorage.setItem(storeKey(), JSON.stringify({ open: S.current, drafts: [...drafts] }));
+  } catch { /* storage off or full: a reload loses them */ }
+}
+
+// At sign-in: the drafts back, and the conversation that was open (or null).
+export function restoreChat() {
+  let saved = null;
+  try { saved = JSON.parse(sessionStorage.getItem(storeKey()) || 'null'); } catch { saved = null; }
+  drafts.clear();
+  for (const [id, text] of Array.isArray(saved?.drafts) ? saved.drafts : []) {
+    if (Number.isInteger(id) && typeof text === 'string') drafts.set(id, text);
+  }
+  return Number.isInteger(saved?.open) ? saved.open : null;
+}
+
+// At sign-out (after closeChat): nothing of this user stays in the tab.
+export function forgetChat() {
+  drafts.clear();
+  unsentReads.clear();
+  loadingOlder = false;
+  $('#composer-text').value = '';
+  countChars();
+  try {
+    for (const k of Object.keys(sessionStorage)) if (k.startsWith('chat.')) sessionStorage.removeItem(k);
+  } catch { /* storage off */ }
 }
 
 // GET /api/conversations/{id}: members with roles, presence and read marks.
 export async function loadDetail(id) {
+  const uid = S.me?.id;
   let res = null;
   try { res = await api('GET', `conversations/${id}`); } catch { return null; }
-  if (res.ok) {
+  if (res.ok && S.me && S.me.id === uid) {
     const prev = S.convs.get(id) || {};
     S.convs.set(id, { ...prev, ...res.data, unread: prev.unread ?? res.data.unread, read_seq: Math.max(prev.read_seq || 0, res.data.read_seq || 0) });
     if (S.current === id) { renderHead(); renderMessages(); }
@@ -90,38 +133,57 @@ export async function loadDetail(id) {
 }
 
 // Bring the held history up to date: the newest page the first time, then
-// everything after the highest seq held (catch-up after a reconnect).
-export async function syncThread(id) {
+// everything after the last seq held with nothing missing before it
+// (catch-up after a reconnect, or a message whose event never came). Calls
+// while one is under way share its answer, and it runs once more after.
+// Messages that arrive while the first page loads are kept (onMessage).
+// Resolves to the last answer ({status, ok, data}) or null (no network).
+export function syncThread(id) {
   const t = thread(id);
+  if (t.sync) { t.sync.again = true; return t.sync.p; }
+  const run = t.sync = { again: true, p: null };
+  run.p = (async () => {
+    let res = null;
+    while (run.again) {
+      run.again = false;
+      res = await fetchHistory(id, t);
+      if (!res?.ok) break;
+    }
+    t.sync = null;
+    if (S.current === id && S.threads.get(id) === t) { renderMessages(); markReadSoon(); }
+    return res;
+  })();
+  return run.p;
+}
+
+async function fetchHistory(id, t) {
   const c = S.convs.get(id);
-  if (t.loaded && c?.last_seq && c.last_seq - t.maxSeq() > 1000) {   // too far behind: start over
-    S.threads.delete(id);
-    return syncThread(id);
-  }
+  if (t.loaded && c?.last_seq && c.last_seq - t.contiguous() > 1000) t.reset();   // too far behind: start over
   let res = null;
   try {
     if (!t.loaded) {
       res = await api('GET', `conversations/${id}/messages?limit=${PAGE}`);
       if (!res.ok) return res;
-      for (const m of res.data.messages) t.put(m);
-      if (res.data.messages.length < PAGE) t.atStart = true;
+      const ms = res.data.messages;
+      if (ms.length < PAGE) t.atStart = true; else t.dropBelow(ms[0].seq);
+      for (const m of ms) t.put(m);
+      noteLast(id, ms.at(-1));
       t.loaded = true;
-    } else {
-      let after = t.maxSeq();
-      for (let page = 0; page < 10; page++) {
-        res = await api('GET', `conversations/${id}/messages?after=${after}&limit=200`);
-        if (!res.ok) return res;
-        const ms = res.data.messages;
-        for (const m of ms) t.put(m);
-        noteLast(id, ms.at(-1));
-        if (ms.length < 200) break;
-        after = ms.at(-1).seq;
-      }
+      if (t.contiguous() >= t.maxSeq()) return res;
+    }
+    let after = t.contiguous();
+    for (let page = 0; page < 10; page++) {
+      res = await api('GET', `conversations/${id}/messages?after=${after}&limit=200`);
+      if (!res.ok) return res;
+      const ms = res.data.messages;
+      for (const m of ms) t.put(m);
+      noteLast(id, ms.at(-1));
+      if (ms.length < 200) break;
+      after = ms.at(-1).seq;
     }
   } catch {
     return null;
   }
-  if (S.current === id) renderMessages();
   return res;
 }
 
@@ -140,7 +202,8 @@ export function renderHead() {
   const title = convTitle(c);
   $('#chat-title').textContent = title;
   const person = c.kind !== 'topic';
-  clear($('#chat-avatar')).append(avatar(title, c.avatar_url, { online: person && c.peer && !c.ended ? !!c.peer.online : undefined }));
+  const online = person ? peerOnline(c) : undefined;
+  clear($('#chat-avatar')).append(avatar(title, c.avatar_url, { online }));
   let sub = '';
   if (c.kind === 'topic') {
     const n = c.members_detail?.length || c.members?.length || 0;
@@ -149,7 +212,7 @@ export function renderHead() {
   } else if (c.kind === 'match') {
     sub = c.ended ? 'Stranger chat · ended' : 'Stranger chat';
   } else if (c.peer) {
-    sub = c.peer.online ? 'online' : lastSeen(S.friends.get(c.peer.username)?.last_seen);
+    sub = online === undefined ? 'no longer friends' : online ? 'online' : lastSeen(S.friends.get(c.peer.username)?.last_seen);
   }
   $('#chat-sub').textContent = sub;
   $('#chat-who').setAttribute('aria-label', `${title}: ${c.kind === 'topic' ? 'group details' : 'profile'}`);
@@ -227,12 +290,17 @@ export function renderMessages({ bottom = false, incoming = false } = {}) {
     prev = m;
   }
   ol.replaceChildren(frag);
+  renderNote(t);
+  if (bottom || nearBottom) { sc.scrollTop = sc.scrollHeight; show($('#jump'), false); }
+  else if (incoming) show($('#jump'), true);
+}
+
+// The line above the messages: the start reached, or an older page coming.
+function renderNote(t) {
   const note = $('#history-note');
   if (t?.loaded && t.atStart && t.items.size) { note.textContent = 'This is the beginning of the conversation.'; show(note, true); }
   else if (loadingOlder) { note.textContent = 'Loading older messages…'; show(note, true); }
   else show(note, false);
-  if (bottom || nearBottom) { sc.scrollTop = sc.scrollHeight; show($('#jump'), false); }
-  else if (incoming) show($('#jump'), true);
 }
 
 async function loadOlder() {
@@ -242,11 +310,14 @@ async function loadOlder() {
   const min = t.minSeq();
   if (min <= 1) { t.atStart = true; renderMessages(); return; }
   loadingOlder = true;
+  renderNote(t);
   const sc = $('#scroller');
   let res = null;
   try { res = await api('GET', `conversations/${id}/messages?before=${min}&limit=${PAGE}`); } catch { res = null; }
   loadingOlder = false;
-  if (!res?.ok || S.current !== id) return;
+  if (S.current === id) renderNote(t);
+  // Not if the held history was started over meanwhile (it would leave a hole).
+  if (!res?.ok || S.current !== id || S.threads.get(id) !== t || t.minSeq() !== min) return;
   const fromBottom = sc.scrollHeight - sc.scrollTop;
   for (const m of res.data.messages) t.put(m);
   if (res.data.messages.length < PAGE) t.atStart = true;
@@ -263,22 +334,52 @@ function fillView() {
 }
 
 // ---------- read marks ----------
+// The highest seq on screen or scrolled past: what the reader has seen. A
+// message below the view (the "New messages" button shows) is not.
+function shownSeq() {
+  const bottom = $('#scroller').getBoundingClientRect().bottom;
+  const lis = $('#messages').children;
+  for (let i = lis.length - 1; i >= 0; i--) {
+    const seq = Number(lis[i].dataset.seq);
+    if (seq && lis[i].getBoundingClientRect().top < bottom - 8) return seq;
+  }
+  return 0;
+}
+
+// Mark read what the open chat shows, in a visible tab, up to the first
+// message still missing; the unread count follows at once, the server and
+// the other tabs are told a moment later (one request for a burst).
 export function markRead() {
   const id = S.current;
   const c = S.convs.get(id);
   const t = S.threads.get(id);
   if (!c || !t?.loaded || !chatVisible()) return;
-  const seq = t.maxSeq();
-  if (seq <= (c.read_seq || 0) && !c.unread) return;
+  const seq = Math.min(shownSeq(), t.contiguous());
+  const before = c.unread;
   if (seq > (c.read_seq || 0)) {
     c.read_seq = seq;
+    unsentReads.set(id, seq);
+    sendReadsSoon();
+  }
+  const read = c.read_seq || 0;
+  if (read >= (c.last_seq || 0)) c.unread = 0;
+  else if (t.maxSeq() >= c.last_seq && t.minSeq() <= read + 1) {   // all unread ones held: count them
+    let n = 0;
+    for (const m of t.items.values()) if (m.seq > read && !isMe(m.sender)) n++;
+    c.unread = n;
+  }
+  if (c.unread !== before) renderConversations();
+}
+const markReadSoon = coalesce(markRead, 100);
+
+const unsentReads = new Map();      // conversation id -> read mark not yet sent
+const sendReadsSoon = coalesce(() => {
+  for (const [id, seq] of unsentReads) {
     api('POST', `conversations/${id}/read`, { seq }).catch(() => {});
     broadcast('read', { conversation_id: id, seq });
   }
-  if (seq >= (c.last_seq || 0)) c.unread = 0;
-  renderConversations();
-}
-const markReadSoon = coalesce(markRead, 100);
+  unsentReads.clear();
+}, 100);
 
 // This user read up to seq in another tab.
 export function onOwnRead(id, seq) {
@@ -309,19 +410,19 @@ export function onMessage(m) {
     c.last_seq = m.seq; c.last_message = m;
     c.updated_at = Math.max(c.updated_at || 0, m.sent_at || 0);
   }
+  // Held while the first page loads too: that page may end before it.
   const t = S.threads.get(id);
   let fresh = false;
-  if (t?.loaded) {
-    const gap = m.seq > t.maxSeq() + 1;
+  if (t && (t.loaded || t.sync)) {
     fresh = t.put(m);
-    if (gap) syncThread(id);                          // something in between was missed
+    if (t.loaded && t.contiguous() < t.maxSeq()) syncThread(id);   // something in between was missed
   }
+  if (S.current === id) renderMessages({ incoming: fresh && !mine });
   if (!mine && isNew) {
-    if (S.current === id && chatVisible()) markReadSoon();
+    if (S.current === id && chatVisible() && shownSeq() >= m.seq) markRead();
     else c.unread = (c.unread || 0) + 1;
     announce(`${memberName(c, m.sender)}${c.kind === 'topic' ? ' in ' + convTitle(c) : ''}: ${m.body}`);
   }
-  if (S.current === id) renderMessages({ incoming: fresh && !mine });
   renderConversationsSoon();
 }
 
@@ -360,29 +461,55 @@ function autosize() {
   box.style.height = Math.min(box.scrollHeight + 2, 180) + 'px';
 }
 
+// Near the limit a counter shows how many characters (code points, as the
+// server counts) the message has; over it, in red. Nothing is cut.
+let tooLongShown = false;
+function countChars() {
+  const box = $('#composer-text');
+  const n = [...box.value].length;
+  const over = n > MAX_CHARS;
+  const count = $('#composer-count');
+  count.textContent = `${n} / ${MAX_CHARS}`;
+  count.classList.toggle('over', over);
+  const near = n > MAX_CHARS - 400;
+  show(count, near);
+  if (near) box.setAttribute('aria-describedby', 'composer-count'); else box.removeAttribute('aria-describedby');
+  if (over) box.setAttribute('aria-invalid', 'true'); else box.removeAttribute('aria-invalid');
+  if (!over && tooLongShown) { tooLongShown = false; hideChatBanner(); }
+  return n;
+}
+
 export function initChat() {
   const box = $('#composer-text');
   $('#composer').addEventListener('submit', (e) => {
     e.preventDefault();
     const body = box.value;
     if (!body.trim() || S.current == null || box.disabled) return;
-    if ([...body].length > 4000) { chatBanner('A message can have at most 4000 characters.', 'warn'); return; }
+    const n = countChars();
+    if (n > MAX_CHARS) {
+      chatBanner(`Not sent: this message has ${n} characters, ${n - MAX_CHARS} more than the ${MAX_CHARS} allowed. Shorten it or split it in two.`, 'warn');
+      tooLongShown = true;
+      return;
+    }
     box.value = '';
     drafts.delete(S.current);
+    persist();
     autosize();
+    countChars();
     send(S.current, body);
     box.focus();
   });
   box.addEventListener('keydown', (e) => {
     if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); $('#composer').requestSubmit(); }
   });
-  box.addEventListener('input', autosize);
+  box.addEventListener('input', () => { autosize(); countChars(); saveDraft(); });
   const sc = $('#scroller');
   sc.addEventListener('scroll', () => {
     if (sc.scrollTop < 150) loadOlder();
     if (sc.scrollHeight - sc.scrollTop - sc.clientHeight < 60) show($('#jump'), false);
+    markReadSoon();
   }, { passive: true });
-  $('#jump').addEventListener('click', () => { sc.scrollTop = sc.scrollHeight; show($('#jump'), false); box.focus(); });
+  $('#jump').addEventListener('click', () => { sc.scrollTop = sc.scrollHeight; show($('#jump'), false); markRead(); box.focus(); });
   $('#back').addEventListener('click', () => { const id = S.current; closeChat(); $(`#conv-list li[data-id="${id}"] button`)?.focus(); });
   $('#chat-who').addEventListener('click', () => {
     const c = S.convs.get(S.current);

@@ -23,15 +23,25 @@ export function memberName(c, username) {
   return S.friends.get(username)?.nickname || username;
 }
 
+// The presence dot of a direct or stranger chat's other person: true or
+// false, or undefined for none. Presence events come from friends only, so
+// an ex-friend (a direct chat kept after the friendship ended) has none.
+export function peerOnline(c) {
+  if (!c?.peer || c.kind === 'topic' || c.ended) return undefined;
+  if (c.kind === 'direct' && S.friendsLoaded && !S.friends.has(c.peer.username)) return undefined;
+  return !!c.peer.online;
+}
+
 let loading = null;
 export async function loadConversations() {
   // Calls while one is under way share its answer, then one more runs.
   if (loading) { loading.again = true; return loading.p; }
   loading = { again: false, p: null };
   loading.p = (async () => {
+    const uid = S.me?.id;
     let res = null;
     try { res = await api('GET', 'conversations'); } catch { res = null; }
-    if (res?.ok && S.me) {
+    if (res?.ok && S.me && S.me.id === uid) {      // not for a user signed out meanwhile
       const next = new Map();
       for (const c of res.data.conversations || []) {
         const prev = S.convs.get(c.id);
@@ -55,8 +65,11 @@ export async function loadConversations() {
 }
 export const loadConversationsSoon = coalesce(loadConversations, 50);
 
-// Group members' nicknames (for "Cy: hello" previews), fetched once per group.
+// Group members' nicknames (for "Cy: hello" previews), fetched once per group
+// and signed-in user.
 const detailAsked = new Set();
+export function resetConversations() { detailAsked.clear(); $('#conv-filter').value = ''; }
+
 function fetchTopicDetails() {
   for (const c of S.convs.values()) {
     if (c.kind !== 'topic' || c.members_detail || detailAsked.has(c.id) || detailAsked.size >= 100) continue;
@@ -97,7 +110,7 @@ export function renderConversations() {
     const unread = c.unread || 0;
     const last = c.last_message;
     const time = last ? last.sent_at : c.updated_at;
-    const online = (c.kind === 'direct' || (c.kind === 'match' && !c.ended)) && c.peer ? !!c.peer.online : undefined;
+    const online = peerOnline(c);
     const label = `${title}${unread ? `, ${unread} unread` : ''}${c.ended ? ', ended' : ''}`;
     const li = h('li', { class: `conv${unread ? ' unread' : ''}${c.id === S.current ? ' active' : ''}${c.ended ? ' ended' : ''}`,
       dataset: { id: String(c.id), kind: c.kind } },

@@ -11,11 +11,16 @@ import { showUser } from './profile.js';
 
 export async function loadFriends() {
   if (!S.me || S.me.guest) return;
+  const uid = S.me.id;
   let f = null, r = null;
   try { [f, r] = await Promise.all([api('GET', 'friends'), api('GET', 'friends/requests')]); } catch { return; }
-  if (f.ok) { S.friends.clear(); for (const u of f.data.friends || []) S.friends.set(u.username, u); }
+  if (S.me?.id !== uid) return;                   // signed out meanwhile
+  if (f.ok) { S.friends.clear(); for (const u of f.data.friends || []) S.friends.set(u.username, u); S.friendsLoaded = true; }
   if (r.ok) { S.incoming = r.data.incoming || []; S.outgoing = r.data.outgoing || []; }
   renderFriends();
+  // Who is a friend decides whose presence shows (an ex-friend's does not).
+  renderConversations();
+  if (S.current != null) renderHead();
 }
 
 // Open the direct chat with a friend.

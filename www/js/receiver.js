@@ -9,9 +9,11 @@
 // - Acks ride on the next poll (?ack=1,2,3); what is left when the tab
 //   goes is sent with a keepalive POST /api/ack.
 // - Errors back off exponentially with jitter (Retry-After respected);
-//   the browser's "online" event retries at once. The first answer after a
-//   failure reports "reconnected" so the app re-fetches what it may have
-//   missed (conversation list, history after the last seq held).
+//   the browser's "online" event retries at once. The first poll after a
+//   failure asks with timeout=0, so its answer comes at once and reports
+//   "reconnected": the banner goes and the app re-fetches what it may have
+//   missed (conversation list, history after the last seq held) without
+//   waiting for the server's long-poll timeout.
 //
 // The same channel carries what one tab did that the server does not echo
 // back to the same user: own sent messages, own read marks, sign-in/out.
@@ -146,7 +148,7 @@ export class Receiver {
       let res = null;
       try {
         if (navigator.onLine === false) throw new Error('offline');
-        res = await api('GET', `poll?timeout=${TIMEOUT}${sent.length ? '&ack=' + sent.join(',') : ''}`, null, { signal: ctl.signal });
+        res = await api('GET', `poll?timeout=${failures ? 0 : TIMEOUT}${sent.length ? '&ack=' + sent.join(',') : ''}`, null, { signal: ctl.signal });
       } catch {
         res = null;
       }

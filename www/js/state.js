@@ -11,6 +11,7 @@ export const S = {
   match: null,              // {conversation_id, partner} of the live stranger chat
   matchState: 'idle',       // idle | waiting | matched | left
   online: true,             // the receive loop's view of the network
+  friendsLoaded: false,     // S.friends holds GET /api/friends at least once
 };
 
 export const isMe = (name) => !!S.me && !!name && name.toLowerCase() === S.me.username.toLowerCase();
@@ -24,6 +25,7 @@ export class Thread {
     this.items = new Map();
     this.loaded = false;     // newest page fetched at least once
     this.atStart = false;    // seq 1 is held: nothing older to load
+    this.sync = null;        // the history request under way (chat.js)
   }
 
   // A server message. Returns true when it was not held before.
@@ -43,6 +45,29 @@ export class Thread {
   maxSeq() { let x = 0; for (const m of this.items.values()) if (m.seq > x) x = m.seq; return x; }
   minSeq() { let x = Infinity; for (const m of this.items.values()) if (m.seq && m.seq < x) x = m.seq; return x === Infinity ? 0 : x; }
 
+  // The highest seq up to which nothing is missing, counted from the lowest
+  // seq held (seqs have no gaps on the server, so a hole is a message this
+  // tab missed: history after this seq fills it).
+  contiguous() {
+    const seqs = this.seqs().sort((a, b) => a - b);
+    let x = seqs[0] || 0;
+    for (const s of seqs) { if (s > x + 1) break; x = s; }
+    return x;
+  }
+
+  // Forget the held history (own messages still sending stay).
+  reset() {
+    for (const [k, m] of this.items) if (m.seq) this.items.delete(k);
+    this.loaded = false;
+    this.atStart = false;
+  }
+
+  // Drop what is older than seq: held before the newest page was fetched,
+  // it would leave a hole under that page.
+  dropBelow(seq) {
+    for (const [k, m] of this.items) if (m.seq && m.seq < seq) this.items.delete(k);
+  }
+
   // Ascending by seq; unconfirmed own messages last, in the order written.
   sorted() {
     return [...this.items.values()].sort((a, b) =>
@@ -61,4 +86,5 @@ export function resetState() {
   S.convs.clear(); S.friends.clear(); S.threads.clear();
   S.incoming = []; S.outgoing = [];
   S.current = null; S.match = null; S.matchState = 'idle';
+  S.online = true; S.friendsLoaded = false;
 }

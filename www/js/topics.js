@@ -26,10 +26,14 @@ function memberRow(conv, m, canManage, isOwner) {
       h('span', { class: 'item-sub', text: `@${m.username} · ${m.role}` })),
     isOwner && m.role !== 'owner' ? h('button', { type: 'button', class: 'small-button',
       text: m.role === 'admin' ? 'Make member' : 'Make admin',
+      'aria-label': `${m.role === 'admin' ? 'Make member' : 'Make admin'}: ${m.nickname || m.username} (@${m.username})`,
       onclick: () => act('PATCH', `conversations/${conv.id}/members/${enc(m.username)}`, { role: m.role === 'admin' ? 'member' : 'admin' }) }) : null,
     canManage && m.role !== 'owner' && !isMe(m.username) ? h('button', { type: 'button', class: 'small-button danger',
       text: 'Remove', 'aria-label': `Remove ${m.username} from the group`,
-      onclick: () => act('DELETE', `conversations/${conv.id}/members/${enc(m.username)}`) }) : null);
+      onclick: async () => {
+        if (!await confirmDialog(`Remove ${m.nickname || m.username} (@${m.username}) from “${conv.title}”? They will no longer get its messages.`, 'Remove', true)) return;
+        act('DELETE', `conversations/${conv.id}/members/${enc(m.username)}`);
+      } }) : null);
 }
 
 // conv: null to create a group, else the conversation (with members_detail).

@@ -58,9 +58,18 @@ export function confirmDialog(text, ok = 'OK', danger = false) {
 }
 
 // Dialogs: [data-close] buttons close them; a click on the backdrop too.
+// The backdrop is the dialog element itself to events, and so is the
+// dialog's own padding: only a click that starts and ends outside the
+// dialog's box counts (a text selection dragged out of a field does not).
 export function initDialogs() {
   for (const d of $$('dialog')) {
-    d.addEventListener('click', (e) => { if (e.target === d) d.close(); });
+    const outside = (e) => {
+      const r = d.getBoundingClientRect();
+      return e.target === d && (e.clientX < r.left || e.clientX > r.right || e.clientY < r.top || e.clientY > r.bottom);
+    };
+    let downOutside = false;
+    d.addEventListener('pointerdown', (e) => { downOutside = outside(e); });
+    d.addEventListener('click', (e) => { if (downOutside && outside(e)) d.close(); downOutside = false; });
     for (const b of $$('[data-close]', d)) b.addEventListener('click', () => d.close());
   }
 }
