@@ -48,10 +48,20 @@ function enter(me, fresh) {
 }
 
 // Everything the list, the friends pane and the open chat show, fetched
-// again: at start and after the network comes back.
+// again: at start, after the network comes back, and when the page comes
+// back to the front.
+let refreshedAt = 0;
 async function refreshAll() {
+  refreshedAt = Date.now();
   await Promise.all([loadConversations(), loadFriends()]);
   if (S.current != null) { await syncThread(S.current); markRead(); }
+}
+
+// Events belong to the user, not to the browser: another device of the
+// same user may have taken (and acked) some while this one was behind
+// other windows. Coming back to the front, fetch again (at most every 5 s).
+function backToFront() {
+  if (S.me && receiver && document.visibilityState === 'visible' && Date.now() - refreshedAt > 5000) refreshAll();
 }
 
 // Nothing of the user who leaves stays in the tab for the next one: state,
@@ -122,6 +132,8 @@ function initApp() {
   $('#conv-filter').addEventListener('input', renderConversations);
   addEventListener('offline', () => { if (S.me) netBanner('You are offline. Reconnecting when the network returns…'); });
   addEventListener('online', () => { if (S.me && S.online) netBanner(''); });
+  addEventListener('focus', backToFront);
+  document.addEventListener('visibilitychange', backToFront);
   onBroadcast(onTabMessage);
 }
 
