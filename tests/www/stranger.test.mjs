@@ -52,4 +52,18 @@ await run('stranger', async (b) => {
   // Moon's list holds both stranger chats, the old one marked ended.
   assert.equal(await moon.page.locator('#conv-list li[data-kind="match"]').count(), 2);
   assert.equal(await moon.page.locator('#conv-list li.ended').count(), 1);
+
+  // A guest who reloads (or closes) the page while waiting leaves the
+  // queue: it starts idle, and the next one to look is not matched with a
+  // page that is gone.
+  const comet = await guestUI(b, 'Comet');
+  await comet.page.click('#match-start');
+  await comet.page.waitForSelector('#match-status:has-text("Looking")');
+  await comet.page.reload();
+  await comet.page.waitForSelector('#app:not([hidden])');
+  assert.equal(await comet.page.locator('#match-start').isVisible(), true, 'idle after the reload');
+  const nova = await guestUI(b, 'Nova');
+  const res = await api(nova.page, 'POST', 'match');
+  assert.equal(res.data.status, 'waiting', 'nobody left in the queue to meet');
+  await api(nova.page, 'DELETE', 'match');
 });

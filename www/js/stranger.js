@@ -1,7 +1,8 @@
 // stranger.js: talk to a stranger (seed 002). POST /api/match answers
 // "waiting" (a match_found event follows) or "matched" at once; either
 // side can leave (the other gets partner_left); "next stranger" leaves and
-// joins the queue again.
+// joins the queue again; closing or reloading the page while waiting
+// leaves the queue.
 
 import { api, errorText } from './api.js';
 import { $, show } from './dom.js';
@@ -112,4 +113,10 @@ export function syncMatchFromList() {
 export function initStranger() {
   $('#match-start').addEventListener('click', () => startMatch());
   $('#match-cancel').addEventListener('click', cancelMatch);
+  // A page that goes (closed, reloaded, navigated away) while waiting
+  // leaves the queue: nobody should be matched with a tab that is gone, and
+  // a reloaded tab starts idle.
+  addEventListener('pagehide', () => {
+    if (S.me && S.matchState === 'waiting') api('DELETE', 'match', null, { keepalive: true }).catch(() => {});
+  });
 }
