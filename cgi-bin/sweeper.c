@@ -63,9 +63,14 @@ static const char *const stmts[STMT__MAX] = {
 	"AND u.last_seen < NOW(3) - INTERVAL ? SECOND "
 	"AND NOT EXISTS (SELECT 1 FROM session s WHERE s.user_id = u.id "
 	"AND s.expires_at > NOW(3)) LIMIT ?",
-	/* STMT_GUEST_CONVS: a guest's stranger chats go with it. */
-	"DELETE c FROM conversation c JOIN conv_member m ON m.conv_id = c.id "
-	"WHERE m.user_id = ? AND c.kind = 'match'",
+	/*
+	 * STMT_GUEST_CONVS: a guest's stranger chats go with it, also those
+	 * it left (no membership, but its messages), before its messages go
+	 * with the account: a chat is never kept with holes in its seqs.
+	 */
+	"DELETE FROM conversation WHERE kind = 'match' AND id IN ("
+	"SELECT conv_id FROM conv_member WHERE user_id = ? UNION "
+	"SELECT conv_id FROM message WHERE sender_id = ?)",
 	/* STMT_GUEST_DELETE: sessions, events, memberships cascade. */
 	"DELETE FROM user WHERE id = ? AND guest = 1",
 };
@@ -101,7 +106,7 @@ offline_one(struct db *db, int64_t uid, struct ids *wake)
 {
 	int	 rc;
 
-	rc = user_set_offline(db, uid, wake);
+	rc = user_set_offline(db, uid, conf.idle_s + conf.seen_every_s, wake);
 	if (rc == 1 && (match_user_gone(db, uid, wake) == -1 ||
 	    db_exec(db, stmts[STMT_REQUEUE_USER], "i", uid) < 0))
 		rc = -1;
@@ -113,7 +118,7 @@ static int
 guest_one(struct db *db, int64_t uid, struct ids *wake)
 {
 	if (match_user_gone(db, uid, wake) == -1 ||
-	    db_exec(db, stmts[STMT_GUEST_CONVS], "i", uid) < 0 ||
+	    db_exec(db, stmts[STMT_GUEST_CONVS], "ii", uid, uid) < 0 ||
 	    db_exec(db, stmts[STMT_GUEST_DELETE], "i", uid) < 0)
 		return -1;
 	return 1;

@@ -72,8 +72,9 @@ static const char *const stmts[STMT__MAX] = {
 	/* STMT_ONLINE: only the request that flips it tells the friends. */
 	"UPDATE user SET online = 1, last_seen = NOW(3) "
 	"WHERE id = ? AND online = 0",
-	/* STMT_OFFLINE */
-	"UPDATE user SET online = 0 WHERE id = ? AND online = 1",
+	/* STMT_OFFLINE: still idle (a request may have come since the pick). */
+	"UPDATE user SET online = 0 WHERE id = ? AND online = 1 "
+	"AND last_seen < NOW(3) - INTERVAL ? SECOND",
 	/* STMT_HEALTH */
 	"SELECT 1",
 };
@@ -264,19 +265,21 @@ user_touch(struct req *r)
 }
 
 /*
- * Mark uid offline if it is online; push presence to friends and collect
- * who to wake into *wake.  Needs an open transaction.  1 switched, 0 was
- * offline already (another sweeper got it), -1 error.
+ * Mark uid offline if it is online and last_seen is idle_s old; push
+ * presence to friends and collect who to wake into *wake.  Needs an open
+ * transaction.  1 switched, 0 was offline already (another sweeper got
+ * it) or seen since, -1 error.
  */
 int
-user_set_offline(struct db *db, int64_t uid, struct ids *wake)
+user_set_offline(struct db *db, int64_t uid, int idle_s, struct ids *wake)
 {
 	struct buf	 p = { 0 };
 	struct dbres	*res;
 	long long	 n;
 	int		 rc = 1;
 
-	if ((n = db_exec(db, stmts[STMT_OFFLINE], "i", uid)) <= 0)
+	if ((n = db_exec(db, stmts[STMT_OFFLINE], "ii", uid,
+	    (int64_t)idle_s)) <= 0)
 		return (int)n;
 	if ((res = db_query(db, stmts[STMT_USER_BY_ID], "i", uid)) == NULL)
 		return -1;

@@ -44,6 +44,6 @@ int	user_login(struct req *, const char *, size_t, const char *, size_t,
 	    int64_t *);
 int	user_logout(struct req *);
 void	user_touch(struct req *);
-int	user_set_offline(struct db *, int64_t, struct ids *);
+int	user_set_offline(struct db *, int64_t, int, struct ids *);
 
 #endif /* USERS_H */

@@ -234,6 +234,23 @@ eq(sql("SELECT COUNT(*) FROM message WHERE sender_id=%d" % uid(g4)), [["0"]],
 eq(sql("SELECT COUNT(*) FROM user WHERE id=%d" % uid(g3)), [["1"]],
    "the partner, still logged in, stays")
 
+# A guest who left the chat before logging out: the chat goes with it all
+# the same (it used to stay, its seqs with holes where the guest's were).
+g8, g9 = guest("Hal"), guest("Ivy")
+g8.post("match")
+r = g9.post("match")
+eq((r.json or {}).get("status"), "matched", "g8 and g9 matched")
+conv = (r.json or {}).get("conversation_id", 0)
+for i, (who, text) in enumerate(((g9, "one"), (g8, "two"), (g9, "three"))):
+    eq(send_msg(who, text, "m-8%d" % i, conv=conv).status, 201, "sent " + text)
+eq(g9.post("conversations/%d/leave" % conv).status, 204, "g9 leaves the chat")
+eq(g9.post("logout").status, 204, "then logs out")
+gone = wait_until(lambda: sql("SELECT COUNT(*) FROM user WHERE id=%d" % uid(g9))
+                  == [["0"]], timeout=TTL_S + SWEEP_S + 15)
+check(gone, "the guest who left is removed")
+eq(sql("SELECT COUNT(*) FROM conversation WHERE id=%d" % conv), [["0"]],
+   "the chat it left went with it, not kept with holes")
+
 # --- going idle ends it; an idle waiter leaves the queue ------------------------------
 g5, g6 = guest("Eve"), guest("Fay")
 g5.post("match")

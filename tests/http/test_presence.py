@@ -108,4 +108,19 @@ r = w.get("friends")
 eq(sorted(f["username"] for f in r.json["friends"] if not f.get("online")),
    sorted(names), "all %d listed offline" % MANY)
 
+# The sweeper picks idle users, then takes each offline: a request that
+# comes in between keeps the user online (here an admin's transaction holds
+# the row while the sweeper waits for it, then touches last_seen as a
+# request does).
+c = signup("yc")
+time.sleep(IDLE_S + IDLE_S / 4 + 0.5)       # idle: the sweeper picks C
+locker = chatlib.lock_row("user", c.user["id"], "an admin holds C's row")
+time.sleep(3 * SWEEP_S)                     # the sweeper waits for the row
+locker.stdin.write("UPDATE user SET last_seen = NOW(3) WHERE id = %d;\n"
+                   % c.user["id"])
+chatlib.unlock(locker)
+time.sleep(1)
+eq(chatlib.sql("SELECT online FROM user WHERE id = %d" % c.user["id"]),
+   [["1"]], "C, seen after the sweeper picked it, stays online")
+
 chatlib.done()
