@@ -409,6 +409,9 @@ cmd_item(struct req *r, struct json_object *ev, struct json_object *items,
 		    member_int(m, "conversation_id")));
 		json_object_object_add(o, "content", json_object_get(
 		    json_object_object_get_ex(m, "body", &v) ? v : NULL));
+		/* The document's message is userId/sessionId/content/createdAt. */
+		json_object_object_add(o, "createdAt", json_object_new_int64(
+		    member_int(m, "sent_at")));
 	} else if (strcmp(type, "match_found") == 0 &&
 	    json_object_object_get_ex(ev, "partner", &p)) {
 		who = member_int(p, "id");

@@ -91,8 +91,12 @@ r = cmd(g1, {"cmd": "DIALOGUE", "senderId": a1, "sessionId": session,
              "content": "hello world"})
 eq((r.status, (r.json or {}).get("code")), (200, 0), "DIALOGUE")
 got = cmds(g2, 5)
+sent = sql("SELECT CAST(UNIX_TIMESTAMP(sent_at) * 1000 AS SIGNED) FROM message "
+           "WHERE conv_id=%d" % session)
 eq(strip(got), [{"cmd": "PUSH_DIALOGUE", "senderId": a1, "sessionId": session,
-                 "content": "hello world"}], "PUSH_DIALOGUE to the partner")
+                 "content": "hello world",
+                 "createdAt": int(sent[0][0]) if sent else None}],
+   "PUSH_DIALOGUE to the partner, createdAt the stored time in ms")
 handed = [i["eventId"] for i in got]
 eq(len(sql("SELECT id FROM event WHERE id=%d" % handed[0])) if handed else 0,
    1, "handed out, not acked yet")
