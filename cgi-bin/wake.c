@@ -98,8 +98,11 @@ wake_init(wake_fn fn, wake_fn fed, int listen)
 	memset(&sa, 0, sizeof(sa));
 	sa.sun_family = AF_UNIX;
 	if ((size_t)snprintf(self, sizeof(self), "%s/%ld.sock", dir,
-	    (long)getpid()) >= sizeof(self))
+	    (long)getpid()) >= sizeof(self)) {
+		LOG("wake socket path too long (at most %zu bytes): %s/",
+		    sizeof(self) - 1, dir);
 		return -1;
+	}
 	strcpy(sa.sun_path, self);
 	unlink(self);
 	if (bind(rx_fd, (struct sockaddr *)&sa, sizeof(sa)) == -1) {

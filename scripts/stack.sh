@@ -20,7 +20,13 @@ bin=${CHAT_BIN:-$top/cgi-bin}
 PKGS="build-essential pkg-config libfcgi-dev libjson-c-dev libmariadb-dev \
 libsodium-dev check lighttpd mariadb-server mariadb-client curl"
 
-die() { echo "stack: $*" >&2; exit 1; }
+# A start that fails stops what it started (nothing is left running).
+starting=
+die() {
+	echo "stack: $*" >&2
+	[ -n "$starting" ] && { starting=; stop; }
+	exit 1
+}
 
 # deps [test]: every package the build and the stack need (and, for
 # `make test`, the browser tests: Debian's chromium, node and npm).
@@ -107,7 +113,9 @@ EOF
 		    --skip-test-db >"$dir/log/install-db.log" 2>&1 ||
 		    die "mariadb-install-db failed, see $dir/log/install-db.log"
 	fi
-	mariadbd --defaults-file="$dir/my.cnf" $asroot \
+	# A group of its own: a TERM to `make run`'s group must not stop
+	# the database before the parts in front of it (stop() does, last).
+	setsid mariadbd --defaults-file="$dir/my.cnf" $asroot \
 	    >>"$dir/log/mariadb.log" 2>&1 &
 	wait_for mariadb --defaults-file="$dir/my.cnf" -u "$(id -un)" -e 'SELECT 1' ||
 	    die "MariaDB did not start, see $dir/log/mariadb.log"
@@ -126,6 +134,7 @@ EOF
 
 # start: MariaDB, migrations, backend, sweeper loop, lighttpd.
 start() {
+	starting=1
 	mkdir -p "$dir/run" "$dir/log"
 	dir=$(cd "$dir" && pwd)
 	[ -x "$bin/chatd" ] || die "build first: make"
@@ -135,9 +144,11 @@ start() {
 
 	export CHAT_RUN="$dir/run" CHAT_LOG="$dir/log" CHAT_WWW="$top/www"
 	export PORT="$port" CHAT_BIND="${CHAT_BIND:-127.0.0.1}"
-	alive "$dir/run/chatd.pid" ||
-	    CHAT_FCGI_SOCKET="$dir/run/chatd.sock" \
-	    "$bin/chatd" >>"$dir/log/chatd.log" 2>&1 &
+	if ! alive "$dir/run/chatd.pid"; then
+		rm -f "$dir/run/chatd.sock"	# a crash's: not a sign of life
+		CHAT_FCGI_SOCKET="$dir/run/chatd.sock" \
+		    setsid "$bin/chatd" >>"$dir/log/chatd.log" 2>&1 &
+	fi
 	wait_for test -S "$dir/run/chatd.sock" || die "chatd did not start"
 
 	# The sweeper the way cron runs it: one run a minute, each run doing
@@ -162,8 +173,12 @@ start() {
 		setsid lighttpd -D -f "$top/lighttpd.conf" \
 		    >>"$dir/log/lighttpd.log" 2>&1 &
 	fi
-	wait_for curl -fsS "http://$CHAT_BIND:$port/api/health" ||
+	# Our lighttpd, not another one on the same port, must answer.
+	wait_for alive "$dir/run/lighttpd.pid" ||
+	    die "lighttpd did not start (is port $port taken?), see $dir/log/"
+	wait_for curl -fsS --max-time 2 "http://$CHAT_BIND:$port/api/health" ||
 	    die "the stack does not answer on port $port, see $dir/log/"
+	starting=
 }
 
 # stop_pid FILE: SIGTERM the process in FILE and wait (10 s) for it to go.
@@ -214,5 +229,5 @@ run)
 	stop
 	exit 1
 	;;
-*)	sed -n '2,12s/^# \{0,1\}//p' "$0"; exit 2 ;;
+*)	sed -n '2,14s/^# \{0,1\}//p' "$0"; exit 2 ;;
 esac

@@ -85,7 +85,7 @@ judge=yes
 [ "$pairs/$secs/$tp/$idle/$fan" = "100/20/500/10000/200" ] || judge=no
 echo
 awk -v judge="$judge" -v pairs="$pairs" -v secs="$secs" -v tp="$tp" \
-    -v idle="$idle" -v fan="$fan" '
+    -v idle="$idle" -v fan="$fan" -v stack="$BENCH_STACK" '
 function val(line, key,    i, n, f) {	# the number after "key=" or "key "
 	n = split(line, f, /[ =]+/)
 	for (i = 1; i < n; i++)
@@ -100,7 +100,9 @@ function row(name, got, target, ok) {
 $1 == "calibrate" && /req\/s/ {
 	cal[++ncal] = val($0, "connections:")
 }
-$1 == "footprint" && /RSS/ {
+# RSS and CPU come from the stack's pid files: without its folder
+# (BENCH_STACK) the load tool finds no processes and reads zeros.
+$1 == "footprint" && /RSS/ && stack != "" {
 	fp = val($0, "lighttpd") + val($0, "chatd") + val($0, "sweeper")
 }
 $1 == "latency"		{ l50 = val($0, "p50"); l99 = val($0, "p99") }
@@ -109,13 +111,13 @@ $1 == "throughput" && /msg\/s/ {
 	if (val($0, "delivered") < t) t = val($0, "delivered")
 	if (val($0, "acked") < t) t = val($0, "acked")
 }
-$1 == "throughput" && /CPU/ {
+$1 == "throughput" && /CPU/ && stack != "" {
 	cpu = sprintf("CPU s/1000 msgs: lighttpd %s chatd %s mariadb %s",
 	    val($0, "lighttpd"), val($0, "chatd"), val($0, "mariadb"))
 }
 $1 == "fanout" && /median/ { fmed = val($0, "median"); fworst = val($0, "worst") }
 $1 == "idle" && /parked/ { parked = $2 }
-$1 == "idle" && /RSS/	{ irss = val($0, "chatd") }
+$1 == "idle" && /RSS/ && stack != "" { irss = val($0, "chatd") }
 $1 == "idle+latency"	{ i50 = val($0, "p50") }
 /LOST/			{ lost = 1 }
 END {
@@ -129,6 +131,8 @@ END {
 	    ">= 3000 msg/s", t != "" && t >= 3000)
 	if (cpu != "")
 		printf "%-34s %s\n", "", cpu
+	else if (stack == "")
+		printf "%-34s %s\n", "", "CPU and RSS not measured: set BENCH_STACK to the stack\047s folder"
 	row("3. idle capacity, " idle " polls", irss == "" ? none :
 	    sprintf("%s parked, chatd RSS %.1f MB", parked, irss),
 	    "<= 150 MB", parked == idle && irss != "" && irss <= 150)
