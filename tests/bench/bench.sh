@@ -100,7 +100,7 @@ function row(name, got, target, ok) {
 $1 == "calibrate" && /req\/s/ {
 	cal[++ncal] = val($0, "connections:")
 }
-# RSS and CPU come from the stack's pid files: without its folder
+# RSS and CPU come from the pid files of the stack: without its folder
 # (BENCH_STACK) the load tool finds no processes and reads zeros.
 $1 == "footprint" && /RSS/ && stack != "" {
 	fp = val($0, "lighttpd") + val($0, "chatd") + val($0, "sweeper")
