@@ -396,13 +396,21 @@ bucket_level(const struct bucket *b, int64_t now)
 	return t > conf.send_burst ? conf.send_burst : t;
 }
 
+/* The first bucket of uid's set (Fibonacci hashing: ids in a row spread). */
+static size_t
+send_set(int64_t uid)
+{
+	uint64_t	 h = ((uint64_t)uid * UINT64_C(0x9E3779B97F4A7C15)) >> 32;
+
+	return h % (CAP_SEND_SLOTS / CAP_SEND_WAYS) * CAP_SEND_WAYS;
+}
+
 int
 auth_send_allowed(int64_t uid)
 {
 	static pthread_mutex_t	 mu = PTHREAD_MUTEX_INITIALIZER;
 	static struct bucket	 slot[CAP_SEND_SLOTS];
 	struct bucket		*set, *b = NULL;
-	uint64_t		 h;
 	int64_t			 now;
 	double			 t = 0, l;
 	size_t			 i;
@@ -410,9 +418,7 @@ auth_send_allowed(int64_t uid)
 
 	if (conf.send_rate == 0)
 		return 0;
-	/* Fibonacci hashing: consecutive ids land in different sets. */
-	h = ((uint64_t)uid * UINT64_C(0x9E3779B97F4A7C15)) >> 32;
-	set = &slot[h % (CAP_SEND_SLOTS / CAP_SEND_WAYS) * CAP_SEND_WAYS];
+	set = &slot[send_set(uid)];
 	now = mono_ms();
 	pthread_mutex_lock(&mu);
 	for (i = 0; i < CAP_SEND_WAYS && b == NULL; i++)

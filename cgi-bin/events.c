@@ -332,20 +332,25 @@ mark_later(int64_t uid, const int64_t *ids, size_t n)
 }
 
 /*
- * Add to out the events this process handed out to uid whose sent stamp
- * is still waiting (see mark_later): the seed adapters' implicit acks
- * delete what was handed out, stamped or not yet.
+ * Write to out, as a JSON array, the events this process handed out to
+ * uid whose sent stamp is still waiting (see mark_later), for
+ * EVENT_HANDED_OUT: the seed adapters' acks delete what was handed out,
+ * stamped or not yet.
  */
 void
-event_handed_out(int64_t uid, struct ids *out)
+event_handed_out(int64_t uid, struct buf *out)
 {
 	size_t	 i;
+	int	 n = 0;
 
+	buf_addc(out, '[');
 	pthread_mutex_lock(&mark_mu);
 	for (i = 0; i < queued.n; i++)
 		if (queued.v[i] != 0 && queued_uid.v[i] == uid)
-			ids_add(out, queued.v[i]);
+			buf_addf(out, "%s%lld", n++ ? "," : "",
+			    (long long)queued.v[i]);
 	pthread_mutex_unlock(&mark_mu);
+	buf_addc(out, ']');
 }
 
 /*

@@ -29,7 +29,15 @@ int	event_push_friends(struct db *, int64_t, const char *, const char *);
 int	event_push_members(struct db *, int64_t, int64_t, const char *,
 	    const char *, struct ids *);
 void	event_deliver(struct pushed *);
-void	event_handed_out(int64_t, struct ids *);
+void	event_handed_out(int64_t, struct buf *);
+
+/*
+ * SQL: an event row handed out already, the ? bound to the JSON array
+ * event_handed_out writes (the seed adapters' acks take only those).
+ */
+#define EVENT_HANDED_OUT	"(sent_at IS NOT NULL OR id IN (SELECT j.id " \
+	"FROM JSON_TABLE(?, '$[*]' COLUMNS (id BIGINT UNSIGNED PATH '$')) " \
+	"AS j))"
 void	pushed_free(struct pushed *);
 int	event_fetch(struct db *, int64_t, struct buf *, int *, int64_t *);
 int	event_ack(struct db *, int64_t, const char *);

@@ -43,8 +43,7 @@ static const char *const stmts[STMT__MAX] = {
 	 */
 	"DELETE FROM event WHERE user_id = ? "
 	"AND type IN ('message', 'match_found', 'partner_left') "
-	"AND (sent_at IS NOT NULL OR id IN (SELECT j.id FROM JSON_TABLE(?, "
-	"'$[*]' COLUMNS (id BIGINT UNSIGNED PATH '$')) AS j))",
+	"AND " EVENT_HANDED_OUT,
 };
 
 enum cmd {
@@ -476,17 +475,14 @@ cmds_fetch(struct req *r, int final)
 int
 h_cmds(struct req *r)
 {
-	struct ids	 out = { 0 };
 	struct buf	 ids = { 0 };
 	long long	 rc;
 	int		 st;
 
 	if ((st = poll_prepare(r)) != 0)
 		return st;
-	event_handed_out(r->uid, &out);
-	buf_add_ids(&ids, out.v, out.n);
+	event_handed_out(r->uid, &ids);
 	rc = db_exec(r->db, stmts[STMT_HANDED_OUT], "is", r->uid, ids.p);
-	ids_free(&out);
 	buf_free(&ids);
 	if (rc < 0)
 		return http_fail_db(r);

@@ -47,8 +47,7 @@ static const char *const stmts[STMT__MAX] = {
 	 * not yet seen: an ack must not take it away.
 	 */
 	"DELETE FROM event WHERE user_id = ? "
-	"AND (sent_at IS NOT NULL OR id IN (SELECT j.id FROM JSON_TABLE(?, "
-	"'$[*]' COLUMNS (id BIGINT UNSIGNED PATH '$')) AS j)) "
+	"AND " EVENT_HANDED_OUT " "
 	"AND (CONCAT('ev', id) = ? OR "
 	"(type = 'message' AND JSON_VALUE(payload, '$.message.client_id') "
 	"COLLATE utf8mb4_bin = ?) OR "
@@ -469,16 +468,13 @@ frame_ack(struct req *r, const char *id, size_t idlen, const char *mid,
     size_t mlen)
 {
 	char		 s[CAP_CLIENT_ID + 1];
-	struct ids	 out = { 0 };
 	struct buf	 ids = { 0 };
 	long long	 rc;
 
 	snprintf(s, sizeof(s), "%.*s", (int)idlen, id);
-	event_handed_out(r->uid, &out);
-	buf_add_ids(&ids, out.v, out.n);
+	event_handed_out(r->uid, &ids);
 	rc = db_exec(r->db, stmts[STMT_ACK], "isssss", r->uid, ids.p, s, s,
 	    s, s);
-	ids_free(&out);
 	buf_free(&ids);
 	if (rc < 0)
 		return http_fail_db(r);

@@ -100,13 +100,21 @@ select_ids(struct db *db, const char *sql, int64_t a, struct ids *out)
 	return rc == -1 ? -1 : 0;
 }
 
+/*
+ * How old last_seen must be for a user to be idle for CHAT_IDLE_S: a
+ * request writes it only when it is seen_every_s old (user_touch), so the
+ * last request may be that much later; without it a user quiet for 90 s
+ * went offline.
+ */
+#define IDLE_SEEN_S	(conf.idle_s + conf.seen_every_s)
+
 /* User uid offline, if still idle.  1 if it was, 0 if not, -1. */
 static int
 offline_one(struct db *db, int64_t uid, struct ids *wake)
 {
 	int	 rc;
 
-	rc = user_set_offline(db, uid, conf.idle_s + conf.seen_every_s, wake);
+	rc = user_set_offline(db, uid, IDLE_SEEN_S, wake);
 	if (rc == 1 && (match_user_gone(db, uid, wake) == -1 ||
 	    db_exec(db, stmts[STMT_REQUEUE_USER], "i", uid) < 0))
 		rc = -1;
@@ -182,20 +190,14 @@ in_batches(struct db *db, const struct ids *who,
 	return rc == -1 ? -1 : n;
 }
 
-/*
- * Users idle for CHAT_IDLE_S offline.  A request writes last_seen only
- * when it is seen_every_s old (user_touch), so a user's last request may
- * be that much later than last_seen: wait for both, or a user quiet for
- * 90 s would go offline.  How many, or -1.
- */
+/* Users idle for CHAT_IDLE_S offline (see IDLE_SEEN_S).  How many, or -1. */
 static long
 sweep_idle(struct db *db)
 {
 	struct ids	 idle = { 0 };
 	long		 n = -1;
 
-	if (select_ids(db, stmts[STMT_IDLE], conf.idle_s + conf.seen_every_s,
-	    &idle) == 0)
+	if (select_ids(db, stmts[STMT_IDLE], IDLE_SEEN_S, &idle) == 0)
 		n = in_batches(db, &idle, offline_one);
 	ids_free(&idle);
 	return n;

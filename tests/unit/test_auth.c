@@ -179,25 +179,16 @@ START_TEST(t_send_bucket)
 }
 END_TEST
 
-/*
- * Users whose buckets share a set (auth.c puts uid in set
- * (uid * 0x9E3779B97F4A7C15 >> 32) % (CAP_SEND_SLOTS / CAP_SEND_WAYS)).
- */
+/* n users whose buckets share a set (auth.c's send_set). */
 static void
 same_set(int64_t *out, size_t n)
 {
-	uint64_t	 want = 0, h;
-	size_t		 k = 0;
+	size_t		 k = 0, want = send_set(1000000);
 	int64_t		 uid;
 
-	for (uid = 1000000; k < n; uid++) {
-		h = ((uint64_t)uid * UINT64_C(0x9E3779B97F4A7C15)) >> 32;
-		h %= CAP_SEND_SLOTS / CAP_SEND_WAYS;
-		if (k == 0)
-			want = h;
-		if (h == want)
+	for (uid = 1000000; k < n; uid++)
+		if (send_set(uid) == want)
 			out[k++] = uid;
-	}
 }
 
 START_TEST(t_send_bucket_shared)
