@@ -124,5 +124,15 @@ r = a.get("me")
 check((r.header("Content-Type") or "").startswith("application/json"),
       "API answers are JSON", r.header("Content-Type"))
 eq(r.header("Cache-Control"), "no-store", "API answers are not cached")
+# Static files are kept but checked at each use: after an upgrade a browser
+# never runs an old module beside a new one.
+for path in ("/", "/js/app.js", "/css/app.css"):
+    r = Client().get(path)
+    eq((r.status, r.header("Cache-Control")), (200, "no-cache"),
+       path + ": revalidated at each use")
+    tag = r.header("ETag")
+    check(tag, path + ": has an ETag to revalidate with", r.headers)
+    eq(Client().get(path, headers={"If-None-Match": tag}).status, 304,
+       path + ": unchanged, 304 without the body")
 
 chatlib.done()
