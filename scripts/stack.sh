@@ -220,12 +220,18 @@ run)
 	start
 	echo "Serving on http://$CHAT_BIND:$port/"
 	echo "(data in $dir; logs in $dir/log; Ctrl-C stops everything)"
-	# Stay in the foreground until a signal, or until a part dies.
-	while alive "$dir/run/lighttpd.pid" && alive "$dir/run/chatd.pid"; do
+	# Stay in the foreground until a signal, or until a part dies: then
+	# say which and stop the rest (a dead MariaDB would leave the others
+	# answering 503 for ever, a dead sweeper nobody ever going offline).
+	while :; do
+		for part in lighttpd chatd sweeper mariadb; do
+			[ $part = mariadb ] && [ -n "${CHAT_DB_HOST:-}" ] && continue
+			alive "$dir/run/$part.pid" || break 2
+		done
 		sleep 1 &
 		wait $! || true
 	done
-	echo "stack: a part stopped, see $dir/log/" >&2
+	echo "stack: $part stopped, stopping the rest; see $dir/log/" >&2
 	stop
 	exit 1
 	;;

@@ -3,9 +3,11 @@ MariaDB is down (killed), every answer is a 503 `unavailable` with
 Retry-After, /api/health's too.  A session cookie keeps working across a
 full restart of MariaDB, chatd and lighttpd; accounts, profiles, changed
 passwords, friendships, conversations and messages are all there
-afterwards; a logged-out cookie stays dead."""
+afterwards; a logged-out cookie stays dead.  `make run` (stack.sh run)
+watches every part: when MariaDB dies it says so and stops the rest."""
 import os
 import signal
+import subprocess
 import time
 
 import chatlib
@@ -110,5 +112,35 @@ r = b.post("messages", {"to": a.name, "client_id": "restart-2",
 eq(r.status, 201, "a new message after the restart")
 eq((r.json or {}).get("seq"), (msg.get("seq") or 0) + 1,
    "seq continues after the restart")
+
+# `make run` in front of this stack (everything is up, so it starts
+# nothing): MariaDB dies, and it names it and stops the rest instead of
+# serving 503s for ever.
+log_path = os.path.join(chatlib.STACK_DIR, "log", "run-watch.log")
+with open(log_path, "wb") as log:
+    run = subprocess.Popen(
+        [os.path.join(chatlib.TOP, "scripts", "stack.sh"), "run",
+         chatlib.STACK_DIR, os.environ.get("PORT", str(chatlib.PORT))],
+        stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+serving = chatlib.wait_until(
+    lambda: b"Serving on" in open(log_path, "rb").read(), timeout=30)
+check(serving, "make run serves the running stack", open(log_path).read())
+pid = int(open(os.path.join(chatlib.STACK_DIR, "run", "mariadb.pid")).read())
+os.kill(pid, signal.SIGKILL)
+try:
+    rc = run.wait(timeout=40)
+except subprocess.TimeoutExpired:
+    run.kill()
+    rc = None
+said = open(log_path).read()
+eq(rc, 1, "make run ends, failing, once MariaDB is gone")
+check("mariadb stopped" in said, "it says which part stopped", said)
+try:
+    gone = Client().get("health", timeout=5).status
+except OSError:
+    gone = "refused"
+eq(gone, "refused", "and lighttpd was stopped with the rest")
+chatlib.stack("start")
+eq(Client().get("health").status, 200, "started again for the tests after")
 
 chatlib.done()
