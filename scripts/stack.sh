@@ -79,6 +79,12 @@ db_env() {
 	fi
 	. "$dir/db.env"
 	export CHAT_DB_SOCKET CHAT_DB_USER CHAT_DB_PASS CHAT_DB_NAME
+	# The same account for admins and scripts, with the password in a
+	# file only its owner reads rather than on a command line for `ps`:
+	# mariadb --defaults-file=DIR/chat.cnf
+	(umask 077; printf '[client]\nsocket=%s\nuser=%s\npassword=%s\n[mysql]\ndatabase=%s\n' \
+	    "$CHAT_DB_SOCKET" "$CHAT_DB_USER" "$CHAT_DB_PASS" "$CHAT_DB_NAME" \
+	    >"$dir/chat.cnf")
 }
 
 # mariadb_start: a private server on a unix socket inside DIR.

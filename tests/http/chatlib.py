@@ -206,13 +206,16 @@ def _db_env():
     return env
 
 
+def mariadb(*args):
+    """The mariadb client's command line, as the application's account
+    (the stack's chat.cnf: no password on the command line), batch mode."""
+    return ["mariadb", "--defaults-file=" + os.path.join(STACK_DIR, "chat.cnf"),
+            "--batch", "--skip-column-names"] + list(args)
+
+
 def sql(query):
     """Rows (lists of strings) of a query against the stack's database."""
-    env = _db_env()
-    cmd = ["mariadb", "--batch", "--skip-column-names", "--raw",
-           "--default-character-set=utf8mb4",
-           "-S", env["CHAT_DB_SOCKET"], "-u", env["CHAT_DB_USER"],
-           "-p" + env["CHAT_DB_PASS"], env["CHAT_DB_NAME"], "-e", query]
+    cmd = mariadb("--raw", "--default-character-set=utf8mb4", "-e", query)
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
     return [line.split("\t") for line in out.splitlines()]
 
@@ -220,12 +223,8 @@ def sql(query):
 def lock_row(table, id_, what):
     """An admin's open transaction holding row id_ of table (FOR UPDATE)
     until unlock()."""
-    env = _db_env()
-    p = subprocess.Popen(
-        ["mariadb", "--batch", "--skip-column-names", "--unbuffered",
-         "-S", env["CHAT_DB_SOCKET"], "-u", env["CHAT_DB_USER"],
-         "-p" + env["CHAT_DB_PASS"], env["CHAT_DB_NAME"]],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    p = subprocess.Popen(mariadb("--unbuffered"), stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, text=True)
     p.stdin.write("SET innodb_lock_wait_timeout = 60; BEGIN; "
                   "SELECT id FROM %s WHERE id = %d FOR UPDATE;\n"
                   % (table, id_))

@@ -152,13 +152,8 @@ finally:
 far = 4242      # an origin no backend here has
 d, e = signup("pd"), signup("pe")
 t = parked(d, timeout=15)
-env = chatlib._db_env()
-slow = subprocess.Popen(
-    ["mariadb", "--batch", "--unbuffered", "--skip-column-names",
-     "-S", env["CHAT_DB_SOCKET"],
-     "-u", env["CHAT_DB_USER"], "-p" + env["CHAT_DB_PASS"],
-     env["CHAT_DB_NAME"]],
-    stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+slow = subprocess.Popen(chatlib.mariadb("--unbuffered"), stdin=subprocess.PIPE,
+                        stdout=subprocess.PIPE, text=True)
 slow.stdin.write("START TRANSACTION;\n"
                  "INSERT INTO event (user_id, type, payload, origin) VALUES "
                  "(%d, 'note', '{\"text\":\"late\"}', %d);\n"
