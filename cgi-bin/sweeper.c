@@ -54,8 +54,9 @@ static const char *const stmts[STMT__MAX] = {
 	/* STMT_REQUEUE */
 	"UPDATE event SET sent_at = NULL "
 	"WHERE sent_at < NOW(3) - INTERVAL ? SECOND LIMIT ?",
-	/* STMT_SESSIONS */
-	"DELETE FROM session WHERE expires_at < NOW(3) LIMIT ?",
+	/* STMT_SESSIONS (the interval is 0: batches() binds two values) */
+	"DELETE FROM session WHERE expires_at < NOW(3) - INTERVAL ? SECOND "
+	"LIMIT ?",
 	/* STMT_WINDOWS */
 	"DELETE FROM rate_limit WHERE win < ? LIMIT ?",
 	/* STMT_GUESTS: guests with no live session, quiet for the TTL. */
@@ -190,17 +191,40 @@ in_batches(struct db *db, const struct ids *who,
 	return rc == -1 ? -1 : n;
 }
 
+/*
+ * one() for the users sql selects (a is its first value), a batch of
+ * CAP_SWEEP_BATCH at a time until fewer come (or nothing changed, or
+ * CAP_SWEEP_ROUND of them): 500 a round fell behind when more than 100
+ * users a second went idle.  How many one() changed, or -1.
+ */
+static long
+select_in_batches(struct db *db, const char *sql, int64_t a,
+    int (*one)(struct db *, int64_t, struct ids *))
+{
+	struct ids	 who = { 0 };
+	long		 n = 0, k;
+	int		 i;
+
+	for (i = 0; i < CAP_SWEEP_ROUND / CAP_SWEEP_BATCH && !stop; i++) {
+		if (select_ids(db, sql, a, &who) == -1 ||
+		    (k = in_batches(db, &who, one)) == -1) {
+			n = -1;
+			break;
+		}
+		n += k;
+		if (who.n < CAP_SWEEP_BATCH || k == 0)
+			break;
+	}
+	ids_free(&who);
+	return n;
+}
+
 /* Users idle for CHAT_IDLE_S offline (see IDLE_SEEN_S).  How many, or -1. */
 static long
 sweep_idle(struct db *db)
 {
-	struct ids	 idle = { 0 };
-	long		 n = -1;
-
-	if (select_ids(db, stmts[STMT_IDLE], IDLE_SEEN_S, &idle) == 0)
-		n = in_batches(db, &idle, offline_one);
-	ids_free(&idle);
-	return n;
+	return select_in_batches(db, stmts[STMT_IDLE], IDLE_SEEN_S,
+	    offline_one);
 }
 
 /* Repeat a bounded DELETE/UPDATE until it changes less than a batch. */
@@ -222,39 +246,48 @@ batches(struct db *db, const char *sql, int64_t a)
 static long
 sweep_guests(struct db *db)
 {
-	struct ids	 guests = { 0 };
-	long		 n = -1;
+	return select_in_batches(db, stmts[STMT_GUESTS], conf.guest_ttl_s,
+	    guest_one);
+}
 
-	if (select_ids(db, stmts[STMT_GUESTS], conf.guest_ttl_s,
-	    &guests) == 0)
-		n = in_batches(db, &guests, guest_one);
-	ids_free(&guests);
-	return n;
+/*
+ * A step's count n, or 0 when it failed (n == -1): logged and *failed
+ * set, and the round goes on, so that one step failing every time (a
+ * row it cannot change) does not stop the others for good.
+ */
+static long
+step(struct db *db, const char *what, long n, int *failed)
+{
+	if (n != -1)
+		return n;
+	LOG("sweep: %s failed: database error %u", what, db_errno(db));
+	*failed = 1;
+	return 0;
 }
 
 /* One round.  0 or -1; prints a line when something changed. */
 static int
 sweep_round(struct db *db)
 {
-	long	 idle, requeued, windows, guests;
+	long	 idle, requeued, sessions, windows, guests;
 	int64_t	 old_win;
+	int	 failed = 0;
 
 	old_win = (int64_t)(time(NULL) / CAP_LOGIN_WINDOW_S) - 1;
-	if ((idle = sweep_idle(db)) == -1 ||
-	    (requeued = batches(db, stmts[STMT_REQUEUE], conf.resend_s)) == -1 ||
-	    (db_exec(db, stmts[STMT_SESSIONS], "i",
-	    (int64_t)CAP_SWEEP_BATCH)) < 0 ||
-	    (windows = batches(db, stmts[STMT_WINDOWS], old_win)) == -1 ||
-	    (guests = sweep_guests(db)) == -1) {
-		LOG("sweep failed: database error %u", db_errno(db));
-		return -1;
-	}
-	if (idle || requeued || guests)
+	idle = step(db, "going offline", sweep_idle(db), &failed);
+	requeued = step(db, "requeue", batches(db, stmts[STMT_REQUEUE],
+	    conf.resend_s), &failed);
+	sessions = step(db, "expired sessions", batches(db,
+	    stmts[STMT_SESSIONS], 0), &failed);
+	windows = step(db, "rate windows", batches(db, stmts[STMT_WINDOWS],
+	    old_win), &failed);
+	guests = step(db, "guests", sweep_guests(db), &failed);
+	if (idle || requeued || guests || sessions)
 		printf("sweep: %ld offline, %ld requeued, %ld guests removed, "
-		    "%ld rate windows dropped\n", idle, requeued, guests,
-		    windows);
+		    "%ld sessions expired, %ld rate windows dropped\n", idle,
+		    requeued, guests, sessions, windows);
 	fflush(stdout);
-	return 0;
+	return failed ? -1 : 0;
 }
 
 int

@@ -4,6 +4,8 @@ and an unknown user, user names unique without regard to case, guests and
 what they may not do, profile updates, password change (current password
 needed, other sessions ended, this one kept), and other users' profiles
 (no email for strangers, email for friends)."""
+import os
+import subprocess
 import time
 
 import chatlib
@@ -287,5 +289,23 @@ eq(r.status, 204, "unfriend")
 r = s1.get("users/" + s2.name)
 check_user(r.json, "former friend", email=False)
 eq((r.json or {}).get("friend"), False, "friend flag after unfriending")
+
+# Expired sessions: one sweeper round removes them all, not one batch of
+# 500 (it fell behind above ~100 expiries a second), and leaves the live
+# ones alone.
+ex = signup("expiry")
+ex_id = ex.get("me").json["id"]
+chatlib.sql("INSERT INTO session (token_hash, user_id, expires_at) "
+            "SELECT UNHEX(SHA2(CONCAT('expired ', %d, ' ', seq), 256)), %d, "
+            "NOW(3) - INTERVAL 1 HOUR FROM seq_1_to_2000" % (ex_id, ex_id))
+env = dict(os.environ, **chatlib._db_env(),
+           CHAT_RUN=os.path.join(chatlib.STACK_DIR, "run"))
+p = subprocess.run([os.path.join(chatlib.CHAT_BIN, "chat-sweep"), "--once"],
+                   env=env, capture_output=True, text=True, timeout=120)
+eq(p.returncode, 0, "chat-sweep --once succeeds")
+left = chatlib.sql("SELECT COUNT(*) FROM session WHERE user_id = %d "
+                   "AND expires_at < NOW(3)" % ex_id)
+eq(left, [["0"]], "2,000 expired sessions gone in one round")
+eq(ex.get("me").status, 200, "the live session still works")
 
 chatlib.done()
