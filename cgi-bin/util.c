@@ -1,9 +1,12 @@
 /*
  * util.c: allocation that aborts (inputs are capped before anything is sized
  * from them, so running out of memory is a fault, not bad input), struct buf,
- * clocks and one-line logs to stderr with file and line.
+ * clocks and one-line logs to stderr with file and line (repeats held
+ * back for a while and counted).
  */
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -193,22 +196,74 @@ mono_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/*
+ * Repeats of one line (same place, same text) within LOG_QUIET_MS are
+ * counted, not written, and the next one written says how many there
+ * were: with MariaDB down every request logged its failed connect, a line
+ * per request until the disk filled.  A few slots, by hash; two lines
+ * that share a slot just both get written.
+ */
+#define LOG_SLOTS	64
+#define LOG_QUIET_MS	10000
+
+static pthread_mutex_t	 log_mu = PTHREAD_MUTEX_INITIALIZER;
+static int64_t		 log_quiet_ms = LOG_QUIET_MS;
+static struct {
+	uint64_t	 key;
+	int64_t		 at;		/* written, mono ms */
+	unsigned long	 more;		/* held back since */
+} log_seen[LOG_SLOTS];
+
+static uint64_t
+log_hash(uint64_t h, const char *s)
+{
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;	/* FNV-1a */
+	return h;
+}
+
 void
 util_log(const char *file, int line, const char *fmt, ...)
 {
-	va_list	 ap;
-	char	 msg[1024];
-	struct tm tm;
-	time_t	 t;
+	va_list		 ap;
+	char		 msg[1024];
+	struct tm	 tm;
+	time_t		 t;
+	uint64_t	 key;
+	int64_t		 now, since = 0;
+	unsigned long	 more = 0;
+	size_t		 slot;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	key = log_hash(log_hash(0xcbf29ce484222325ULL ^ (uint64_t)line, file),
+	    msg);
+	slot = (size_t)(key % LOG_SLOTS);
+	now = mono_ms();
+	pthread_mutex_lock(&log_mu);
+	if (log_seen[slot].key == key) {
+		if (now - log_seen[slot].at < log_quiet_ms) {
+			log_seen[slot].more++;
+			pthread_mutex_unlock(&log_mu);
+			return;
+		}
+		more = log_seen[slot].more;
+		since = now - log_seen[slot].at;
+	}
+	log_seen[slot].key = key;
+	log_seen[slot].at = now;
+	log_seen[slot].more = 0;
+	pthread_mutex_unlock(&log_mu);
 	t = time(NULL);
 	gmtime_r(&t, &tm);
-	fprintf(stderr, "%04d-%02d-%02dT%02d:%02d:%02dZ %s:%d: %s\n",
+	fprintf(stderr, "%04d-%02d-%02dT%02d:%02d:%02dZ %s:%d: %s",
 	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
 	    tm.tm_min, tm.tm_sec, file, line, msg);
+	if (more > 0)
+		fprintf(stderr, " (and %lu more like it in the %lld s before)",
+		    more, (long long)(since / 1000));
+	fputc('\n', stderr);
 }
 
 void
