@@ -2,7 +2,8 @@
 // email) and see it from a friend's side; change the password (a wrong
 // current one is refused with the server's message); log out and in. A
 // click inside the dialog, on its padding, keeps it and what was typed; a
-// click outside it closes it.
+// click outside it closes it. A notice arriving while it is open shows on
+// top of it.
 import { run, signupUI, befriendUI, PASSWORD, api, assert } from './lib.mjs';
 
 await run('profile', async (b) => {
@@ -23,6 +24,24 @@ await run('profile', async (b) => {
   assert.equal(await p.inputValue('#form-profile input[name=location]'), 'typed, not saved yet');
   await p.mouse.click(Math.max(2, box.x - 20), box.y + box.height / 2);     // the backdrop
   await p.waitForSelector('#dlg-profile[open]', { state: 'detached' });
+
+  // A notice that comes while a dialog is open shows above it, not dimmed
+  // under its backdrop (and is not inert: screen readers hear it).
+  const cy = await signupUI(b, 'cy', { nickname: 'Cy' });
+  await p.click('#me-button');
+  await p.waitForSelector('#dlg-profile[open]');
+  assert.equal((await api(cy.page, 'POST', 'friends/requests', { to: ann.name })).status, 201);
+  const notice = p.locator('#toasts .toast', { hasText: 'Cy wants to be your friend.' });
+  await notice.waitFor({ timeout: 10000 });
+  assert.equal(await notice.evaluate((el) => {
+    el.style.pointerEvents = 'auto';      // hit-testable, to ask what is on top
+    const r = el.getBoundingClientRect();
+    return document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2) === el;
+  }), true, 'the notice is on top of the open dialog');
+  await p.keyboard.press('Escape');
+  await p.waitForSelector('#dlg-profile[open]', { state: 'detached' });
+  assert.equal(await p.evaluate(() => document.querySelector('#toasts').parentElement === document.body &&
+    document.querySelector('#toasts').matches(':popover-open')), true, 'the notices are back on the page when the dialog closes');
   await p.click('#me-button');
   await p.waitForSelector('#dlg-profile[open]');
   await p.fill('#form-profile input[name=nickname]', 'Ann Lee');

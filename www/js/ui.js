@@ -27,11 +27,30 @@ export function tablist(tabs, onSelect) {
   return select;
 }
 
+// The notices go in the top layer, shown again so that they are the newest
+// there, above a modal dialog open now; and inside that dialog, since
+// everything outside a modal dialog is inert (no screen reader would hear
+// them). When the dialog closes they go back to the page.
+function raiseToasts(box) {
+  const host = [...document.querySelectorAll('dialog')].filter((d) => d.matches(':modal')).pop() || document.body;
+  if (box.matches(':popover-open')) box.hidePopover();
+  if (box.parentElement !== host) {
+    host.append(box);
+    if (host !== document.body) {
+      host.addEventListener('close', () => {
+        if (box.parentElement === host) raiseToasts(box);
+      }, { once: true });
+    }
+  }
+  box.showPopover();
+}
+
 export function toast(text, kind = '') {
   const box = $('#toasts');
   const t = h('div', { class: `toast ${kind}`.trim(), text });
   box.append(t);
   while (box.children.length > 3) box.firstChild.remove();
+  raiseToasts(box);
   setTimeout(() => t.classList.add('going'), 3800);
   setTimeout(() => t.remove(), 4200);
 }
