@@ -51,6 +51,7 @@ enum cmd {
 	CMD_MATCH,
 	CMD_DIALOGUE,
 	CMD_LOGOUT,
+	CMD_PING,
 	CMD__MAX
 };
 
@@ -59,6 +60,7 @@ static const char *const cmd_names[CMD__MAX] = {
 	"MATCH",	/* CMD_MATCH */
 	"DIALOGUE",	/* CMD_DIALOGUE */
 	"LOGOUT",	/* CMD_LOGOUT */
+	"PING",		/* CMD_PING */
 };
 
 /*
@@ -301,20 +303,31 @@ h_cmd(struct req *r)
 	size_t		 n;
 	int		 c, st;
 
+	/*
+	 * The document's client answers each push with {"code": 0}; pushes
+	 * are acked by the next GET /api/cmds here, so the answer is taken
+	 * and nothing more.
+	 */
+	if (get_str(r, "cmd", &n) == NULL &&
+	    json_object_object_get_ex(r->json, "code", NULL) &&
+	    json_object_object_length(r->json) == 1)
+		return http_reply(r, 200, "{\"code\":0}", 10);
 	if ((name = get_str(r, "cmd", &n)) == NULL)
 		return cmd_fail(r, NULL, 400, "bad_request", "cmd is required");
 	for (c = 0; c < CMD__MAX; c++)
-		if (strcmp(name, cmd_names[c]) == 0)
+		if (n == strlen(cmd_names[c]) && memcmp(name, cmd_names[c], n) == 0)
 			break;
 	if (c == CMD__MAX)
 		return cmd_fail(r, NULL, 400, "bad_request",
-		    "cmd must be CRT_ACCOUNT, MATCH, DIALOGUE or LOGOUT");
+		    "cmd must be CRT_ACCOUNT, MATCH, DIALOGUE, LOGOUT or PING");
 	if (c == CMD_CRT_ACCOUNT)
 		return cmd_account(r, cmd_names[c]);
 	if ((st = auth_session(r)) != 0)
 		return st;
 	user_touch(r);
 	switch (c) {
+	case CMD_PING:		/* the heartbeat: presence, nothing more */
+		return http_reply(r, 200, "{\"cmd\":\"PONG\",\"code\":0}", 23);
 	case CMD_MATCH:
 		return cmd_match(r, cmd_names[c]);
 	case CMD_DIALOGUE:

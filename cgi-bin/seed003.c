@@ -143,7 +143,8 @@ get_enum(struct json_object *o, const char *k, int max)
 		n = json_object_get_int64(v);
 	else if (json_object_is_type(v, json_type_string)) {
 		s = json_object_get_string(v);
-		if (s[0] >= '1' && s[0] <= '9' && s[1] == '\0')
+		if (json_object_get_string_len(v) == 1 && s[0] >= '1' &&
+		    s[0] <= '9')		/* "3\u0000junk" is not "3" */
 			n = s[0] - '0';
 	}
 	return n >= 1 && n < max ? (int)n : 0;

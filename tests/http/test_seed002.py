@@ -129,6 +129,18 @@ refused(cmd(g3, {"cmd": "DIALOGUE", "senderId": a3, "sessionId": session,
 eq(sql("SELECT COUNT(*) FROM message WHERE conv_id=%d" % session), [["2"]],
    "refused DIALOGUEs stored nothing")
 
+# --- the heartbeat, and the client's answer to a push ---------------------------
+eq((lambda r: (r.status, r.json))(cmd(g1, {"cmd": "PING"})),
+   (200, {"cmd": "PONG", "code": 0}), "PING answers PONG")
+eq(cmd(chatlib.Client(), {"cmd": "PING"}).status, 401,
+   "PING needs a session like the other commands")
+eq((lambda r: (r.status, r.json))(cmd(g2, {"code": 0})), (200, {"code": 0}),
+   "the document's {code: 0} answer to a push is taken")
+r = cmd(g1, {"cmd": "LOGOUT\u0000junk"})
+refused(r, 400, None, "a command name with a NUL inside is not LOGOUT")
+check(g1.sid is not None and cmd(g1, {"cmd": "PING"}).status == 200,
+      "and the session is still there")
+
 # --- LOGOUT -> PartnerExit ----------------------------------------------------
 r = cmd(g1, {"cmd": "LOGOUT"})
 eq((r.status, r.json), (200, {"cmd": "LOGOUT", "code": 0}), "LOGOUT")

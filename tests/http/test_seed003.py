@@ -9,7 +9,7 @@ import os
 import time
 
 import chatlib
-from chatlib import Client, check, eq, sql, uniq
+from chatlib import Client, check, eq, expect_error, sql, uniq
 
 RESEND_S = int(os.environ.get("CHAT_RESEND_S", "2"))
 PASS = "thisisapasswordhash"
@@ -170,6 +170,8 @@ eq((got or {}).get("emailAddress"), "vincent313@foxmail.com",
    "own email shown")
 reply(frame(v, "3", uniq("nobody"), "getuserinfo0010001"), "unknown user",
       "RE_GETUSER_FAILED", "getuserinfo0010001", "User could not be found")
+expect_error(frame(v, "3\u0000junk", vname, "gi4"), 400, "bad_request",
+             "a TYPE with a NUL inside is not TYPE 3")
 
 # --- messages before friendship: MF ----------------------------------------
 msg1 = {"messageId": "normalmessage001", "sender": zname, "receiver": vname,
