@@ -8,7 +8,9 @@
  * the same transaction.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "db.h"
 #include "events.h"
@@ -67,9 +69,11 @@ static const char *const stmts[STMT__MAX] = {
 	/* STMT_MEMBERS_ADD */
 	"INSERT IGNORE INTO conv_member (conv_id, user_id) "
 	"VALUES (?, ?), (?, ?)",
-	/* STMT_LINK */
+	/* STMT_LINK (already friends: a request left pending by an older
+	 * build, accepted now, changes nothing) */
 	"INSERT INTO friendship (user_id, friend_id, conv_id) "
-	"VALUES (?, ?, ?), (?, ?, ?)",
+	"VALUES (?, ?, ?), (?, ?, ?) "
+	"ON DUPLICATE KEY UPDATE conv_id = VALUES(conv_id)",
 	/* STMT_UNLINK */
 	"DELETE FROM friendship WHERE (user_id = ? AND friend_id = ?) "
 	"OR (user_id = ? AND friend_id = ?)",
@@ -91,7 +95,19 @@ static const char *const stmts[STMT__MAX] = {
 	"AND ut.username = ? AND r.status = 'pending'",
 };
 
-#define RETRIES	3	/* a deadlock is tried again this often */
+#define RETRIES	8	/* a deadlock is tried again this often */
+
+/*
+ * Before try i + 1 of a transaction that lost a deadlock: a few random
+ * milliseconds, more each time.  Requests of one pair both ways at once
+ * (a double click on each side) insert the same unique key and deadlock
+ * each other; run again at once, three tries were not enough for eight.
+ */
+static void
+backoff(int i)
+{
+	usleep((useconds_t)(1000 + arc4random_uniform(2000u << i)));
+}
 
 /* "lo:hi": the open_pair key of two users. */
 static void
@@ -186,7 +202,7 @@ link_pair(struct db *db, int64_t id, int64_t from, int64_t to, int64_t at,
 	if (db_exec(db, stmts[STMT_MEMBERS_ADD], "iiii", *conv, lo, *conv,
 	    hi) < 0 ||
 	    db_exec(db, stmts[STMT_LINK], "iiiiii", from, to, *conv, to, from,
-	    *conv) != 2 ||
+	    *conv) < 0 ||
 	    request_payload(db, id, &p) == -1 ||
 	    event_push_at(db, from, "friend_accepted", p.p, at) == -1)
 		goto out;
@@ -214,6 +230,14 @@ request_try(struct db *db, int64_t from, int64_t to, const char *text,
 	if (db_exec(db, stmts[STMT_REQ_NEW], "iissis", from, to, text, key,
 	    out->created_at, ref) == 1) {
 		out->request_id = db_insert_id(db);
+		/*
+		 * Again, now that this request holds the pair's key: the
+		 * other side may have accepted an earlier one of ours (and
+		 * freed the key) since the first look.  A request stored
+		 * then was left pending between friends.
+		 */
+		if ((rc = friend_check(db, from, to)) != 0)
+			return rc == 1 ? FR_ALREADY : FR_ERROR;
 		if (request_payload(db, out->request_id, &p) == -1 ||
 		    event_push(db, to, "friend_request", p.p) == -1) {
 			buf_free(&p);
@@ -233,7 +257,7 @@ request_try(struct db *db, int64_t from, int64_t to, const char *text,
 	out->created_at = rc == 1 ? db_int(res, 2) : 0;
 	db_res_free(res);
 	if (rc != 1)
-		return FR_ERROR;	/* decided meanwhile: try again */
+		return FR_AGAIN;	/* decided meanwhile */
 	if (other == from)
 		return FR_DUPLICATE;
 	/* They asked us first: this request accepts theirs. */
@@ -287,10 +311,11 @@ friend_request(struct db *db, int64_t from, const char *name,
 			return rc;
 		}
 		db_rollback(db);
-		if (rc != FR_ERROR || !db_is_retry(db))
+		if (rc != FR_AGAIN && (rc != FR_ERROR || !db_is_retry(db)))
 			break;
+		backoff(i);
 	}
-	return rc;
+	return rc == FR_AGAIN ? FR_ERROR : rc;
 }
 
 /*
@@ -332,6 +357,7 @@ fail:
 		db_rollback(db);
 		if (!db_is_retry(db))
 			break;
+		backoff(i);
 	}
 	return FR_ERROR;
 }

@@ -21,7 +21,8 @@ enum fr_result {
 	FR_DUPLICATE,	/* request already pending */
 	FR_NO_REQUEST,
 	FR_NOT_FRIENDS,
-	FR_ERROR
+	FR_ERROR,
+	FR_AGAIN	/* inside friends.c: a race lost, run the transaction again */
 };
 
 struct fr_out {

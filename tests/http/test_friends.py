@@ -260,4 +260,48 @@ for i in range(10):
     check(q.name in friend_names(p) and p.name in friend_names(q),
           "round %d: both list each other" % i)
 
+# Many requests both ways at once (a double click on each side): they become
+# friends once, and no request is left pending between friends (a late one
+# used to be stored after the other side accepted, and its accept then
+# answered 503 for ever). Each answer is 201, 200 (accepted theirs) or
+# 409 (already asked, already friends); never a 503.
+for i in range(6):
+    p, q = signup("fm"), signup("fm")
+    bar = threading.Barrier(8)
+    out = {}
+
+    def ask(x, y, key):
+        bar.wait()
+        try:
+            out[key] = x.post("friends/requests", {"to": y.name, "text": key})
+        except Exception as ex:     # noqa: BLE001
+            out[key] = ex
+    ts = [threading.Thread(target=ask, args=(p, q, "pq%d" % k)) for k in range(4)] + \
+         [threading.Thread(target=ask, args=(q, p, "qp%d" % k)) for k in range(4)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join(30)
+    sts = sorted(getattr(v, "status", None) for v in out.values())
+    check(set(sts) <= {200, 201, 409} and 201 in sts and 200 in sts,
+          "round %d: 201, 200 and 409s only" % i, sts)
+    pair = (uid(p), uid(q), uid(p), uid(q))
+    eq(sql("SELECT COUNT(*) FROM friend_request WHERE status='pending' AND "
+           "from_id IN (%d,%d) AND to_id IN (%d,%d)" % pair), [["0"]],
+       "round %d: no pending request between friends" % i)
+    eq(p.get("friends/requests").json, {"incoming": [], "outgoing": []},
+       "round %d: nothing to accept" % i)
+
+# A request left pending between friends by an older build can still be
+# accepted (it answered 503 for ever) and changes nothing.
+lo, hi = min(uid(p), uid(q)), max(uid(p), uid(q))
+sql("INSERT INTO friend_request (from_id, to_id, text, open_pair, created_at) "
+    "VALUES (%d, %d, 'stale', '%d:%d', NOW(3))" % (uid(p), uid(q), lo, hi))
+stale = q.get("friends/requests").json["incoming"][0]["id"]
+eq(q.post("friends/requests/%d/accept" % stale).status, 200,
+   "a stale request between friends is accepted")
+eq(sql("SELECT COUNT(*) FROM friendship WHERE user_id IN (%d,%d) AND "
+       "friend_id IN (%d,%d)" % (lo, hi, lo, hi)), [["2"]],
+   "still one friendship, two rows")
+
 chatlib.done()
