@@ -468,6 +468,22 @@ h_user_guest(struct req *r)
 }
 
 /*
+ * The rate_limit key of password attempts for user name (any case): login
+ * failures and wrong current passwords (PATCH /api/me) count together.
+ */
+static void
+login_user_key(char *out, size_t sz, const char *name, size_t nlen)
+{
+	char	*c;
+
+	snprintf(out, sz, "login-user:%.*s", (int)(nlen > 64 ? 64 : nlen),
+	    name);
+	for (c = out; *c; c++)
+		if (*c >= 'A' && *c <= 'Z')
+			*c += 'a' - 'A';
+}
+
+/*
  * Log r in as user name with password pw (POST /api/login, seed 003's
  * login frame): on success a new session and its cookie.  A wrong password
  * and an unknown user cost the same time.  Failures are counted per user
@@ -485,11 +501,7 @@ user_login(struct req *r, const char *name, size_t nlen, const char *pw,
 	int		 ok, rc, w;
 
 	*uid = 0;
-	snprintf(kuser, sizeof(kuser), "login-user:%.*s",
-	    (int)(nlen > 64 ? 64 : nlen), name);
-	for (char *c = kuser; *c; c++)
-		if (*c >= 'A' && *c <= 'Z')
-			*c += 'a' - 'A';
+	login_user_key(kuser, sizeof(kuser), name, nlen);
 	snprintf(kaddr, sizeof(kaddr), "login-addr:%s", r->addr);
 	/*
 	 * An attempt is counted before the password is checked and given
@@ -614,9 +626,10 @@ int
 h_me_patch(struct req *r)
 {
 	struct fval	 v[ME__MAX];
-	char		 hash[AUTH_HASH_MAX], *old = NULL;
+	char		 hash[AUTH_HASH_MAX], *old = NULL, kuser[100];
 	struct dbres	*res;
-	int		 st, ok;
+	int64_t		 wu;
+	int		 st, ok, w;
 
 	if ((st = valid_fields(r, me_fields, ME__MAX, v)) != 0)
 		return st;
@@ -627,6 +640,14 @@ h_me_patch(struct req *r)
 		if (v[ME_CURRENT_PASSWORD].s == NULL)
 			return http_fail(r, 400, "bad_request",
 			    "current_password is required to change it");
+		/* A stolen cookie must not buy unlimited password guesses. */
+		login_user_key(kuser, sizeof(kuser), r->username,
+		    strlen(r->username));
+		if ((w = auth_window_take(r->db, kuser, CAP_LOGIN_WINDOW_S,
+		    CAP_LOGIN_USER_FAILS, &wu)) == -1)
+			return http_fail_db(r);
+		if (w > 0)
+			return http_fail_rate(r, w);
 		if ((res = db_query(r->db, stmts[STMT_USER_HASH], "i",
 		    r->uid)) == NULL)
 			return http_fail_db(r);
@@ -636,9 +657,11 @@ h_me_patch(struct req *r)
 		ok = old != NULL && auth_verify(old, v[ME_CURRENT_PASSWORD].s,
 		    v[ME_CURRENT_PASSWORD].len);
 		free(old);
-		if (!ok)
+		if (!ok)	/* the attempt taken stays counted */
 			return http_fail(r, 403, "forbidden",
 			    "current_password is wrong");
+		if (auth_window_give(r->db, kuser, wu) == -1)
+			return http_fail_db(r);
 		if (auth_hash(v[ME_PASSWORD].s, v[ME_PASSWORD].len, hash) == -1)
 			return http_fail(r, 500, "internal",
 			    "cannot hash password");

@@ -94,6 +94,21 @@ eq(v.get("me").status, 200, "throttling ends no existing session")
 eq(sql("SELECT COUNT(*) FROM session WHERE user_id = %d" % v.user["id"]),
    [["1"]], "no session was made for the throttled user")
 
+# A stolen cookie buys no more guesses: wrong current passwords in
+# PATCH /api/me count with the login failures of that user.
+x = signup("throttle", password=pw)
+for i in range(10):
+    expect_error(x.patch("me", {"password": "new password 9",
+                                "current_password": "guess %d" % i}),
+                 403, "forbidden", "wrong current password %d" % (i + 1))
+r = x.patch("me", {"password": "new password 9", "current_password": pw})
+expect_error(r, 429, "rate_limited", "11th try, right current password")
+check((r.header("Retry-After") or "").isdigit(), "with Retry-After", r.headers)
+expect_error(Client().post("login", {"username": x.name, "password": pw}),
+             429, "rate_limited", "and the login of that user is throttled too")
+eq(x.patch("me", {"bio": "still here"}).status, 200,
+   "other profile changes still work")
+
 # Attempts at once count as they start: 40 wrong passwords sent together
 # get 10 checked (401) and the rest 429 (the count was read before and
 # written after the password check, so every one saw the same count).
