@@ -133,8 +133,8 @@ http_init(struct req *r, FCGX_Request *f, char **envp)
 		n = strlen(uri);
 		r->query = "";
 	}
-	if (n > CAP_PATH || strlen(r->query) > CAP_QUERY)
-		r->path = xstrdup("/");	/* answered as 404 */
+	if ((r->uri_long = n > CAP_PATH || strlen(r->query) > CAP_QUERY))
+		r->path = xstrdup("/");	/* answered as 414 */
 	else if ((r->path = pct_decode(uri, n, 0)) == NULL)
 		r->path = xstrdup("/");
 	if ((r->addr = http_param(r, "REMOTE_ADDR")) == NULL)
@@ -241,6 +241,34 @@ http_slim_end(struct req *r)
 }
 
 /*
+ * Read and drop a body of n bytes not wanted (at most what lighttpd lets
+ * through, server.max-request-size).  Answered before lighttpd had written
+ * all of it, its write failed: it logged "connection was dropped" and sent
+ * the request again.
+ */
+static void
+http_drain(struct req *r, long long n)
+{
+	char	 sink[16384];
+	int	 k;
+
+	if (n > 2 * 1024 * 1024)
+		n = 2 * 1024 * 1024;
+	while (n > 0) {
+		k = n > (long long)sizeof(sink) ? (int)sizeof(sink) : (int)n;
+		if (r->in != NULL)
+			k = FCGX_GetStr(sink, k, r->in);
+		else if (r->fcgi == NULL)
+			k = (int)fread(sink, 1, (size_t)k, stdin);
+		else
+			k = 0;
+		if (k <= 0)
+			break;
+		n -= k;
+	}
+}
+
+/*
  * Read the body, at most CAP_BODY bytes.  Returns 0, or the status already
  * sent (413 when larger).
  */
@@ -257,9 +285,11 @@ http_read_body(struct req *r)
 	want = cl != NULL && *cl != '\0' ? strtoll(cl, &end, 10) : 0;
 	if (want < 0)
 		return http_fail(r, 400, "bad_request", "bad Content-Length");
-	if (want > CAP_BODY)
+	if (want > CAP_BODY) {
+		http_drain(r, want);
 		return http_fail(r, 413, "too_large",
 		    "request body is larger than 64 KiB");
+	}
 	r->body = xmalloc((size_t)want + 1);
 	got = 0;
 	while (got < (size_t)want) {

@@ -36,6 +36,7 @@ struct req {
 	enum method	 method;
 	char		*path;		/* decoded path, query removed */
 	const char	*query;		/* raw query string, "" if none */
+	int		 uri_long;	/* path or query over its cap: 414 */
 	const char	*addr;		/* client address */
 	int		 https;
 	char		*body;		/* NUL-terminated, capped */

@@ -166,6 +166,9 @@ server_error(struct req *r, int st)
 	case 413:
 		return http_fail(r, 413, "too_large",
 		    "request body is larger than 64 KiB");
+	case 501:
+		return http_fail(r, 501, "not_implemented",
+		    "this method is not supported");
 	case 414:
 	case 431:
 		return http_fail(r, st, "too_large",
@@ -196,6 +199,9 @@ route_dispatch(struct req *r)
 	st = v != NULL ? atoi(v) : 0;
 	if (http_param(r, "REDIRECT_URI") != NULL && st >= 400 && st <= 599)
 		return server_error(r, st);
+	if (r->uri_long)
+		return http_fail(r, 414, "too_large",
+		    "the path or query string is too long");
 	if ((rt = route_find(r, &st)) == NULL)
 		return st == 405 ?
 		    http_fail(r, 405, "method_not_allowed",

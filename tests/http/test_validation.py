@@ -98,6 +98,15 @@ for n in (64 * 1024 + 1, 64 * 1024 + 1000, 300 * 1024):
     r = c.post("signup", raw=raw)
     expect_error(r, 413, "too_large", "signup body of %d bytes" % n)
 eq(stored(big), 0, "nothing created by the 413s")
+# The backend reads what it refuses: lighttpd, cut off while still writing
+# the body, logged "connection was dropped" and sent the request again.
+errlog = os.path.join(chatlib.STACK_DIR, "log", "lighttpd-error.log")
+before = open(errlog, "rb").read().count(b"connection was dropped")
+for n in (100 * 1024, 900 * 1024):
+    expect_error(c.post("signup", raw=sized(n, big)), 413, "too_large",
+                 "signup body of %d bytes" % n)
+eq(open(errlog, "rb").read().count(b"connection was dropped"), before,
+   "lighttpd saw no dropped backend connection")
 # Exactly 64 KiB is read and judged: the bio is too long, a 400 naming it.
 r = c.post("signup", raw=sized(64 * 1024, big))
 expect_error(r, 400, "bad_request", "signup body of exactly 64 KiB")
@@ -155,6 +164,15 @@ st, head, body = raw_http([
 eq(st, 411, "a POST with no Content-Length: 411 from lighttpd")
 eq((json.loads(body or b"{}").get("error") or {}).get("code"), "bad_request",
    "... in JSON, code bad_request")
+
+# A method lighttpd does not know, and a query string over 4 KiB: their own
+# statuses, not "try again" or "no such endpoint".
+st, head, body = raw_http(["FOO /api/health HTTP/1.1", "Host: x",
+                           "Connection: close"])
+eq((st, (json.loads(body or b"{}").get("error") or {}).get("code")),
+   (501, "not_implemented"), "an unknown method: 501 not_implemented")
+r = c.get("poll?timeout=0&ack=" + ",".join(str(10**9 + i) for i in range(500)))
+expect_error(r, 414, "too_large", "a 5.5 KB query string")
 
 # --- malformed bodies -----------------------------------------------------------
 bad_name = uniq("vbad")
