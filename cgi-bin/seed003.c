@@ -450,6 +450,17 @@ frame_message(struct req *r, struct json_object *c, const char *mid,
 	if ((rc = msg_resolve_user(r->db, r->uid, rcv, &conv)) == MSG_OK)
 		rc = msg_send(r->db, r->uid, r->username, conv, mid, mlen,
 		    body, blen, &m);
+	/*
+	 * A repeat is "MS" only when it is the same message (a retry): the
+	 * same messageId to another friend, or with other content, stored
+	 * nothing, and "MS" would have told the sender it was sent.
+	 */
+	if (rc == MSG_REPEAT && (m.conv_id != conv || m.body_len != blen ||
+	    memcmp(m.body, body, blen) != 0)) {
+		free(m.body);
+		return frame_word(r, "RE_MESSAGE", mid, mlen, "MF",
+		    "messageId was already used for another message");
+	}
 	if (rc == MSG_OK || rc == MSG_REPEAT) {
 		free(m.body);
 		return frame_word(r, "RE_MESSAGE", mid, mlen, "MS", NULL);

@@ -246,6 +246,11 @@ r = frame(z, "4", msg1)
 reply(r, "message to a friend", "RE_MESSAGE", "normalmessage001", "MS")
 r = frame(z, "4", msg1, as_string=False)
 reply(r, "the same messageId again", "RE_MESSAGE", "normalmessage001", "MS")
+r = frame(z, "4", dict(msg1, content="another text, same messageId"))
+got = reply(r, "the same messageId with other content", "RE_MESSAGE",
+            "normalmessage001", "MF")
+eq((r.json or {}).get("CONTENT", {}).get("reason"),
+   "messageId was already used for another message", "... says why")
 eq(sql("SELECT COUNT(*) FROM message WHERE sender_id=%d" % zid), [["1"]],
    "a resend is stored once")
 fs = frames(v, 5)
