@@ -14,6 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <json.h>
+
 #include "caps.h"
 #include "conf.h"
 #include "db.h"
@@ -174,6 +176,45 @@ pushed_free(struct pushed *p)
 	memset(p, 0, sizeof(*p));
 }
 
+/*
+ * Is an event written by someone else than chatd (an admin's notice, in
+ * SQL) safe to splice into an answer: a type of [a-z0-9_] and a payload
+ * that is one JSON object?  chatd's own types are not parsed again.
+ */
+static int
+trusted(const char *type, const char *payload, size_t plen)
+{
+	static const char *const own[] = { "message", "read", "presence",
+	    "friend_request", "friend_accepted", "friend_rejected",
+	    "friend_removed", "match_found", "partner_left",
+	    "conversation_updated", NULL };
+	struct json_tokener	*tok;
+	struct json_object	*o;
+	const char		*c;
+	int			 i, ok;
+
+	for (i = 0; own[i] != NULL; i++)
+		if (strcmp(type, own[i]) == 0)
+			return 1;
+	for (c = type; *c != '\0'; c++)
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') ||
+		    *c == '_'))
+			return 0;
+	if (plen > CAP_BODY || (tok = json_tokener_new()) == NULL)
+		return 0;
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	o = json_tokener_parse_ex(tok, payload, (int)plen);
+	ok = plen > 0 && payload[0] == '{' && o != NULL &&
+	    json_tokener_get_error(tok) == json_tokener_success &&
+	    json_object_is_type(o, json_type_object);
+	for (c = payload + (ok ? tok->char_offset : 0); ok && c < payload + plen;
+	    c++)
+		ok = *c == ' ' || *c == '\t' || *c == '\n' || *c == '\r';
+	json_object_put(o);
+	json_tokener_free(tok);
+	return ok;
+}
+
 /* One event as the poll's JSON object, after a comma if not the first. */
 static void
 render(struct buf *out, int first, int64_t id, const char *type, int64_t at,
@@ -181,6 +222,13 @@ render(struct buf *out, int first, int64_t id, const char *type, int64_t at,
 {
 	if (!first)
 		buf_addc(out, ',');
+	if (!trusted(type, payload, plen)) {
+		LOG("event %lld: type or payload is not valid JSON, sent as "
+		    "type \"invalid\"", (long long)id);
+		buf_addf(out, "{\"id\":%lld,\"type\":\"invalid\","
+		    "\"at\":%lld}", (long long)id, (long long)at);
+		return;
+	}
 	buf_addf(out, "{\"id\":%lld,\"type\":\"%s\",\"at\":%lld",
 	    (long long)id, type, (long long)at);
 	if (plen > 2 && payload[0] == '{') {

@@ -331,5 +331,29 @@ eq(getattr(r, "status", None), 200, "poll timeout 2")
 eq((getattr(r, "json", None) or {}).get("events"), [], "empty at its timeout")
 check(1.5 <= took < 5, "returned at about its timeout (%.2f s)" % took, took)
 
+# --- a system notice written by an admin in SQL -----------------------------
+# It wakes the parked poll (the watcher sees an event of no backend's
+# origin), and a row an admin got wrong still gives a valid answer.
+n = signup("notice")
+t = parked(n, 15)
+sql("INSERT INTO event (user_id, type, payload) VALUES "
+    "(%d, 'notice', JSON_OBJECT('text', 'Maintenance at 22:00 <b>UTC</b>'))"
+    % uid(n))
+t.join(10)
+r, took = t.result if not t.is_alive() else (None, None)
+evs = (getattr(r, "json", None) or {}).get("events", [])
+eq([(e.get("type"), e.get("text")) for e in evs],
+   [("notice", "Maintenance at 22:00 <b>UTC</b>")], "the notice arrives")
+check(took is not None and took < 5, "within the watcher's look", took)
+n.post("ack", {"ids": [e["id"] for e in evs]})
+sql("INSERT INTO event (user_id, type, payload) VALUES "
+    "(%d, 'notice', '{\"text\": \"unclosed'), (%d, 'odd\"type', '{}'), "
+    "(%d, 'notice', JSON_OBJECT('text', 'fine'))" % (uid(n), uid(n), uid(n)))
+time.sleep(1)    # the watcher's look (CHAT_WATCH_MS) makes them known
+r = n.get("poll?timeout=0")
+eq(r.status, 200, "a poll with broken admin rows answers")
+eq([e.get("type") for e in (r.json or {}).get("events", [])],
+   ["invalid", "invalid", "notice"], "broken rows come as type invalid")
+
 a_online.stop()
 chatlib.done()

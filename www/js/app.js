@@ -8,7 +8,7 @@ import { api } from './api.js';
 import { $, clear, show } from './dom.js';
 import { S, resetState } from './state.js';
 import { Receiver, broadcast, onBroadcast } from './receiver.js';
-import { tablist, initDialogs, netBanner, unreadIndicator } from './ui.js';
+import { tablist, initDialogs, netBanner, unreadIndicator, toast } from './ui.js';
 import { initAuth, showAuth } from './auth.js';
 import { loadConversations, renderConversations, resetConversations } from './convlist.js';
 import { initChat, openConversation, closeChat, syncThread, markRead, onMessage, onRead, onOwnRead, restoreChat, forgetChat } from './chat.js';
@@ -106,6 +106,8 @@ function onEvent(e) {
   case 'match_found': matched(e.conversation_id, e.partner); break;
   case 'partner_left': onPartnerLeft(e); break;
   case 'conversation_updated': onConversationUpdated(e); break;
+  // A system notice an admin wrote (README): shown longer than the others.
+  case 'notice': if (typeof e.text === 'string' && e.text) toast(`Notice: ${e.text}`, 'notice', 15000); break;
   default: break;     // types added later are ignored
   }
 }

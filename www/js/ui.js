@@ -45,14 +45,14 @@ function raiseToasts(box) {
   box.showPopover();
 }
 
-export function toast(text, kind = '') {
+export function toast(text, kind = '', ms = 4200) {
   const box = $('#toasts');
   const t = h('div', { class: `toast ${kind}`.trim(), text });
   box.append(t);
   while (box.children.length > 3) box.firstChild.remove();
   raiseToasts(box);
-  setTimeout(() => t.classList.add('going'), 3800);
-  setTimeout(() => t.remove(), 4200);
+  setTimeout(() => t.classList.add('going'), ms - 400);
+  setTimeout(() => t.remove(), ms);
 }
 
 let announceTimer = 0;
