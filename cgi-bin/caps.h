@@ -31,6 +31,7 @@
 #define CAP_BODY_CHARS		4000		/* message body */
 #define CAP_CLIENT_ID		64		/* bytes of client_id */
 #define CAP_TOPIC_MEMBERS	500		/* members of one topic */
+#define CAP_LIVE_MATCHES	5		/* stranger chats one user has open */
 #define CAP_HISTORY_LIMIT	200		/* messages per history page */
 #define CAP_HISTORY_DEFAULT	50
 #define CAP_ACK_IDS		1000		/* ids in one ack */

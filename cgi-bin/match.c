@@ -5,11 +5,14 @@
  * at once meet each other and nobody is lost from the queue or matched
  * twice.  A match is a conversation of kind 'match'; it ends when either
  * side leaves, logs out or goes idle (the sweeper), and the partner gets
- * partner_left.
+ * partner_left.  A user may have several open at once (seed 002: several
+ * session windows on one connection), up to CAP_LIVE_MATCHES, each with
+ * another stranger.
  */
 #include <stdio.h>
 #include <string.h>
 
+#include "caps.h"
 #include "db.h"
 #include "events.h"
 #include "handlers.h"
@@ -18,6 +21,9 @@
 #include "users.h"
 #include "util.h"
 #include "wake.h"
+
+#define STR_(x)	#x
+#define STR(x)	STR_(x)
 
 enum stmt {
 	STMT_LOCK,
@@ -41,15 +47,20 @@ static const char *const stmts[STMT__MAX] = {
 	"SELECT GET_LOCK('chat.match', 10)",
 	/* STMT_UNLOCK */
 	"SELECT RELEASE_LOCK('chat.match')",
-	/* STMT_LIVE: the user's live match, if any. */
-	"SELECT c.id, (SELECT o.user_id FROM conv_member o "
-	"WHERE o.conv_id = c.id AND o.user_id <> m.user_id LIMIT 1) "
-	"FROM conv_member m JOIN conversation c ON c.id = m.conv_id "
-	"WHERE m.user_id = ? AND c.kind = 'match' AND c.ended_at IS NULL "
-	"LIMIT 1",
-	/* STMT_TAKE: the longest-waiting other user. */
-	"SELECT user_id FROM match_queue WHERE user_id <> ? "
-	"ORDER BY joined_at, user_id LIMIT 1 FOR UPDATE",
+	/* STMT_LIVE: how many live matches the user has. */
+	"SELECT COUNT(*) FROM conv_member m JOIN conversation c "
+	"ON c.id = m.conv_id "
+	"WHERE m.user_id = ? AND c.kind = 'match' AND c.ended_at IS NULL",
+	/*
+	 * STMT_TAKE: the longest-waiting other user this one is not talking
+	 * to already.
+	 */
+	"SELECT q.user_id FROM match_queue q WHERE q.user_id <> ? "
+	"AND NOT EXISTS (SELECT 1 FROM conv_member a JOIN conversation c "
+	"ON c.id = a.conv_id AND c.kind = 'match' AND c.ended_at IS NULL "
+	"JOIN conv_member b ON b.conv_id = c.id AND b.user_id = q.user_id "
+	"WHERE a.user_id = ?) "
+	"ORDER BY q.joined_at, q.user_id LIMIT 1 FOR UPDATE",
 	/* STMT_DEQUEUE */
 	"DELETE FROM match_queue WHERE user_id = ?",
 	/* STMT_ENQUEUE */
@@ -121,22 +132,15 @@ push_found(struct db *db, int64_t uid, int64_t partner, int64_t conv)
 static enum match_result
 join_locked(struct db *db, int64_t uid, struct match_out *out)
 {
-	struct dbres	*res;
+	int64_t		 live;
 	int		 rc;
 
-	if ((res = db_query(db, stmts[STMT_LIVE], "i", uid)) == NULL)
+	if (db_one(db, &live, stmts[STMT_LIVE], "i", uid) != 1)
 		return MATCH_ERROR;
-	if ((rc = db_row(res)) == 1) {
-		out->conv_id = db_int(res, 0);
-		out->partner_id = db_int(res, 1);
-	}
-	db_res_free(res);
-	if (rc == -1)
-		return MATCH_ERROR;
-	if (rc == 1)
-		return MATCH_FOUND;	/* one live match at a time */
-	if ((rc = db_one(db, &out->partner_id, stmts[STMT_TAKE], "i",
-	    uid)) == -1)
+	if (live >= CAP_LIVE_MATCHES)
+		return MATCH_FULL;
+	if ((rc = db_one(db, &out->partner_id, stmts[STMT_TAKE], "ii",
+	    uid, uid)) == -1)
 		return MATCH_ERROR;
 	if (rc == 0)
 		return db_exec(db, stmts[STMT_ENQUEUE], "i", uid) < 0 ?
@@ -151,14 +155,13 @@ join_locked(struct db *db, int64_t uid, struct match_out *out)
 	    push_found(db, uid, out->partner_id, out->conv_id) == -1 ||
 	    push_found(db, out->partner_id, uid, out->conv_id) == -1)
 		return MATCH_ERROR;
-	out->fresh = 1;
 	return MATCH_FOUND;
 }
 
 /*
- * uid wants a stranger.  MATCH_FOUND (a new or the live match in *out;
- * both sides get match_found for a new one), MATCH_WAITING (queued; the
- * match_found event comes later) or MATCH_ERROR.
+ * uid wants a(nother) stranger.  MATCH_FOUND (a new match in *out; both
+ * sides get match_found), MATCH_WAITING (queued; the match_found event
+ * comes later), MATCH_FULL or MATCH_ERROR.
  */
 enum match_result
 match_join(struct db *db, int64_t uid, struct match_out *out)
@@ -174,12 +177,14 @@ match_join(struct db *db, int64_t uid, struct match_out *out)
 		return MATCH_ERROR;
 	}
 	rc = join_locked(db, uid, out);
-	if (rc == MATCH_ERROR || db_commit(db) == -1) {
+	if (rc == MATCH_FULL)
+		db_rollback(db);
+	else if (rc == MATCH_ERROR || db_commit(db) == -1) {
 		db_rollback(db);
 		rc = MATCH_ERROR;
 	}
 	(void)db_one(db, NULL, stmts[STMT_UNLOCK], "");
-	if (rc == MATCH_FOUND && out->fresh) {
+	if (rc == MATCH_FOUND) {
 		int64_t	 both[2] = { uid, out->partner_id };
 
 		wake_users(both, 2);
@@ -281,6 +286,9 @@ h_match_join(struct req *r)
 	switch (match_join(r->db, r->uid, &out)) {
 	case MATCH_WAITING:
 		return http_reply(r, 200, "{\"status\":\"waiting\"}", 20);
+	case MATCH_FULL:
+		return http_fail(r, 409, "conflict", "you have "
+		    STR(CAP_LIVE_MATCHES) " stranger chats open; end one first");
 	case MATCH_FOUND:
 		buf_addf(&b, "{\"status\":\"matched\",\"conversation_id\":%lld,"
 		    "\"partner\":", (long long)out.conv_id);

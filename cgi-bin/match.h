@@ -14,13 +14,13 @@ struct db;
 enum match_result {
 	MATCH_WAITING,
 	MATCH_FOUND,
+	MATCH_FULL,	/* CAP_LIVE_MATCHES open already */
 	MATCH_ERROR
 };
 
 struct match_out {
 	int64_t	 conv_id;
 	int64_t	 partner_id;
-	int	 fresh;	/* a new match (not the live one again) */
 };
 
 enum match_result match_join(struct db *, int64_t, struct match_out *);

@@ -184,6 +184,11 @@ cmd_match(struct req *r, const char *cmd)
 	o = json_object_new_object();
 	json_object_object_add(o, "cmd", json_object_new_string(cmd));
 	switch (match_join(r->db, r->uid, &out)) {
+	case MATCH_FULL:
+		json_object_put(o);
+		json_object_put(u);
+		return cmd_fail(r, cmd, 409, "conflict", "you have "
+		    "the most stranger chats open already; end one first");
 	case MATCH_WAITING:
 		json_object_object_add(o, "code", json_object_new_int(2));
 		json_object_object_add(o, "status",

@@ -1,5 +1,6 @@
 """Stranger matching: the queue, match_found for both sides, never oneself,
-parallel joins (every guest in exactly one match, the odd one waits), and
+several stranger chats at once (never twice with the same stranger, at most
+five), parallel joins (every guest in exactly one match, the odd one waits), and
 the ways a match ends: leave, logout, going idle -- the partner gets
 partner_left and the chat refuses new messages (409).  A guest is removed
 CHAT_GUEST_TTL_S after its session ends.  Registered users match too."""
@@ -97,11 +98,36 @@ eq(queue_of([g1, g2]), [], "the queue is empty")
 item = [x for x in g1.get("conversations").json["conversations"] if x["id"] == conv]
 check(item and item[0]["kind"] == "match" and not item[0]["ended"],
       "a live match in the list", item)
+# Several stranger chats at once (seed 002: several session windows), each
+# with someone else: joining again while in a match looks for another
+# stranger, never the one already talked to.
+sql("DELETE FROM match_queue")      # strangers other tests left waiting
 r = g2.post("match")
-eq(((r.json or {}).get("status"), (r.json or {}).get("conversation_id")),
-   ("matched", conv), "joining while in a match answers the live match")
-eq(sql("SELECT COUNT(*) FROM conv_member m JOIN conversation c ON c.id=m.conv_id "
-       "WHERE m.user_id=%d AND c.kind='match'" % uid(g2)), [["1"]], "no second match")
+eq((r.json or {}).get("status"), "waiting", "joining again while in a match queues")
+r = g1.post("match")
+eq((r.json or {}).get("status"), "waiting",
+   "the partner joining again is not matched with the same stranger")
+eq(queue_of([g1, g2]), sorted([uid(g1), uid(g2)]), "both wait for someone new")
+g3 = guest("Cy")
+r = g3.post("match")
+eq(((r.json or {}).get("status"), ((r.json or {}).get("partner") or {}).get("username")),
+   ("matched", g2.name), "a new stranger takes the longest waiting (g2)")
+second = (r.json or {}).get("conversation_id")
+check(second and second != conv, "a second conversation", r)
+eq(sorted(live_matches([g2])[uid(g2)]), sorted([conv, second]),
+   "g2 has two live stranger chats")
+eq(g1.delete("match").status, 204, "g1 stops looking")
+# At most five at once.
+sql("DELETE FROM match_queue")
+hub = guest("Hub")
+for i in range(5):
+    eq(hub.post("match").json.get("status"), "waiting", "hub waits (%d)" % i)
+    eq(guest("S%d" % i).post("match").json.get("status"), "matched",
+       "stranger %d meets the hub" % i)
+eq(len(live_matches([hub])[uid(hub)]), 5, "five live stranger chats")
+r = hub.post("match")
+eq((r.status, err_code(r)), (409, "conflict"), "a sixth is refused")
+eq(queue_of([hub]), [], "and not queued")
 
 r = send_msg(g1, "hello stranger", "m-1", conv=conv)
 eq(r.status, 201, "g1 sends")
