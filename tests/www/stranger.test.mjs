@@ -1,6 +1,7 @@
 // Two guests meet in stranger chat: both see the matched banner with the
 // other's nickname, talk, one leaves and the other sees the partner-left
-// banner; "next stranger" queues again and a third guest is matched.
+// banner; "next stranger" queues again and a third guest is matched;
+// "find another stranger" keeps that chat and opens a second one.
 import { run, guestUI, sendUI, waitBubble, api, assert } from './lib.mjs';
 
 await run('stranger', async (b) => {
@@ -52,6 +53,27 @@ await run('stranger', async (b) => {
   // Moon's list holds both stranger chats, the old one marked ended.
   assert.equal(await moon.page.locator('#conv-list li[data-kind="match"]').count(), 2);
   assert.equal(await moon.page.locator('#conv-list li.ended').count(), 1);
+
+  // Several at once: Moon looks for one more while talking to Star; Vega
+  // comes, and both chats stay open and live.
+  await moon.page.click('#nav-stranger');
+  await moon.page.waitForSelector('#match-start:has-text("Find another stranger")');
+  await moon.page.click('#match-start');
+  await moon.page.waitForSelector('#match-status:has-text("Looking")');
+  const vega = await guestUI(b, 'Vega');
+  await vega.page.click('#match-start');
+  await vega.page.waitForSelector('#chat-banner:has-text("chatting with Moon")', { timeout: 10000 });
+  await moon.page.waitForSelector('#match-status:has-text("talking to 2 strangers")', { timeout: 10000 });
+  assert.equal(await moon.page.locator('#conv-list li[data-kind="match"]:not(.ended)').count(), 2, 'two live stranger chats');
+  await sendUI(vega.page, 'hi from Vega');
+  await waitBubble(moon.page, 'hi from Vega', 'theirs');
+  await sendUI(star.page, 'Star is still here');
+  await moon.page.click('#nav-chats');
+  await moon.page.click('#conv-list li[data-kind="match"]:not(.ended) .item-title:text-is("Star")');
+  await waitBubble(moon.page, 'Star is still here', 'theirs');
+  await sendUI(moon.page, 'to Star only');
+  await waitBubble(star.page, 'to Star only', 'theirs');
+  assert.equal(await vega.page.locator('#messages li.msg .body', { hasText: 'to Star only' }).count(), 0, 'not in the other chat');
 
   // A guest who reloads (or closes) the page while waiting leaves the
   // queue: it starts idle, and the next one to look is not matched with a

@@ -13,7 +13,7 @@ import { convTitle, memberName, peerOnline, loadConversations, loadConversations
 import { chatBanner, hideChatBanner, announce, coalesce } from './ui.js';
 import { showUser } from './profile.js';
 import { topicDialog, leaveTopic } from './topics.js';
-import { startMatch, leaveMatch, matchBannerFor, renderWaiting } from './stranger.js';
+import { nextStranger, leaveMatch, matchBannerFor, renderWaiting } from './stranger.js';
 
 const PAGE = 50;
 const MAX_CHARS = 4000;            // a message body, in code points (docs/API.md)
@@ -523,7 +523,7 @@ export function initChat() {
     if (c?.kind === 'topic') leaveTopic(c);
     else if (c?.kind === 'match') leaveMatch(c);
   });
-  $('#chat-next').addEventListener('click', () => startMatch());
+  $('#chat-next').addEventListener('click', () => nextStranger());
   document.addEventListener('keydown', (e) => {
     // Esc leaves the chat on a phone (where the chat covers the list).
     if (e.key === 'Escape' && !document.querySelector('dialog[open]') && S.current != null

@@ -1,8 +1,10 @@
-// stranger.js: talk to a stranger (seed 002). POST /api/match answers
+// stranger.js: talk to strangers (seed 002). POST /api/match answers
 // "waiting" (a match_found event follows) or "matched" at once; either
-// side can leave (the other gets partner_left); "next stranger" leaves and
-// joins the queue again; closing or reloading the page while waiting
-// leaves the queue.
+// side can leave (the other gets partner_left). Several stranger chats can
+// be open at once (up to 5, each in the list): "Find another stranger"
+// looks for one more, "Next stranger" in a chat ends that one and looks
+// for another. Closing or reloading the page while waiting leaves the
+// queue.
 
 import { api, errorText } from './api.js';
 import { $, show } from './dom.js';
@@ -12,6 +14,8 @@ import { loadConversations, renderConversations, convTitle } from './convlist.js
 import { openConversation, closeChat, renderHead } from './chat.js';
 
 const nick = (p) => p?.nickname || 'a stranger';
+const liveMatches = () => [...S.convs.values()].filter((c) => c.kind === 'match' && !c.ended);
+const partnerOf = (c) => ({ nickname: c.title, username: c.peer?.username });
 
 export function setMatchState(state, partner) {
   S.matchState = state;
@@ -20,8 +24,9 @@ export function setMatchState(state, partner) {
   show($('#match-cancel'), state === 'waiting');
   $('#match-start').textContent = state === 'idle' ? 'Find a stranger' : 'Find another stranger';
   $('#pane-stranger').classList.toggle('waiting', state === 'waiting');
+  const n = liveMatches().length;
   st.textContent = state === 'waiting' ? 'Looking for someone to talk to…'
-    : state === 'matched' ? `You are talking to ${nick(partner)}.`
+    : state === 'matched' ? (n > 1 ? `You are talking to ${n} strangers.` : `You are talking to ${nick(partner)}.`)
       : state === 'left' ? 'Your partner left. Find someone new?' : '';
   renderWaiting();
 }
@@ -33,39 +38,59 @@ export function renderWaiting() {
   $('#chat-empty-text').textContent = waiting ? 'Looking for a stranger to talk to…' : 'Select a conversation to start chatting.';
 }
 
+// Look for one more stranger; the chats open stay open.
 export async function startMatch() {
   if (S.matchState === 'waiting') return;
-  const live = S.match && S.convs.get(S.match.conversation_id);
-  if (live && !live.ended) {
-    try { await api('POST', `conversations/${live.id}/leave`); } catch { /* it ends anyway when idle */ }
-    live.ended = true;
-  }
-  S.match = null;
-  if (S.current != null && S.convs.get(S.current)?.kind === 'match') closeChat();
   setMatchState('waiting');
   if (getComputedStyle($('.side')).display !== 'none') $('#nav-stranger').click();
   let res = null;
   try { res = await api('POST', 'match'); } catch { res = null; }
   if (!res?.ok) {
-    setMatchState('idle');
+    afterEnd('idle');
     $('#match-status').textContent = errorText(res);
     return;
   }
   if (res.data.status === 'matched') await matched(res.data.conversation_id, res.data.partner);
 }
 
+// "Next stranger" in a stranger chat: end this one, look for another.
+export async function nextStranger() {
+  const c = S.convs.get(S.current);
+  if (c?.kind === 'match' && !c.ended) {
+    try { await api('POST', `conversations/${c.id}/leave`); } catch { /* it ends anyway when idle */ }
+    c.ended = true;
+    if (S.match?.conversation_id === c.id) S.match = null;
+  }
+  if (c?.kind === 'match') closeChat();
+  renderConversations();
+  return startMatch();
+}
+
 export async function cancelMatch() {
   try { await api('DELETE', 'match'); } catch { /* ignore */ }
-  setMatchState('idle');
+  afterEnd('idle');
+}
+
+// After a stranger chat ended (or a search stopped): still "matched" while
+// another one is open, else state.
+function afterEnd(state) {
+  const other = liveMatches()[0];
+  if (other) {
+    if (!S.match || S.convs.get(S.match.conversation_id)?.ended) S.match = { conversation_id: other.id, partner: partnerOf(other) };
+    setMatchState('matched', S.match.partner);
+  } else {
+    S.match = null;
+    setMatchState(state);
+  }
 }
 
 // From the immediate answer or the match_found event (both may come).
 export async function matched(id, partner) {
   const again = S.match?.conversation_id === id;
   S.match = { conversation_id: id, partner };
-  setMatchState('matched', partner);
   if (again && S.current === id) return;
   await loadConversations();
+  setMatchState('matched', partner);
   openConversation(id, { banner: `You're now chatting with ${nick(partner)}. Say hi!` });
 }
 
@@ -73,7 +98,8 @@ export function onPartnerLeft(e) {
   const c = S.convs.get(e.conversation_id);
   if (c) { c.ended = true; c.partnerLeft = true; }
   const who = c ? convTitle(c) : 'Your partner';
-  if (S.match?.conversation_id === e.conversation_id) { S.match = null; setMatchState('left'); }
+  if (S.match?.conversation_id === e.conversation_id) { S.match = null; afterEnd('left'); }
+  else if (S.matchState === 'matched') afterEnd('left');
   if (S.current === e.conversation_id) { renderHead(); matchBannerFor(c); }
   else toast(`${who} left the chat.`);
   renderConversations();
@@ -92,7 +118,7 @@ export async function leaveMatch(c) {
   if (!res?.ok && res?.status !== 409) { toast(errorText(res), 'error'); return; }
   c.ended = true;
   if (S.match?.conversation_id === c.id) S.match = null;
-  setMatchState('idle');
+  afterEnd('idle');
   renderHead();
   chatBanner('You ended this chat.', 'warn', { label: 'Find another stranger', run: () => startMatch() });
   renderConversations();
