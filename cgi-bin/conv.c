@@ -30,6 +30,8 @@ enum stmt {
 	STMT_MEMBERS,
 	STMT_ROLE,
 	STMT_EXISTS,
+	STMT_LOCK,
+	STMT_SHARE,
 	STMT_COUNT,
 	STMT_TOPIC_NEW,
 	STMT_OWNER_ADD,
@@ -85,6 +87,10 @@ static const char *const stmts[STMT__MAX] = {
 	"WHERE m.conv_id = ? AND m.user_id = ?",
 	/* STMT_EXISTS */
 	"SELECT id FROM conversation WHERE id = ?",
+	/* STMT_LOCK: before a conversation's roles are read to change it. */
+	"SELECT id FROM conversation WHERE id = ? FOR UPDATE",
+	/* STMT_SHARE: the same, shared, before my own member row. */
+	"SELECT id FROM conversation WHERE id = ? LOCK IN SHARE MODE",
 	/* STMT_COUNT: the latest, not the transaction's snapshot. */
 	"SELECT COUNT(*) FROM conv_member WHERE conv_id = ? LOCK IN SHARE MODE",
 	/* STMT_TOPIC_NEW */
@@ -93,11 +99,15 @@ static const char *const stmts[STMT__MAX] = {
 	/* STMT_OWNER_ADD */
 	"INSERT INTO conv_member (conv_id, user_id, role) "
 	"VALUES (?, ?, 'owner')",
-	/* STMT_FRIENDS_ADD: the named users who are friends of the adder. */
-	"INSERT IGNORE INTO conv_member (conv_id, user_id) "
-	"SELECT ?, f.friend_id FROM friendship f "
-	"JOIN user u ON u.id = f.friend_id "
-	"WHERE f.user_id = ? AND u.username IN (" JSON_NAMES ")",
+	/*
+	 * STMT_FRIENDS_ADD: the named users who are friends of the adder,
+	 * having read what was said before they came (a newcomer's unread
+	 * count starts at 0, not at the topic's whole history).
+	 */
+	"INSERT IGNORE INTO conv_member (conv_id, user_id, read_seq) "
+	"SELECT c.id, f.friend_id, c.last_seq FROM conversation c "
+	"JOIN friendship f JOIN user u ON u.id = f.friend_id "
+	"WHERE c.id = ? AND f.user_id = ? AND u.username IN (" JSON_NAMES ")",
 	/* STMT_RENAME */
 	"UPDATE conversation SET title = COALESCE(?, title), "
 	"avatar_url = COALESCE(?, avatar_url), updated_at = NOW(3) WHERE id = ?",
@@ -151,6 +161,35 @@ member_of(struct req *r, int64_t conv, int64_t *role)
 	if ((rc = db_one(r->db, NULL, stmts[STMT_EXISTS], "i", conv)) == -1)
 		return -http_fail_db(r);
 	if (rc == 0)
+		return -http_fail(r, 404, "not_found", "no such conversation");
+	return -http_fail(r, 403, "forbidden",
+	    "you are not in this conversation");
+}
+
+/*
+ * Begin a change to conversation conv: lock its row, then read r's role
+ * with the lock held.  Every change to a topic's members or roles starts
+ * here, so changes at once take turns and each sees the roles the one
+ * before left (read before the lock, a repeated leave or removal found
+ * nobody to delete: 503; and an owner's leave could pass the topic to an
+ * admin being removed or leaving at that moment: no owner).  1 (role as
+ * member_of), or the status sent, negated, and rolled back.
+ */
+static int
+conv_begin(struct req *r, int64_t conv, int64_t *role)
+{
+	int	 found, rc = -1;
+
+	if (db_begin(r->db) == -1)
+		return -http_fail_db(r);
+	if ((found = db_one(r->db, NULL, stmts[STMT_LOCK], "i", conv)) == 1 &&
+	    (rc = db_one(r->db, role, stmts[STMT_ROLE], "ii", conv,
+	    r->uid)) == 1)
+		return 1;
+	db_rollback(r->db);
+	if (found == -1 || (found == 1 && rc == -1))
+		return -http_fail_db(r);
+	if (found == 0)
 		return -http_fail(r, 404, "not_found", "no such conversation");
 	return -http_fail(r, 403, "forbidden",
 	    "you are not in this conversation");
@@ -478,22 +517,25 @@ fail:
 	return http_fail_db(r);
 }
 
-/* Owner or admin of topic conv?  1 yes, else the status sent, negated. */
+/*
+ * conv_begin for the owner or an admin of topic conv: 1 (transaction
+ * open, role in *role), else the status sent, negated, rolled back.
+ */
 static int
-topic_admin(struct req *r, int64_t conv)
+topic_admin_begin(struct req *r, int64_t conv, int64_t *role)
 {
-	int64_t	 role;
 	int	 rc;
 
-	if ((rc = member_of(r, conv, &role)) < 0)
+	if ((rc = conv_begin(r, conv, role)) < 0)
 		return rc;
-	if (role >= ROLE_NOT_TOPIC)
+	if (*role == ROLE_ADMIN || *role == ROLE_OWNER)
+		return 1;
+	db_rollback(r->db);
+	if (*role >= ROLE_NOT_TOPIC)
 		return -http_fail(r, 400, "bad_request",
-		    "only topics have members to manage");
-	if (role == ROLE_MEMBER)
-		return -http_fail(r, 403, "forbidden",
-		    "only the owner and admins may do this");
-	return 1;
+		    "only topics have a title, members and roles to manage");
+	return -http_fail(r, 403, "forbidden",
+	    "only the owner and admins may do this");
 }
 
 /* PATCH /api/conversations/{id} {title?, avatar_url?}: owner or admin. */
@@ -506,7 +548,7 @@ h_conv_patch(struct req *r)
 	};
 	struct fval	 v[2];
 	struct ids	 wake = { 0 };
-	int64_t		 conv;
+	int64_t		 conv, role;
 	int		 st;
 
 	if (route_param_id(r, 0, &conv) == -1)
@@ -516,10 +558,8 @@ h_conv_patch(struct req *r)
 	if (v[0].s == NULL && v[1].s == NULL)
 		return http_fail(r, 400, "bad_request",
 		    "give a title or an avatar_url");
-	if ((st = topic_admin(r, conv)) < 0)
+	if ((st = topic_admin_begin(r, conv, &role)) < 0)
 		return -st;
-	if (db_begin(r->db) == -1)
-		return http_fail_db(r);
 	return finish(r, db_exec(r->db, stmts[STMT_RENAME], "ssi", v[0].s,
 	    v[1].s, conv) >= 0 && push_updated(r, conv, "renamed", &wake) == 0,
 	    &wake, 200, conv);
@@ -535,37 +575,35 @@ h_conv_add_members(struct req *r)
 {
 	struct buf	 names = { 0 };
 	struct ids	 wake = { 0 };
-	int64_t		 conv, count;
+	int64_t		 conv, count, role;
 	long long	 added;
 	size_t		 n;
 	int		 st;
 
 	if (route_param_id(r, 0, &conv) == -1)
 		return http_fail(r, 400, "bad_request", "bad conversation id");
+	/*
+	 * With the conversation's row held two additions at once take
+	 * turns, so the second counts the first's members (each counted
+	 * only its own and both passed the cap).  Members already in are
+	 * skipped by INSERT IGNORE.
+	 */
 	if ((st = member_names(r, &names, &n, 0)) != 0 ||
-	    (st = topic_admin(r, conv)) < 0) {
+	    (st = topic_admin_begin(r, conv, &role)) < 0) {
 		buf_free(&names);
 		return st < 0 ? -st : st;
 	}
 	if (db_one(r->db, &count, stmts[STMT_FRIENDS_NAMED], "is", r->uid,
 	    names.p) != 1) {
 		buf_free(&names);
+		db_rollback(r->db);
 		return http_fail_db(r);
 	}
 	if ((size_t)count != distinct_names(r)) {
 		buf_free(&names);
+		db_rollback(r->db);
 		return http_fail(r, 403, "not_friends",
 		    "you can only add your friends");
-	}
-	/*
-	 * The conversation's row first: two additions at once take turns,
-	 * so the second counts the first's members (each counted only its
-	 * own and both passed the cap).  Members already in are skipped by
-	 * INSERT IGNORE.
-	 */
-	if (db_begin(r->db) == -1) {
-		buf_free(&names);
-		return http_fail_db(r);
 	}
 	if (db_exec(r->db, stmts[STMT_TOUCH], "i", conv) < 0 ||
 	    (added = db_exec(r->db, stmts[STMT_FRIENDS_ADD], "iis", conv,
@@ -615,25 +653,27 @@ int
 h_conv_remove_member(struct req *r)
 {
 	struct ids	 wake = { 0 };
-	int64_t		 conv, uid = 0;
+	int64_t		 conv, role, uid = 0;
 	int		 st, owner = 0;
 
 	if (route_param_id(r, 0, &conv) == -1)
 		return http_fail(r, 400, "bad_request", "bad conversation id");
-	if ((st = topic_admin(r, conv)) < 0)
+	if ((st = topic_admin_begin(r, conv, &role)) < 0)
 		return -st;
-	if ((st = target(r, conv, &uid, &owner)) == -1)
-		return http_fail_db(r);
-	if (st == 0)
-		return http_fail(r, 404, "not_found", "no such member");
-	if (owner)
-		return http_fail(r, 403, "forbidden",
-		    "the owner cannot be removed");
-	if (uid == r->uid)
+	if ((st = target(r, conv, &uid, &owner)) != 1 || owner ||
+	    uid == r->uid) {
+		db_rollback(r->db);
+		if (st == -1)
+			return http_fail_db(r);
+		if (st == 0)
+			return http_fail(r, 404, "not_found",
+			    "no such member");
+		if (owner)
+			return http_fail(r, 403, "forbidden",
+			    "the owner cannot be removed");
 		return http_fail(r, 400, "bad_request",
 		    "to leave, use POST .../leave");
-	if (db_begin(r->db) == -1)
-		return http_fail_db(r);
+	}
 	/* Tell everyone, the removed member included, then remove. */
 	return finish(r, push_updated(r, conv, "members", &wake) == 0 &&
 	    db_exec(r->db, stmts[STMT_REMOVE], "ii", conv, uid) == 1 &&
@@ -662,17 +702,18 @@ h_conv_set_role(struct req *r)
 	    strcmp(role, "member") != 0))
 		return http_fail(r, 400, "bad_request",
 		    "role must be admin or member");
-	if ((st = member_of(r, conv, &mine)) < 0)
+	if ((st = conv_begin(r, conv, &mine)) < 0)
 		return -st;
-	if (mine != ROLE_OWNER)
+	if (mine != ROLE_OWNER) {
+		db_rollback(r->db);
 		return http_fail(r, 403, "forbidden",
 		    "only the owner names admins");
-	if ((st = target(r, conv, &uid, &owner)) == -1)
-		return http_fail_db(r);
-	if (st == 0 || owner)
-		return http_fail(r, 404, "not_found", "no such member");
-	if (db_begin(r->db) == -1)
-		return http_fail_db(r);
+	}
+	if ((st = target(r, conv, &uid, &owner)) != 1 || owner) {
+		db_rollback(r->db);
+		return st == -1 ? http_fail_db(r) :
+		    http_fail(r, 404, "not_found", "no such member");
+	}
 	return finish(r, db_exec(r->db, stmts[STMT_SET_ROLE], "sii", role,
 	    conv, uid) >= 0 && push_updated(r, conv, "role", &wake) == 0,
 	    &wake, 200, conv);
@@ -704,7 +745,13 @@ h_conv_read(struct req *r)
 		return -st;
 	if (db_begin(r->db) == -1)
 		return http_fail_db(r);
-	if ((n = db_exec(r->db, stmts[STMT_READ], "iiii", seq, conv, r->uid,
+	/*
+	 * The conversation's row before my member row, in the order leaves
+	 * and removals take them (STMT_READ alone takes them the other way:
+	 * a mark and my removal at once deadlocked, 503).
+	 */
+	if (db_one(r->db, NULL, stmts[STMT_SHARE], "i", conv) == -1 ||
+	    (n = db_exec(r->db, stmts[STMT_READ], "iiii", seq, conv, r->uid,
 	    seq)) < 0)
 		return finish(r, 0, &wake, 204, conv);
 	if (n == 1 && db_one(r->db, &seq, stmts[STMT_READ_MARK], "ii", conv,
@@ -738,19 +785,17 @@ h_conv_leave(struct req *r)
 
 	if (route_param_id(r, 0, &conv) == -1)
 		return http_fail(r, 400, "bad_request", "bad conversation id");
-	if ((st = member_of(r, conv, &role)) < 0)
+	if ((st = conv_begin(r, conv, &role)) < 0)
 		return -st;
-	if (role >= 10) {		/* match */
-		if (db_begin(r->db) == -1)
-			return http_fail_db(r);
+	if (role >= 10)			/* match */
 		return finish(r, match_leave(r->db, r->uid, conv, &wake) == 0,
 		    &wake, 204, conv);
-	}
-	if (role >= ROLE_NOT_TOPIC)
+	if (role >= ROLE_NOT_TOPIC) {
+		db_rollback(r->db);
 		return http_fail(r, 400, "bad_request",
 		    "a direct conversation ends by removing the friend");
-	if (db_begin(r->db) == -1)
-		return http_fail_db(r);
+	}
+	/* The next owner is chosen among those still in, with the row held. */
 	ok = db_exec(r->db, stmts[STMT_REMOVE], "ii", conv, r->uid) == 1 &&
 	    (role != ROLE_OWNER ||
 	    db_exec(r->db, stmts[STMT_NEXT_OWNER], "i", conv) >= 0) &&

@@ -1,6 +1,8 @@
 """Topics (group conversations): create with friends, fan-out of messages,
 rename, roles (owner, admin, member), adding and removing members, leaving,
-ownership passing on, and the 500-member cap (owner included)."""
+ownership passing on, leaves and removals at once (one owner always), and
+the 500-member cap (owner included)."""
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -248,6 +250,89 @@ r = r2.post("conversations/%d/leave" % t2)
 eq(r.status, 204, "a member leaves")
 eq(roles(r1, t2), {r1.name: "owner"}, "one left, the owner")
 
+# --- at once: late requests get what they would alone, one owner always ----
+def at_once(*calls):
+    """Run each (fn, args...) in a thread, all released together; statuses."""
+    go = threading.Barrier(len(calls))
+
+    def run(fn, *args):
+        go.wait()
+        return fn(*args)
+    ts = [chatlib.in_thread(run, *c) for c in calls]
+    for t in ts:
+        t.join(60)
+    return [getattr(t, "result", None) and t.result.status for t in ts]
+
+
+def owners(conv):
+    return int(sql("SELECT COUNT(*) FROM conv_member WHERE conv_id=%d AND "
+                   "role='owner'" % conv)[0][0])
+
+
+def role_sql(conv, c):
+    r = sql("SELECT role FROM conv_member WHERE conv_id=%d AND user_id=%d"
+            % (conv, uid(c)))
+    return r[0][0] if r else None
+
+
+ra, rb, rc, rd = (signup("tra"), signup("trb"), signup("trc"),
+                  signup("trd"))
+for c in (rb, rc, rd):
+    befriend(ra, c)
+
+
+def race_topic(admins=()):
+    r = ra.post("conversations", {"title": "race",
+                                  "members": [rb.name, rc.name, rd.name]})
+    check(r.status == 201, "a topic to race in", r)
+    conv = (r.json or {}).get("id", 0)
+    for c in admins:
+        r = ra.patch("conversations/%d/members/%s" % (conv, c.name),
+                     {"role": "admin"})
+        check(r.status == 200, "%s made admin" % c.name, r)
+    return conv
+
+
+for i in range(5):
+    conv = race_topic()
+    got = at_once(*[(rb.post, "conversations/%d/leave" % conv)] * 4)
+    eq(sorted(got), [204, 403, 403, 403],
+       "round %d: one member leaving 4 times at once" % i)
+    eq(role_sql(conv, rb), None, "round %d: the member is out" % i)
+    got = at_once(*[(ra.delete, "conversations/%d/members/%s"
+                     % (conv, rc.name))] * 4)
+    eq(sorted(got), [204, 404, 404, 404],
+       "round %d: the owner removing one member 4 times at once" % i)
+    eq(role_sql(conv, rc), None, "round %d: the removed member is out" % i)
+    eq(owners(conv), 1, "round %d: one owner" % i)
+
+for i in range(10):
+    # The owner leaves while an admin removes another admin, who may be
+    # the new owner by then (403) or not (204).
+    conv = race_topic((rb, rc))
+    got = at_once((ra.post, "conversations/%d/leave" % conv),
+                  (rc.delete, "conversations/%d/members/%s"
+                   % (conv, rb.name)))
+    eq(got[0], 204, "round %d: the owner leaves" % i)
+    check(got[1] in (204, 403), "round %d: an admin removes an admin at "
+          "the same time: 204, or 403 if that one owns it now" % i, got)
+    eq(owners(conv), 1, "round %d: still one owner" % i)
+    if got[1] == 403:
+        eq(role_sql(conv, rb), "owner", "round %d: refused: rb owns it" % i)
+    else:
+        eq(role_sql(conv, rb), None, "round %d: rb is out" % i)
+
+    # The owner and an admin leave at once: someone else owns it.
+    conv = race_topic((rb,))
+    got = at_once((ra.post, "conversations/%d/leave" % conv),
+                  (rb.post, "conversations/%d/leave" % conv))
+    eq(got, [204, 204], "round %d: the owner and an admin leave at once" % i)
+    eq(owners(conv), 1, "round %d: one owner after both left" % i)
+    eq(members_sql(conv), sorted([rc.name, rd.name]),
+       "round %d: the others stay" % i)
+for c in (ra, rb, rc, rd):
+    c.drain()
+
 # --- the cap: 500 members, owner included ------------------------------------------
 CAP = 500
 t0 = time.time()
@@ -322,5 +407,32 @@ with ThreadPoolExecutor(16) as ex:
 eq(ok.count(False), 0, "every member received it by poll")
 print("499 members polled it in %.1f s" % (time.time() - t0), flush=True)
 eq(message_event_users(bm), [], "all acked")
+
+# Someone added to a topic starts with nothing unread: what was said before
+# they came is history, not news (it counted the whole history).
+ua, ub, uc = signup("ur"), signup("ur"), signup("ur")
+befriend(ua, ub)
+befriend(ua, uc)
+r = ua.post("conversations", {"title": "unread from joining", "members": [ub.name]})
+eq(r.status, 201, "topic for the unread check")
+ut = (r.json or {}).get("id")
+for k in range(3):
+    eq(send_msg(ua, "before C %d" % k, "ur-%d" % k, conv=ut).status, 201, "sent")
+eq(ua.post("conversations/%d/members" % ut, {"members": [uc.name]}).status, 200,
+   "C added")
+
+
+def unread(c, conv):
+    r = c.get("conversations")
+    return [x.get("unread") for x in (r.json or {}).get("conversations", [])
+            if x.get("id") == conv]
+
+
+eq(unread(uc, ut), [0], "a newcomer has nothing unread")
+eq(unread(ub, ut), [3], "a member who was there has the three")
+eq(len(uc.get("conversations/%d/messages" % ut).json.get("messages", [])), 3,
+   "the newcomer can still read the history")
+eq(send_msg(ua, "after C", "ur-9", conv=ut).status, 201, "sent after")
+eq(unread(uc, ut), [1], "what comes after counts")
 
 chatlib.done()
