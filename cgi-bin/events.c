@@ -67,7 +67,7 @@ static const char *const stmts[STMT__MAX] = {
 	"SELECT id, type, payload, " MS("created_at") ", "
 	"sent_at IS NULL OR sent_at <= NOW(3) - INTERVAL ? SECOND, "
 	"COALESCE(TIMESTAMPDIFF(MICROSECOND, NOW(3), "
-	"sent_at + INTERVAL ? SECOND) DIV 1000, 0) "
+	"sent_at + INTERVAL ? SECOND) DIV 1000, 0), origin "
 	"FROM event WHERE user_id = ? ORDER BY id LIMIT ?",
 	/* STMT_MARK_SENT */
 	"UPDATE " JSON_IDS " STRAIGHT_JOIN event e ON e.id = j.id "
@@ -177,52 +177,74 @@ pushed_free(struct pushed *p)
 }
 
 /*
- * Is an event written by someone else than chatd (an admin's notice, in
- * SQL) safe to splice into an answer: a type of [a-z0-9_] and a payload
- * that is one JSON object?  chatd's own types are not parsed again.
+ * An event an admin wrote by hand (origin 0, README): its type must be
+ * [a-z0-9_]{1,32} and its payload one object json-c can read, written
+ * again by json-c as JSON (json-c reads more than JSON: single quotes, raw
+ * control characters; spliced as it was, such a payload broke the whole
+ * answer), without an id, type or at of its own, which would hide the
+ * row's.  0, or -1 (nothing written).
  */
 static int
-trusted(const char *type, const char *payload, size_t plen)
+render_foreign(struct buf *out, int64_t id, const char *type, int64_t at,
+    const char *payload, size_t plen)
 {
-	static const char *const own[] = { "message", "read", "presence",
-	    "friend_request", "friend_accepted", "friend_rejected",
-	    "friend_removed", "match_found", "partner_left",
-	    "conversation_updated", NULL };
 	struct json_tokener	*tok;
 	struct json_object	*o;
 	const char		*c;
-	int			 i, ok;
+	size_t			 tlen = strlen(type);
+	int			 ok;
 
-	for (i = 0; own[i] != NULL; i++)
-		if (strcmp(type, own[i]) == 0)
-			return 1;
+	if (tlen == 0 || tlen > 32 || plen > CAP_BODY)
+		return -1;
 	for (c = type; *c != '\0'; c++)
 		if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') ||
 		    *c == '_'))
-			return 0;
-	if (plen > CAP_BODY || (tok = json_tokener_new()) == NULL)
-		return 0;
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+			return -1;
+	if ((tok = json_tokener_new()) == NULL)
+		return -1;
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
+	    JSON_TOKENER_VALIDATE_UTF8);
 	o = json_tokener_parse_ex(tok, payload, (int)plen);
-	ok = plen > 0 && payload[0] == '{' && o != NULL &&
-	    json_tokener_get_error(tok) == json_tokener_success &&
+	ok = o != NULL && json_tokener_get_error(tok) == json_tokener_success &&
 	    json_object_is_type(o, json_type_object);
 	for (c = payload + (ok ? tok->char_offset : 0); ok && c < payload + plen;
 	    c++)
 		ok = *c == ' ' || *c == '\t' || *c == '\n' || *c == '\r';
-	json_object_put(o);
 	json_tokener_free(tok);
-	return ok;
+	if (!ok) {
+		json_object_put(o);
+		return -1;
+	}
+	buf_addf(out, "{\"id\":%lld,\"type\":\"%s\",\"at\":%lld",
+	    (long long)id, type, (long long)at);
+	json_object_object_foreach(o, k, v) {
+		if (strcmp(k, "id") == 0 || strcmp(k, "type") == 0 ||
+		    strcmp(k, "at") == 0)
+			continue;
+		buf_addc(out, ',');
+		buf_json_str(out, k, strlen(k));
+		buf_addc(out, ':');
+		buf_adds(out, json_object_to_json_string_ext(v,
+		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	}
+	buf_addc(out, '}');
+	json_object_put(o);
+	return 0;
 }
 
-/* One event as the poll's JSON object, after a comma if not the first. */
+/*
+ * One event as the poll's JSON object, after a comma if not the first;
+ * foreign: written by hand, not by chatd (see render_foreign).
+ */
 static void
 render(struct buf *out, int first, int64_t id, const char *type, int64_t at,
-    const char *payload, size_t plen)
+    const char *payload, size_t plen, int foreign)
 {
 	if (!first)
 		buf_addc(out, ',');
-	if (!trusted(type, payload, plen)) {
+	if (foreign) {
+		if (render_foreign(out, id, type, at, payload, plen) == 0)
+			return;
 		LOG("event %lld: type or payload is not valid JSON, sent as "
 		    "type \"invalid\"", (long long)id);
 		buf_addf(out, "{\"id\":%lld,\"type\":\"invalid\","
@@ -268,7 +290,7 @@ fetch_inbox(struct db *db, int64_t uid, struct buf *out, int *n,
 		return 0;
 	for (i = 0; i < k; i++) {
 		render(out, i == 0, v[i].id, v[i].type, v[i].at,
-		    v[i].payload, strlen(v[i].payload));
+		    v[i].payload, strlen(v[i].payload), 0);
 		ids_add(&got, v[i].id);
 	}
 	*n = (int)k;
@@ -325,7 +347,8 @@ event_fetch(struct db *db, int64_t uid, struct buf *out, int *n,
 		}
 		type = db_str(res, 1, NULL);
 		payload = db_str(res, 2, &plen);
-		render(out, *n == 0, id, type, db_int(res, 3), payload, plen);
+		render(out, *n == 0, id, type, db_int(res, 3), payload, plen,
+		    db_int(res, 6) == 0);
 		ids_add(&got, id);
 		(*n)++;
 	}

@@ -2,6 +2,7 @@
 second backend process, from another host via the database watcher); acks
 remove events and only the owner's ack counts; unacked events come back
 after CHAT_RESEND_S; the newest poll of a session wins; bad input is 400."""
+import json
 import os
 import shutil
 import subprocess
@@ -354,6 +355,36 @@ r = n.get("poll?timeout=0")
 eq(r.status, 200, "a poll with broken admin rows answers")
 eq([e.get("type") for e in (r.json or {}).get("events", [])],
    ["invalid", "invalid", "notice"], "broken rows come as type invalid")
+n.post("ack", {"ids": [e["id"] for e in (r.json or {}).get("events", [])]})
+# What json-c reads but JSON does not, chatd's own type names, and keys
+# that would hide the row's own id: the answer stays strict JSON.
+rows = [("notice", "{ }"), ("notice", "{'a': 1}"),
+        ("notice", '{"a": "raw\ttab"}'), ("presence", '{"user":'),
+        ("notice", '{"id": 1, "type": "message", "at": 0, "text": "x"}'),
+        ("", "{}"), ("notice", '{"list": [1, {"b": "\\u00e9"}], "n": 1.5}')]
+for t, pl in rows:
+    sql("INSERT INTO event (user_id, type, payload) VALUES (%d, '%s', '%s')"
+        % (uid(n), t, pl.replace("\\", "\\\\").replace("'", "''")))
+ids = [int(x[0]) for x in sql("SELECT id FROM event WHERE user_id = %d "
+                              "ORDER BY id" % uid(n))]
+time.sleep(1)
+r = n.get("poll?timeout=0")
+try:
+    evs = json.loads(r.raw)["events"]      # strict: no raw control characters
+except ValueError as ex:
+    evs = None
+    check(False, "the answer is strict JSON", (ex, r.raw[:300]))
+if evs is not None:
+    eq([e["id"] for e in evs], ids, "every row, under its own id")
+    eq([e["type"] for e in evs],
+       ["notice", "notice", "notice", "invalid", "notice", "invalid",
+        "notice"], "what json-c cannot read as one object is invalid; "
+       "what it can is written again as JSON")
+    eq((evs[1].get("a"), evs[2].get("a")), (1, "raw\ttab"),
+       "single quotes and a raw tab, read and written as JSON")
+    eq(evs[4].get("text"), "x", "a hand-written row keeps its other fields")
+    eq((evs[6].get("list"), evs[6].get("n")), ([1, {"b": "\u00e9"}], 1.5),
+       "nested values written again as JSON")
 
 a_online.stop()
 chatlib.done()
