@@ -241,25 +241,31 @@ http_slim_end(struct req *r)
 }
 
 /*
- * Read and drop a body of n bytes not wanted (at most what lighttpd lets
- * through, server.max-request-size).  Answered before lighttpd had written
- * all of it, its write failed: it logged "connection was dropped" and sent
- * the request again.
+ * Read and drop a request body not wanted, to its end (at most what
+ * lighttpd lets through, server.max-request-size, and a little): answered
+ * and closed with input unread, the connection was reset under lighttpd,
+ * which logged "connection was dropped" and sent the request again.
  */
-static void
-http_drain(struct req *r, long long n)
+void
+http_drain(struct req *r)
 {
-	char	 sink[16384];
-	int	 k;
+	char		 sink[16384];
+	const char	*cl;
+	long long	 n = 2 * 1024 * 1024;
+	int		 k;
 
-	if (n > 2 * 1024 * 1024)
-		n = 2 * 1024 * 1024;
+	if (r->in == NULL) {	/* CGI: only what Content-Length says */
+		cl = http_param(r, "CONTENT_LENGTH");
+		if (cl == NULL || (n = strtoll(cl, NULL, 10)) <= 0 ||
+		    n > 2 * 1024 * 1024)
+			return;
+	}
 	while (n > 0) {
-		k = n > (long long)sizeof(sink) ? (int)sizeof(sink) : (int)n;
 		if (r->in != NULL)
-			k = FCGX_GetStr(sink, k, r->in);
+			k = FCGX_GetStr(sink, (int)sizeof(sink), r->in);
 		else if (r->fcgi == NULL)
-			k = (int)fread(sink, 1, (size_t)k, stdin);
+			k = (int)fread(sink, 1, n < (long long)sizeof(sink) ?
+			    (size_t)n : sizeof(sink), stdin);
 		else
 			k = 0;
 		if (k <= 0)
@@ -286,7 +292,7 @@ http_read_body(struct req *r)
 	if (want < 0)
 		return http_fail(r, 400, "bad_request", "bad Content-Length");
 	if (want > CAP_BODY) {
-		http_drain(r, want);
+		http_drain(r);
 		return http_fail(r, 413, "too_large",
 		    "request body is larger than 64 KiB");
 	}

@@ -70,6 +70,7 @@ void	 http_init(struct req *, FCGX_Request *, char **);
 void	 http_free(struct req *);
 void	 http_slim(struct req *);
 void	 http_slim_end(struct req *);
+void	 http_drain(struct req *);
 int	 http_read_body(struct req *);
 int	 http_parse_json(struct req *);
 int	 http_json_ok(const char *, size_t);

@@ -199,18 +199,26 @@ route_dispatch(struct req *r)
 	st = v != NULL ? atoi(v) : 0;
 	if (http_param(r, "REDIRECT_URI") != NULL && st >= 400 && st <= 599)
 		return server_error(r, st);
-	if (r->uri_long)
+	if (r->uri_long) {
+		if (r->method != M_GET)
+			http_drain(r);
 		return http_fail(r, 414, "too_large",
 		    "the path or query string is too long");
-	if ((rt = route_find(r, &st)) == NULL)
+	}
+	/* Answered without its body: read it first (see http_drain). */
+	if ((rt = route_find(r, &st)) == NULL && r->method != M_GET)
+		http_drain(r);
+	if (rt == NULL)
 		return st == 405 ?
 		    http_fail(r, 405, "method_not_allowed",
 			"method not allowed here") :
 		    http_fail(r, 404, "not_found", "no such endpoint");
 	if (r->method != M_GET) {
-		if (!is_json_type(http_param(r, "CONTENT_TYPE")))
+		if (!is_json_type(http_param(r, "CONTENT_TYPE"))) {
+			http_drain(r);
 			return http_fail(r, 415, "unsupported_media_type",
 			    "send Content-Type: application/json");
+		}
 		if ((st = http_read_body(r)) != 0 ||
 		    (st = http_parse_json(r)) != 0)
 			return st;

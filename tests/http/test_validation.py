@@ -102,9 +102,16 @@ eq(stored(big), 0, "nothing created by the 413s")
 # the body, logged "connection was dropped" and sent the request again.
 errlog = os.path.join(chatlib.STACK_DIR, "log", "lighttpd-error.log")
 before = open(errlog, "rb").read().count(b"connection was dropped")
-for n in (100 * 1024, 900 * 1024):
-    expect_error(c.post("signup", raw=sized(n, big)), 413, "too_large",
-                 "signup body of %d bytes" % n)
+for k in range(8):
+    for n in (70 * 1024, 100 * 1024, 900 * 1024):
+        expect_error(c.post("signup", raw=sized(n, big)), 413, "too_large",
+                     "signup body of %d bytes" % n)
+    expect_error(c.post("nope", raw=sized(500 * 1024, big)), 404, "not_found",
+                 "a big POST to no route")
+    expect_error(c.post("me", raw=sized(500 * 1024, big)), 405,
+                 "method_not_allowed", "a big POST to a GET/PATCH route")
+    expect_error(c.post("signup", raw=sized(500 * 1024, big), ctype="text/plain"),
+                 415, "unsupported_media_type", "a big body, not JSON")
 eq(open(errlog, "rb").read().count(b"connection was dropped"), before,
    "lighttpd saw no dropped backend connection")
 # Exactly 64 KiB is read and judged: the bio is too long, a 400 naming it.
