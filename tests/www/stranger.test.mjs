@@ -75,6 +75,20 @@ await run('stranger', async (b) => {
   await waitBubble(star.page, 'to Star only', 'theirs');
   assert.equal(await vega.page.locator('#messages li.msg .body', { hasText: 'to Star only' }).count(), 0, 'not in the other chat');
 
+  // A partner who leaves while Moon looks for one more does not stop the
+  // search (the page would no longer leave the queue when closed).
+  await moon.page.click('#nav-stranger');
+  await moon.page.click('#match-start');
+  await moon.page.waitForSelector('#match-status:has-text("Looking")');
+  await vega.page.click('#chat-leave');
+  await vega.page.click('#dlg-confirm-ok');
+  await moon.page.waitForSelector('#conv-list li.ended .item-title:text-is("Vega")', { state: 'attached', timeout: 10000 });
+  await moon.page.waitForTimeout(300);
+  assert.match(await moon.page.locator('#match-status').textContent(), /Looking/, 'still looking after a partner left');
+  assert.equal(await moon.page.locator('#match-cancel').isVisible(), true, 'and can stop looking');
+  await moon.page.click('#match-cancel');
+  await moon.page.waitForSelector('#match-status:has-text("talking to Star")');
+
   // A guest who reloads (or closes) the page while waiting leaves the
   // queue: it starts idle, and the next one to look is not matched with a
   // page that is gone.

@@ -46,6 +46,7 @@ export async function startMatch() {
   let res = null;
   try { res = await api('POST', 'match'); } catch { res = null; }
   if (!res?.ok) {
+    S.matchState = 'idle';
     afterEnd('idle');
     $('#match-status').textContent = errorText(res);
     return;
@@ -68,20 +69,20 @@ export async function nextStranger() {
 
 export async function cancelMatch() {
   try { await api('DELETE', 'match'); } catch { /* ignore */ }
+  S.matchState = 'idle';
   afterEnd('idle');
 }
 
-// After a stranger chat ended (or a search stopped): still "matched" while
-// another one is open, else state.
+// After a stranger chat ended (or a search stopped): a search going on
+// stays on (its pagehide must still leave the queue); else "matched" while
+// another chat is open, else state.
 function afterEnd(state) {
+  if (S.match && S.convs.get(S.match.conversation_id)?.ended) S.match = null;
   const other = liveMatches()[0];
-  if (other) {
-    if (!S.match || S.convs.get(S.match.conversation_id)?.ended) S.match = { conversation_id: other.id, partner: partnerOf(other) };
-    setMatchState('matched', S.match.partner);
-  } else {
-    S.match = null;
-    setMatchState(state);
-  }
+  if (!S.match && other) S.match = { conversation_id: other.id, partner: partnerOf(other) };
+  if (S.matchState === 'waiting') { setMatchState('waiting'); return; }
+  if (S.match) setMatchState('matched', S.match.partner);
+  else setMatchState(state);
 }
 
 // From the immediate answer or the match_found event (both may come).
