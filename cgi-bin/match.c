@@ -9,6 +9,7 @@
  * session windows on one connection), up to CAP_LIVE_MATCHES, each with
  * another stranger.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -53,9 +54,10 @@ static const char *const stmts[STMT__MAX] = {
 	"WHERE m.user_id = ? AND c.kind = 'match' AND c.ended_at IS NULL",
 	/*
 	 * STMT_TAKE: the longest-waiting other user this one is not talking
-	 * to already.
+	 * to already, nor just parted from.
 	 */
 	"SELECT q.user_id FROM match_queue q WHERE q.user_id <> ? "
+	"AND q.user_id <> ? "
 	"AND NOT EXISTS (SELECT 1 FROM conv_member a JOIN conversation c "
 	"ON c.id = a.conv_id AND c.kind = 'match' AND c.ended_at IS NULL "
 	"JOIN conv_member b ON b.conv_id = c.id AND b.user_id = q.user_id "
@@ -83,6 +85,46 @@ static const char *const stmts[STMT__MAX] = {
 	/* STMT_NAME */
 	"SELECT username FROM user WHERE id = ?",
 };
+
+/*
+ * Who each user last parted from, for a while: "Next stranger" ends a
+ * chat and joins again at once, and the stranger just left, looking for
+ * one more chat, was the first one waiting.  Kept by this process (a
+ * join on another one may still pair them again); both sides remember.
+ */
+#define PARTED_SLOTS	4096		/* power of two */
+#define PARTED_MS	60000
+
+static pthread_mutex_t	 parted_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+	int64_t	 uid, other, at;
+} parted[PARTED_SLOTS];
+
+static void
+parted_set(int64_t uid, int64_t other)
+{
+	size_t	 i = (size_t)uid & (PARTED_SLOTS - 1);
+
+	pthread_mutex_lock(&parted_mu);
+	parted[i].uid = uid;
+	parted[i].other = other;
+	parted[i].at = mono_ms();
+	pthread_mutex_unlock(&parted_mu);
+}
+
+/* The user uid parted from in the last PARTED_MS, or 0. */
+static int64_t
+parted_get(int64_t uid)
+{
+	size_t	 i = (size_t)uid & (PARTED_SLOTS - 1);
+	int64_t	 other = 0;
+
+	pthread_mutex_lock(&parted_mu);
+	if (parted[i].uid == uid && mono_ms() - parted[i].at < PARTED_MS)
+		other = parted[i].other;
+	pthread_mutex_unlock(&parted_mu);
+	return other;
+}
 
 /* {"id","username","nickname","avatar_url"} of user uid, appended to b. */
 static int
@@ -139,8 +181,8 @@ join_locked(struct db *db, int64_t uid, struct match_out *out)
 		return MATCH_ERROR;
 	if (live >= CAP_LIVE_MATCHES)
 		return MATCH_FULL;
-	if ((rc = db_one(db, &out->partner_id, stmts[STMT_TAKE], "ii",
-	    uid, uid)) == -1)
+	if ((rc = db_one(db, &out->partner_id, stmts[STMT_TAKE], "iii",
+	    uid, parted_get(uid), uid)) == -1)
 		return MATCH_ERROR;
 	if (rc == 0)
 		return db_exec(db, stmts[STMT_ENQUEUE], "i", uid) < 0 ?
@@ -239,9 +281,15 @@ end_match(struct db *db, int64_t conv, int64_t uid, struct ids *wake)
 int
 match_leave(struct db *db, int64_t uid, int64_t conv, struct ids *wake)
 {
+	size_t	 told = wake->n;
+
 	if (end_match(db, conv, uid, wake) == -1 ||
 	    db_exec(db, stmts[STMT_LEAVE], "ii", conv, uid) < 0)
 		return -1;
+	if (wake->n == told + 1) {	/* the partner, told just now */
+		parted_set(uid, wake->v[told]);
+		parted_set(wake->v[told], uid);
+	}
 	return 0;
 }
 

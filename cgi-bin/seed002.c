@@ -187,8 +187,8 @@ cmd_match(struct req *r, const char *cmd)
 	case MATCH_FULL:
 		json_object_put(o);
 		json_object_put(u);
-		return cmd_fail(r, cmd, 409, "conflict", "you have "
-		    "the most stranger chats open already; end one first");
+		return cmd_fail(r, cmd, 409, "conflict",
+		    "you have 5 stranger chats open; end one first");
 	case MATCH_WAITING:
 		json_object_object_add(o, "code", json_object_new_int(2));
 		json_object_object_add(o, "status",

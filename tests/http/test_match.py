@@ -117,6 +117,21 @@ check(second and second != conv, "a second conversation", r)
 eq(sorted(live_matches([g2])[uid(g2)]), sorted([conv, second]),
    "g2 has two live stranger chats")
 eq(g1.delete("match").status, 204, "g1 stops looking")
+# "Next stranger": A ends the chat with X while X, still in it, looks for
+# one more; A joining again at once is not paired with X again.
+sql("DELETE FROM match_queue")
+xa, xx = guest("Ada"), guest("Xan")
+eq(xa.post("match").json.get("status"), "waiting", "Ada waits")
+r = xx.post("match")
+eq(r.json.get("status"), "matched", "Xan meets Ada")
+ax = r.json.get("conversation_id")
+eq(xx.post("match").json.get("status"), "waiting", "Xan looks for one more")
+eq(xa.post("conversations/%d/leave" % ax).status, 204, "Ada ends it")
+r = xa.post("match")
+eq((r.json or {}).get("status"), "waiting",
+   "Ada joining again is not paired with the stranger just left")
+xa.delete("match")
+xx.delete("match")
 # At most five at once.
 sql("DELETE FROM match_queue")
 hub = guest("Hub")
@@ -150,14 +165,20 @@ eq(sql("SELECT ended_at IS NOT NULL FROM conversation WHERE id=%d" % conv), [["1
    "ended in MySQL")
 eq(g2.get("conversations/%d/messages" % conv).status, 200,
    "the partner can still read the ended chat")
-# Both can match again (with each other: nobody else waits).
+# Both can match again, not with each other at once (the stranger just
+# parted from is skipped for a minute): a newcomer takes g1.
 eq(g1.post("match").json, {"status": "waiting"}, "g1 queues again")
-r = g2.post("match")
-eq((r.json or {}).get("status"), "matched", "g2 gets a new match")
+eq(g2.post("match").json, {"status": "waiting"},
+   "g2 is not paired with g1 again at once")
+g4 = guest("Dee")
+r = g4.post("match")
+eq(((r.json or {}).get("status"), ((r.json or {}).get("partner") or {}).get("username")),
+   ("matched", g1.name), "a newcomer meets the longest waiting")
 check((r.json or {}).get("conversation_id") != conv, "a new conversation", r)
 conv2 = (r.json or {}).get("conversation_id", 0)
-eq(g2.post("conversations/%d/leave" % conv2).status, 204, "g2 leaves the new one")
+eq(g4.post("conversations/%d/leave" % conv2).status, 204, "the newcomer leaves")
 check(g1.wait_for(left(conv2), timeout=10) is not None, "g1 gets partner_left")
+eq(g2.delete("match").status, 204, "g2 stops looking")
 
 # DELETE /api/match leaves the queue.
 eq(g1.post("match").json, {"status": "waiting"}, "queue")
