@@ -143,6 +143,16 @@ enum role {
 	ROLE_NOT_TOPIC = 3,	/* direct or match: no roles */
 };
 
+/* r is not in conversation conv: 404 if it does not exist, else 403. */
+static int
+not_member(struct req *r, int exists)
+{
+	if (!exists)
+		return -http_fail(r, 404, "not_found", "no such conversation");
+	return -http_fail(r, 403, "forbidden",
+	    "you are not in this conversation");
+}
+
 /*
  * r's user in conversation conv: 1 member (role in *role, kind flags as
  * STMT_ROLE), or the status already sent (404 no conversation, 403 not a
@@ -160,10 +170,7 @@ member_of(struct req *r, int64_t conv, int64_t *role)
 		return -http_fail_db(r);
 	if ((rc = db_one(r->db, NULL, stmts[STMT_EXISTS], "i", conv)) == -1)
 		return -http_fail_db(r);
-	if (rc == 0)
-		return -http_fail(r, 404, "not_found", "no such conversation");
-	return -http_fail(r, 403, "forbidden",
-	    "you are not in this conversation");
+	return not_member(r, rc);
 }
 
 /*
@@ -189,10 +196,7 @@ conv_begin(struct req *r, int64_t conv, int64_t *role)
 	db_rollback(r->db);
 	if (found == -1 || (found == 1 && rc == -1))
 		return -http_fail_db(r);
-	if (found == 0)
-		return -http_fail(r, 404, "not_found", "no such conversation");
-	return -http_fail(r, 403, "forbidden",
-	    "you are not in this conversation");
+	return not_member(r, found);
 }
 
 /* Append column c of res as a JSON string. */

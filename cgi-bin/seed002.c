@@ -313,12 +313,12 @@ h_cmd(struct req *r)
 	 * are acked by the next GET /api/cmds here, so the answer is taken
 	 * and nothing more.
 	 */
-	if (get_str(r, "cmd", &n) == NULL &&
-	    json_object_object_get_ex(r->json, "code", NULL) &&
-	    json_object_object_length(r->json) == 1)
-		return http_reply(r, 200, "{\"code\":0}", 10);
-	if ((name = get_str(r, "cmd", &n)) == NULL)
+	if ((name = get_str(r, "cmd", &n)) == NULL) {
+		if (json_object_object_get_ex(r->json, "code", NULL) &&
+		    json_object_object_length(r->json) == 1)
+			return http_reply(r, 200, "{\"code\":0}", 10);
 		return cmd_fail(r, NULL, 400, "bad_request", "cmd is required");
+	}
 	for (c = 0; c < CMD__MAX; c++)
 		if (n == strlen(cmd_names[c]) && memcmp(name, cmd_names[c], n) == 0)
 			break;

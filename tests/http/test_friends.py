@@ -227,9 +227,10 @@ eq(sql("SELECT COUNT(*) FROM event WHERE user_id=%d AND type='friend_request'"
        % uid(g)), [["0"]], "acked event gone")
 
 # --- simultaneous requests: exactly one friendship ------------------------------
-for i in range(10):
-    p, q = signup("sp"), signup("sq")
-    bar = threading.Barrier(2)
+def ask_at_once(p, q, each):
+    """each requests from p to q and from q to p, all started together;
+    their statuses, sorted (None for a request that raised)."""
+    bar = threading.Barrier(2 * each)
     out = {}
 
     def ask(x, y, key):
@@ -238,13 +239,18 @@ for i in range(10):
             out[key] = x.post("friends/requests", {"to": y.name, "text": key})
         except Exception as ex:     # noqa: BLE001
             out[key] = ex
-    ts = [threading.Thread(target=ask, args=(p, q, "pq")),
-          threading.Thread(target=ask, args=(q, p, "qp"))]
+    ts = [threading.Thread(target=ask, args=(p, q, "pq%d" % k)) for k in range(each)] + \
+         [threading.Thread(target=ask, args=(q, p, "qp%d" % k)) for k in range(each)]
     for t in ts:
         t.start()
     for t in ts:
         t.join(30)
-    sts = sorted(getattr(out.get(k), "status", None) for k in ("pq", "qp"))
+    return sorted(getattr(v, "status", None) for v in out.values())
+
+
+for i in range(10):
+    p, q = signup("sp"), signup("sq")
+    sts = ask_at_once(p, q, 1)
     eq(sts, [200, 201], "round %d: one request made, one accepted it" % i)
     pair = (uid(p), uid(q), uid(p), uid(q))
     eq(sql("SELECT COUNT(*) FROM friendship WHERE user_id IN (%d,%d) AND "
@@ -267,22 +273,7 @@ for i in range(10):
 # 409 (already asked, already friends); never a 503.
 for i in range(6):
     p, q = signup("fm"), signup("fm")
-    bar = threading.Barrier(8)
-    out = {}
-
-    def ask(x, y, key):
-        bar.wait()
-        try:
-            out[key] = x.post("friends/requests", {"to": y.name, "text": key})
-        except Exception as ex:     # noqa: BLE001
-            out[key] = ex
-    ts = [threading.Thread(target=ask, args=(p, q, "pq%d" % k)) for k in range(4)] + \
-         [threading.Thread(target=ask, args=(q, p, "qp%d" % k)) for k in range(4)]
-    for t in ts:
-        t.start()
-    for t in ts:
-        t.join(30)
-    sts = sorted(getattr(v, "status", None) for v in out.values())
+    sts = ask_at_once(p, q, 4)
     check(set(sts) <= {200, 201, 409} and 201 in sts and 200 in sts,
           "round %d: 201, 200 and 409s only" % i, sts)
     pair = (uid(p), uid(q), uid(p), uid(q))

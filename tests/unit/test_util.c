@@ -8,19 +8,6 @@
 
 #include "unit.h"
 
-/* Send stderr to a fresh temporary file. */
-static FILE *
-err_start(void)
-{
-	FILE	*f;
-
-	fflush(stderr);
-	f = tmpfile();
-	ck_assert_ptr_nonnull(f);
-	ck_assert_int_ne(dup2(fileno(f), STDERR_FILENO), -1);
-	return f;
-}
-
 /* The lines written to f so far, counted; the last one into last. */
 static int
 err_lines(FILE *f, char *last, size_t cap)
@@ -47,7 +34,7 @@ say(int code)
 
 START_TEST(t_repeats_held_back_and_counted)
 {
-	FILE	*f = err_start();
+	FILE	*f = capture_to(stderr);
 	char	 last[2048];
 	int	 i;
 

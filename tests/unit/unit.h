@@ -95,17 +95,24 @@ rep_free(void)
 		free(rep_pool[--rep_n]);
 }
 
+/* Send stream s (stdout, stderr) to a fresh temporary file. */
+UNIT_FN FILE *
+capture_to(FILE *s)
+{
+	FILE	*f;
+
+	fflush(s);
+	f = tmpfile();
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_ne(dup2(fileno(f), fileno(s)), -1);
+	return f;
+}
+
 /* Send stdout to a fresh temporary file (CGI-mode answers go there). */
 UNIT_FN FILE *
 capture_start(void)
 {
-	FILE	*f;
-
-	fflush(stdout);
-	f = tmpfile();
-	ck_assert_ptr_nonnull(f);
-	ck_assert_int_ne(dup2(fileno(f), STDOUT_FILENO), -1);
-	return f;
+	return capture_to(stdout);
 }
 
 /* What was written since capture_start() (a new string). */

@@ -127,9 +127,9 @@ export async function leaveMatch(c) {
 
 // After loading the list (e.g. a reload): a live stranger chat is "matched".
 export function syncMatchFromList() {
-  const live = [...S.convs.values()].find(c => c.kind === 'match' && !c.ended);
+  const live = liveMatches()[0];
   if (live && (!S.match || S.match.conversation_id !== live.id) && S.matchState !== 'waiting') {
-    S.match = { conversation_id: live.id, partner: { nickname: live.title, username: live.peer?.username } };
+    S.match = { conversation_id: live.id, partner: partnerOf(live) };
     setMatchState('matched', S.match.partner);
   } else if (S.match && S.convs.get(S.match.conversation_id)?.ended) {
     S.match = null;
