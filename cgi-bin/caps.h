@@ -77,6 +77,7 @@
 #define CAP_SWEEP_TX		50		/* idle users offline per transaction */
 #define CAP_SWEEP_ROUND		5000		/* idle users or guests per round */
 #define CAP_GUEST_TTL_S		3600		/* guest kept after its last session */
+#define CAP_AWAY_S		10		/* CHAT_AWAY_S: a closed page's stranger chats end after */
 #define CAP_WATCH_MS		500		/* CHAT_WATCH_MS: cross-host wake scan */
 #define CAP_WATCH_BACK_MS	10000		/* ... which looks again this far back */
 #define CAP_WATCH_ROWS		50000		/* rows one look reads at most */

@@ -64,6 +64,7 @@ conf_load(void)
 	conf.sweep_run_s = env_int("CHAT_SWEEP_RUN_S", CAP_SWEEP_RUN_S, 1, 3600);
 	conf.guest_ttl_s = env_int("CHAT_GUEST_TTL_S", CAP_GUEST_TTL_S, 0,
 	    30 * 86400);
+	conf.away_s = env_int("CHAT_AWAY_S", CAP_AWAY_S, 1, 3600);
 	conf.watch_ms = env_int("CHAT_WATCH_MS", CAP_WATCH_MS, 0, 60000);
 	conf.threads = env_int("CHAT_THREADS", CAP_WORKERS, 1, 64);
 	conf.deliverers = env_int("CHAT_DELIVERERS", CAP_DELIVERERS, 1, 64);

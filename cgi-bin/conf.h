@@ -21,6 +21,7 @@ struct conf {
 	int		 sweep_s;	/* CHAT_SWEEP_S */
 	int		 sweep_run_s;	/* CHAT_SWEEP_RUN_S */
 	int		 guest_ttl_s;	/* CHAT_GUEST_TTL_S */
+	int		 away_s;	/* CHAT_AWAY_S */
 	int		 watch_ms;	/* CHAT_WATCH_MS; 0: no cross-host scan */
 	int		 threads;	/* CHAT_THREADS */
 	int		 deliverers;	/* CHAT_DELIVERERS */

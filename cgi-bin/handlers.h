@@ -44,6 +44,8 @@ int	h_conv_leave(struct req *);
 /* match.c */
 int	h_match_join(struct req *);
 int	h_match_cancel(struct req *);
+int	h_match_away(struct req *);
+int	h_match_back(struct req *);
 
 /* poll.c */
 int	h_poll(struct req *);

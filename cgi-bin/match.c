@@ -21,6 +21,7 @@
 #include "match.h"
 #include "users.h"
 #include "util.h"
+#include "waiter.h"
 #include "wake.h"
 
 #define STR_(x)	#x
@@ -40,6 +41,10 @@ enum stmt {
 	STMT_LEAVE,
 	STMT_LIVE_ALL,
 	STMT_NAME,
+	STMT_AWAY_SET,
+	STMT_AWAY_CLEAR,
+	STMT_AWAY_LIVE,
+	STMT_AWAY_DONE,
 	STMT__MAX
 };
 
@@ -84,6 +89,23 @@ static const char *const stmts[STMT__MAX] = {
 	"AND c.ended_at IS NULL",
 	/* STMT_NAME */
 	"SELECT username FROM user WHERE id = ?",
+	/* STMT_AWAY_SET */
+	"UPDATE user SET away_at = NOW(3) WHERE id = ?",
+	/* STMT_AWAY_CLEAR */
+	"UPDATE user SET away_at = NULL WHERE id = ? AND away_at IS NOT NULL",
+	/*
+	 * STMT_AWAY_LIVE: the live matches a user away for ? seconds had
+	 * when the page went (not those begun since, on another device);
+	 * locks the user row against a DELETE /api/match/away meanwhile.
+	 */
+	"SELECT c.id FROM user u JOIN conv_member m ON m.user_id = u.id "
+	"JOIN conversation c ON c.id = m.conv_id AND c.kind = 'match' "
+	"AND c.ended_at IS NULL AND c.created_at <= u.away_at "
+	"WHERE u.id = ? AND u.away_at < NOW(3) - INTERVAL ? SECOND "
+	"FOR UPDATE",
+	/* STMT_AWAY_DONE */
+	"UPDATE user SET away_at = NULL "
+	"WHERE id = ? AND away_at < NOW(3) - INTERVAL ? SECOND",
 };
 
 /*
@@ -320,6 +342,39 @@ match_user_gone(struct db *db, int64_t uid, struct ids *wake)
 }
 
 /*
+ * uid's page went away_s ago or more (POST /api/match/away) and the user
+ * did not come back: the stranger chats it had then end (partners get
+ * partner_left) and the mark goes.  Needs a transaction.  1 if uid was
+ * still away, 0 if not, -1.
+ */
+int
+match_user_away(struct db *db, int64_t uid, int away_s, struct ids *wake)
+{
+	struct ids	 convs = { 0 };
+	struct dbres	*res;
+	size_t		 i;
+	long long	 n;
+	int		 rc = 0;
+
+	if ((res = db_query(db, stmts[STMT_AWAY_LIVE], "ii", uid,
+	    (int64_t)away_s)) == NULL)
+		return -1;
+	while (db_row(res) == 1)
+		ids_add(&convs, db_int(res, 0));
+	db_res_free(res);
+	if ((n = db_exec(db, stmts[STMT_AWAY_DONE], "ii", uid,
+	    (int64_t)away_s)) < 0)
+		rc = -1;
+	else if (n == 1)
+		rc = 1;
+	for (i = 0; i < convs.n && rc == 1; i++)
+		if (end_match(db, convs.v[i], uid, wake) == -1)
+			rc = -1;
+	ids_free(&convs);
+	return rc;
+}
+
+/*
  * POST /api/match: {"status":"waiting"}, or {"status":"matched",
  * "conversation_id", "partner"} when someone was waiting (both get
  * match_found).
@@ -351,6 +406,32 @@ h_match_join(struct req *r)
 	default:
 		return http_fail_db(r);
 	}
+}
+
+/*
+ * POST /api/match/away: the web page with this user's stranger chats
+ * went (closed, or reloaded).  Unless DELETE /api/match/away comes within
+ * CHAT_AWAY_S, the sweeper ends the chats open now (seed 002: a closed
+ * page is a partner gone; lighttpd never tells a backend that a browser
+ * left).  A poll of another session (another device) waiting in this
+ * process says the user is still here: nothing is marked.  204.
+ */
+int
+h_match_away(struct req *r)
+{
+	if (!waiter_other_session(r->uid, r->sid) &&
+	    db_exec(r->db, stmts[STMT_AWAY_SET], "i", r->uid) < 0)
+		return http_fail_db(r);
+	return http_reply(r, 204, NULL, 0);
+}
+
+/* DELETE /api/match/away: still here after all (a reloaded page).  204. */
+int
+h_match_back(struct req *r)
+{
+	if (db_exec(r->db, stmts[STMT_AWAY_CLEAR], "i", r->uid) < 0)
+		return http_fail_db(r);
+	return http_reply(r, 204, NULL, 0);
 }
 
 /* DELETE /api/match: leave the queue.  204. */

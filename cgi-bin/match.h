@@ -27,5 +27,6 @@ enum match_result match_join(struct db *, int64_t, struct match_out *);
 int	match_cancel(struct db *, int64_t);
 int	match_leave(struct db *, int64_t, int64_t, struct ids *);
 int	match_user_gone(struct db *, int64_t, struct ids *);
+int	match_user_away(struct db *, int64_t, int, struct ids *);
 
 #endif /* MATCH_H */

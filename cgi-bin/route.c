@@ -43,6 +43,8 @@ static const struct route routes[] = {
 	{ M_POST,   "/api/conversations/{id}/leave",	h_conv_leave, R_AUTH },
 	{ M_POST,   "/api/match",			h_match_join, R_AUTH },
 	{ M_DELETE, "/api/match",			h_match_cancel, R_AUTH },
+	{ M_POST,   "/api/match/away",			h_match_away, R_AUTH },
+	{ M_DELETE, "/api/match/away",			h_match_back, R_AUTH },
 	{ M_GET,    "/api/poll",			h_poll, R_AUTH },
 	{ M_POST,   "/api/ack",				h_ack, R_AUTH },
 	{ M_POST,   "/api/frame",			h_frame, 0 },

@@ -6,6 +6,8 @@
  *   - users idle for CHAT_IDLE_S go offline: friends get presence, match
  *     partners get partner_left, their queue place goes, and what they were
  *     handed but never acked is queued again (sent_at = NULL);
+ *   - users whose page went CHAT_AWAY_S ago (POST /api/match/away) and
+ *     who did not come back: the stranger chats they had then end;
  *   - events handed out CHAT_RESEND_S ago and not acked are queued again
  *     (seed 003: resend every 15 s; polls also resend them on their own);
  *   - expired sessions, old rate-limit windows and, CHAT_GUEST_TTL_S after
@@ -41,6 +43,7 @@ enum stmt {
 	STMT_GUESTS,
 	STMT_GUEST_CONVS,
 	STMT_GUEST_DELETE,
+	STMT_AWAY,
 	STMT__MAX
 };
 
@@ -74,6 +77,9 @@ static const char *const stmts[STMT__MAX] = {
 	"SELECT conv_id FROM message WHERE sender_id = ?)",
 	/* STMT_GUEST_DELETE: sessions, events, memberships cascade. */
 	"DELETE FROM user WHERE id = ? AND guest = 1",
+	/* STMT_AWAY: pages gone CHAT_AWAY_S ago, their users not back. */
+	"SELECT id FROM user WHERE away_at < NOW(3) - INTERVAL ? SECOND "
+	"LIMIT ?",
 };
 
 static volatile sig_atomic_t	 stop;
@@ -131,6 +137,13 @@ guest_one(struct db *db, int64_t uid, struct ids *wake)
 	    db_exec(db, stmts[STMT_GUEST_DELETE], "i", uid) < 0)
 		return -1;
 	return 1;
+}
+
+/* Stranger chats of a page gone CHAT_AWAY_S ago end.  1, 0 or -1. */
+static int
+away_one(struct db *db, int64_t uid, struct ids *wake)
+{
+	return match_user_away(db, uid, conf.away_s, wake);
 }
 
 /* One batch, in one transaction: 0 and *done, or -1 (rolled back). */
@@ -227,6 +240,13 @@ sweep_idle(struct db *db)
 	    offline_one);
 }
 
+/* Users whose page went CHAT_AWAY_S ago.  How many, or -1. */
+static long
+sweep_away(struct db *db)
+{
+	return select_in_batches(db, stmts[STMT_AWAY], conf.away_s, away_one);
+}
+
 /* Repeat a bounded DELETE/UPDATE until it changes less than a batch. */
 static long
 batches(struct db *db, const char *sql, int64_t a)
@@ -269,12 +289,13 @@ step(struct db *db, const char *what, long n, int *failed)
 static int
 sweep_round(struct db *db)
 {
-	long	 idle, requeued, sessions, windows, guests;
+	long	 idle, away, requeued, sessions, windows, guests;
 	int64_t	 old_win;
 	int	 failed = 0;
 
 	old_win = (int64_t)(time(NULL) / CAP_LOGIN_WINDOW_S) - 1;
 	idle = step(db, "going offline", sweep_idle(db), &failed);
+	away = step(db, "pages gone", sweep_away(db), &failed);
 	requeued = step(db, "requeue", batches(db, stmts[STMT_REQUEUE],
 	    conf.resend_s), &failed);
 	sessions = step(db, "expired sessions", batches(db,
@@ -282,10 +303,11 @@ sweep_round(struct db *db)
 	windows = step(db, "rate windows", batches(db, stmts[STMT_WINDOWS],
 	    old_win), &failed);
 	guests = step(db, "guests", sweep_guests(db), &failed);
-	if (idle || requeued || guests || sessions)
-		printf("sweep: %ld offline, %ld requeued, %ld guests removed, "
-		    "%ld sessions expired, %ld rate windows dropped\n", idle,
-		    requeued, guests, sessions, windows);
+	if (idle || away || requeued || guests || sessions)
+		printf("sweep: %ld offline, %ld away, %ld requeued, "
+		    "%ld guests removed, %ld sessions expired, "
+		    "%ld rate windows dropped\n", idle, away, requeued, guests,
+		    sessions, windows);
 	fflush(stdout);
 	return failed ? -1 : 0;
 }

@@ -249,6 +249,20 @@ waiter_uids(struct ids *out)
 	pthread_mutex_unlock(&mu);
 }
 
+/* Has uid a poll parked here from a session other than sid?  1 or 0. */
+int
+waiter_other_session(int64_t uid, int64_t sid)
+{
+	struct waiter	*w;
+	int		 found = 0;
+
+	pthread_mutex_lock(&mu);
+	for (w = users[ubucket(uid)]; w != NULL && !found; w = w->unext)
+		found = w->r->uid == uid && w->r->sid != sid;
+	pthread_mutex_unlock(&mu);
+	return found;
+}
+
 size_t
 waiter_count(void)
 {

@@ -29,6 +29,7 @@ uint64_t	 waiter_gen(int64_t);
 int		 waiter_park(struct req *, waiter_fetch, uint64_t);
 void		 waiter_wake(const int64_t *, size_t);
 void		 waiter_wake_here(const int64_t *, size_t, struct db *);
+int		 waiter_other_session(int64_t, int64_t);
 size_t		 waiter_count(void);
 void		 waiter_uids(struct ids *);
 void		 waiter_stop(void);

@@ -38,7 +38,7 @@ done
 port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 export CHAT_BIN="$top/build/san"
 export CHAT_RESEND_S=2 CHAT_IDLE_S=4 CHAT_SWEEP_S=1 CHAT_WATCH_MS=200
-export CHAT_GUEST_TTL_S=2 CHAT_DB_POOL=64M
+export CHAT_GUEST_TTL_S=2 CHAT_AWAY_S=2 CHAT_DB_POOL=64M
 # The tests make hundreds of accounts from 127.0.0.1; test_zz_signup_limit
 # restarts the stack with a limit of its own.
 export CHAT_SIGNUP_LIMIT=0

@@ -2,8 +2,10 @@
 several stranger chats at once (never twice with the same stranger, at most
 five), parallel joins (every guest in exactly one match, the odd one waits), and
 the ways a match ends: leave, logout, going idle -- the partner gets
-partner_left and the chat refuses new messages (409).  A guest is removed
-CHAT_GUEST_TTL_S after its session ends.  Registered users match too."""
+partner_left and the chat refuses new messages (409), and a page that goes
+(POST /api/match/away) without coming back within CHAT_AWAY_S.  A guest is
+removed CHAT_GUEST_TTL_S after its session ends.  Registered users match
+too."""
 import os
 import threading
 import time
@@ -15,6 +17,7 @@ from chatlib import (Client, Listener, check, eq, err_code, send_msg, signup,
 IDLE_S = int(os.environ.get("CHAT_IDLE_S", "4"))
 SWEEP_S = int(os.environ.get("CHAT_SWEEP_S", "1"))
 TTL_S = int(os.environ.get("CHAT_GUEST_TTL_S", "2"))
+AWAY_S = int(os.environ.get("CHAT_AWAY_S", "2"))
 
 
 def guest(nick):
@@ -324,6 +327,87 @@ eq(send_msg(g6, "sorry, was away", "m-7", conv=conv).status, 409,
    "the idle side finds the match ended")
 eq(sql("SELECT COUNT(*) FROM user WHERE id=%d" % uid(g6)), [["1"]],
    "an idle guest with a live session is kept")
+
+# --- a page that goes: its chats end after CHAT_AWAY_S unless it comes back ----------
+def pair(a_nick, b_nick):
+    sql("DELETE FROM match_queue")
+    a, b = guest(a_nick), guest(b_nick)
+    a.post("match")
+    r = b.post("match")
+    eq((r.json or {}).get("status"), "matched", "%s and %s matched" % (a_nick, b_nick))
+    a.drain()
+    b.drain()
+    return a, b, (r.json or {}).get("conversation_id", 0)
+
+
+def live(conv):
+    return sql("SELECT ended_at IS NULL FROM conversation WHERE id=%d" % conv) == [["1"]]
+
+
+def away_of(c):
+    return sql("SELECT away_at IS NOT NULL FROM user WHERE id=%d" % uid(c))
+
+
+# A closed page: the partner hears within seconds, not after CHAT_IDLE_S.
+pa, pb, conv = pair("Pam", "Pat")
+lis = Listener(pb)
+t0 = time.time()
+eq(pa.post("match/away").status, 204, "the page says it goes")
+eq(away_of(pa), [["1"]], "marked away")
+# A chat begun after the page went (another device) is not the page's, and
+# requests other than DELETE /api/match/away do not bring the page back.
+pc = guest("Pia")
+eq(pc.post("match").json.get("status"), "waiting", "Pia waits")
+r = pa.post("match")
+eq((r.json or {}).get("status"), "matched", "Pam, away, is matched from elsewhere")
+later = (r.json or {}).get("conversation_id", 0)
+keep = [Listener(pa), Listener(pc)]
+ev = lis.wait(left(conv), timeout=AWAY_S + SWEEP_S + 10)
+took = time.time() - t0
+check(ev is not None, "the partner gets partner_left after the page went")
+eq((ev or {}).get("user"), pa.name, "partner_left names the one whose page went")
+check(AWAY_S - 0.5 <= took < IDLE_S + SWEEP_S,
+      "after CHAT_AWAY_S, before going idle (%.1f s)" % took, took)
+eq(live(conv), False, "the chat ended in MySQL")
+eq(send_msg(pb, "hello?", "m-a1", conv=conv).status, 409, "it refuses messages")
+check(live(later), "the chat begun after the page went goes on", later)
+eq(away_of(pa), [["0"]], "the mark is gone")
+for x in [lis] + keep:
+    x.stop()
+
+# A reload: the new page says it is back, and nothing ends.
+ra, rb, conv = pair("Rae", "Rob")
+keep = [Listener(ra), Listener(rb)]
+eq(ra.post("match/away").status, 204, "the page goes")
+eq(ra.delete("match/away").status, 204, "the reloaded page is back")
+eq(away_of(ra), [["0"]], "no mark left")
+time.sleep(AWAY_S + SWEEP_S + 1.5)
+check(live(conv), "the chat goes on after a reload", conv)
+eq(keep[1].find(left(conv)), [], "no partner_left for a reload")
+for x in keep:
+    x.stop()
+
+# Another device of the same user, waiting in a poll: nothing is marked.
+sql("DELETE FROM match_queue")
+d1 = signup("dv")
+d2 = Client()
+eq(d2.post("login", {"username": d1.name, "password": d1.password}).status, 200,
+   "a second device signs in")
+other = guest("Dan")
+d1.post("match")
+r = other.post("match")
+eq((r.json or {}).get("status"), "matched", "the user is matched")
+conv = (r.json or {}).get("conversation_id", 0)
+d2.drain()
+keep = Listener(other)
+waiting = chatlib.in_thread(d2.poll, AWAY_S + SWEEP_S + 2)
+time.sleep(0.5)
+eq(d1.post("match/away").status, 204, "one device's page goes")
+eq(away_of(d1), [["0"]], "not marked: the other device is waiting in a poll")
+waiting.join()
+check(live(conv), "the chat goes on on the other device", conv)
+keep.stop()
+eq(Client().post("match/away").status, 401, "away needs a session")
 
 # --- registered users match too ---------------------------------------------------------
 u1, u2 = signup("mu", nickname="Reg One"), signup("mv", nickname="Reg Two")

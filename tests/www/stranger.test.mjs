@@ -1,8 +1,12 @@
 // Two guests meet in stranger chat: both see the matched banner with the
 // other's nickname, talk, one leaves and the other sees the partner-left
 // banner; "next stranger" queues again and a third guest is matched;
-// "find another stranger" keeps that chat and opens a second one.
-import { run, guestUI, sendUI, waitBubble, api, assert } from './lib.mjs';
+// "find another stranger" keeps that chat and opens a second one. A page
+// closed with a stranger chat open ends it within seconds; a reload or a
+// second tab closing does not.
+import { run, guestUI, sendUI, waitBubble, api, assert, BASE } from './lib.mjs';
+
+const AWAY_MS = 1000 * Number(process.env.CHAT_AWAY_S || 2);
 
 await run('stranger', async (b) => {
   const moon = await guestUI(b, 'Moon');
@@ -102,4 +106,46 @@ await run('stranger', async (b) => {
   const res = await api(nova.page, 'POST', 'match');
   assert.equal(res.data.status, 'waiting', 'nobody left in the queue to meet');
   await api(nova.page, 'DELETE', 'match');
+
+  // A page closed with a stranger chat open: the partner hears within
+  // seconds, not once the closed page's last poll has run out (25 s) and
+  // its user gone idle. A reload, or a second tab of the same browser
+  // closing, ends nothing.
+  const rain = await guestUI(b, 'Rain');
+  const snow = await guestUI(b, 'Snow');
+  await rain.page.click('#match-start');
+  await rain.page.waitForSelector('#match-status:has-text("Looking")');
+  await snow.page.click('#match-start');
+  await snow.page.waitForSelector('#chat-banner:has-text("chatting with Rain")', { timeout: 10000 });
+  await rain.page.waitForSelector('#chat-banner:has-text("chatting with Snow")', { timeout: 10000 });
+  const leftBanner = '#chat-banner:not([hidden]):has-text("Rain left the chat")';
+  await rain.page.reload();
+  await rain.page.waitForSelector('#match-status:has-text("talking to Snow")');
+  await snow.page.waitForTimeout(AWAY_MS + 3000);
+  assert.equal(await snow.page.locator(leftBanner).count(), 0, 'a reload ends nothing');
+  await rain.page.click('#nav-chats');
+  await rain.page.click('#conv-list li[data-kind="match"] button.item');
+  await sendUI(rain.page, 'reloaded and here');
+  await waitBubble(snow.page, 'reloaded and here', 'theirs');
+  const tab2 = await rain.ctx.newPage();
+  await tab2.goto(BASE);
+  await tab2.waitForSelector('#match-status:has-text("talking to Snow")');
+  await tab2.close({ runBeforeUnload: true });
+  await snow.page.waitForTimeout(AWAY_MS + 3000);
+  assert.equal(await snow.page.locator(leftBanner).count(), 0, 'a second tab closing ends nothing');
+  await sendUI(rain.page, 'one tab less');
+  await waitBubble(snow.page, 'one tab less', 'theirs');
+  // The closed page's poll may stay parked in the server until it times
+  // out (lighttpd does not tell the backend), keeping Rain online; so do
+  // requests of Rain's session here, so that going idle cannot be what
+  // ends the chat (the test stack's idle time is 4 s).
+  const cookie = (await rain.ctx.cookies()).map((c) => `${c.name}=${c.value}`).join('; ');
+  await rain.page.close({ runBeforeUnload: true });
+  const online = setInterval(() => fetch(new URL('/api/me', BASE), { headers: { cookie } }).catch(() => {}), 500);
+  try {
+    await snow.page.waitForSelector(leftBanner, { timeout: AWAY_MS + 8000 });
+  } finally {
+    clearInterval(online);
+  }
+  assert.equal(await snow.page.locator('#composer-text').isDisabled(), true, 'the chat has ended');
 });

@@ -10,6 +10,7 @@ export const S = {
   threads: new Map(),       // conversation id -> Thread
   match: null,              // {conversation_id, partner} of the live stranger chat
   matchState: 'idle',       // idle | waiting | matched | left
+  backSaid: false,          // DELETE /api/match/away sent since this page loaded
   online: true,             // the receive loop's view of the network
   friendsLoaded: false,     // S.friends holds GET /api/friends at least once
 };
@@ -85,6 +86,6 @@ export function resetState() {
   S.me = null;
   S.convs.clear(); S.friends.clear(); S.threads.clear();
   S.incoming = []; S.outgoing = [];
-  S.current = null; S.match = null; S.matchState = 'idle';
+  S.current = null; S.match = null; S.matchState = 'idle'; S.backSaid = false;
   S.online = true; S.friendsLoaded = false;
 }

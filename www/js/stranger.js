@@ -4,11 +4,16 @@
 // be open at once (up to 5, each in the list): "Find another stranger"
 // looks for one more, "Next stranger" in a chat ends that one and looks
 // for another. Closing or reloading the page while waiting leaves the
-// queue.
+// queue. A page that goes with stranger chats open says so (POST
+// /api/match/away): unless this user comes back within 10 s (the reloaded
+// page, or another tab of this browser, says DELETE /api/match/away), the
+// server ends them and the partners hear "left" (seed 002: a closed page
+// is a partner gone).
 
 import { api, errorText } from './api.js';
 import { $, show } from './dom.js';
 import { S } from './state.js';
+import { broadcast, onBroadcast } from './receiver.js';
 import { chatBanner, toast, confirmDialog } from './ui.js';
 import { loadConversations, renderConversations, convTitle } from './convlist.js';
 import { openConversation, closeChat, renderHead } from './chat.js';
@@ -125,8 +130,18 @@ export async function leaveMatch(c) {
   renderConversations();
 }
 
+// This page is here with stranger chats open: cancel a closed or reloaded
+// page's word that it went (asked again a moment later, in case that word
+// reaches the server after this).
+function stillHere() {
+  const ask = () => { if (S.me && liveMatches().length) api('DELETE', 'match/away').catch(() => {}); };
+  ask();
+  setTimeout(ask, 2000);
+}
+
 // After loading the list (e.g. a reload): a live stranger chat is "matched".
 export function syncMatchFromList() {
+  if (!S.backSaid && liveMatches().length) { S.backSaid = true; stillHere(); }
   const live = liveMatches()[0];
   if (live && (!S.match || S.match.conversation_id !== live.id) && S.matchState !== 'waiting') {
     S.match = { conversation_id: live.id, partner: partnerOf(live) };
@@ -145,5 +160,13 @@ export function initStranger() {
   // a reloaded tab starts idle.
   addEventListener('pagehide', () => {
     if (S.me && S.matchState === 'waiting') api('DELETE', 'match', null, { keepalive: true }).catch(() => {});
+    if (S.me && liveMatches().length) {
+      broadcast('away');
+      api('POST', 'match/away', null, { keepalive: true }).catch(() => {});
+    }
   });
+  // Another tab of this browser went: this one is still here.
+  onBroadcast((m) => { if (m.kind === 'away') setTimeout(stillHere, 1000); });
+  // Back from the browser's page cache after a pagehide.
+  addEventListener('pageshow', (e) => { if (e.persisted) stillHere(); });
 }
