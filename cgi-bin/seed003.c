@@ -189,6 +189,23 @@ parse_object(const char *s, size_t n)
 }
 
 /*
+ * A frame's CONTENT as it goes out: the object c, or (as_str) a string
+ * holding it, as the document writes most frames.  c is taken.
+ */
+static struct json_object *
+content_out(struct json_object *c, int as_str)
+{
+	struct json_object	*s;
+
+	if (!as_str)
+		return c;
+	s = json_object_new_string(json_object_to_json_string_ext(c,
+	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(c);
+	return s;
+}
+
+/*
  * Answer the reply frame {"CONTENT":{"MessageId":id,"Content":content},
  * "TYPE":type}, with "reason" in CONTENT when not NULL.  content is taken.
  * 200; the status sent.
@@ -207,7 +224,7 @@ frame_reply(struct req *r, const char *type, const char *id, size_t idlen,
 		json_object_object_add(c, "reason",
 		    json_object_new_string(reason));
 	o = json_object_new_object();
-	json_object_object_add(o, "CONTENT", c);
+	json_object_object_add(o, "CONTENT", content_out(c, r->content_str));
 	json_object_object_add(o, "TYPE", json_object_new_string(type));
 	return http_reply_json(r, 200, o);
 }
@@ -626,6 +643,8 @@ h_frame(struct req *r)
 			    "CONTENT is not a JSON object");
 		/* Now r's body owns it: it goes in req_free. */
 		json_object_object_add(r->json, "CONTENT", c);
+		/* Answered in kind: a client that writes strings reads them. */
+		r->content_str = 1;
 	}
 	if (type == FRAME_USER && s == NULL)
 		return http_fail(r, 400, "bad_request",
@@ -666,15 +685,19 @@ h_frame(struct req *r)
 	}
 }
 
-/* A push frame: {"CONTENT":content,"TYPE":type,"eventId":id}. */
+/*
+ * A push frame: {"CONTENT":content,"TYPE":type,"eventId":id}, CONTENT as a
+ * string for GET /api/frames?content=string.  content is taken.
+ */
 static void
-push_frame(struct json_object *items, struct json_object *content,
-    const char *type, int64_t ev)
+push_frame(struct req *r, struct json_object *items,
+    struct json_object *content, const char *type, int64_t ev)
 {
 	struct json_object	*o;
 
 	o = json_object_new_object();
-	json_object_object_add(o, "CONTENT", content);
+	json_object_object_add(o, "CONTENT", content_out(content,
+	    r->content_str));
 	json_object_object_add(o, "TYPE", json_object_new_string(type));
 	json_object_object_add(o, "eventId", json_object_new_int64(ev));
 	json_object_array_add(items, o);
@@ -754,7 +777,7 @@ frame_item(struct req *r, struct json_object *ev, struct json_object *items,
 		json_object_object_add(c, "time",
 		    time_str(get_int(m, "sent_at")));
 		json_object_object_add(c, "content", copy_str(m, "body"));
-		push_frame(items, c, "4", evid);
+		push_frame(r, items, c, "4", evid);
 		return 1;
 	}
 	op = strcmp(type, "friend_request") == 0 ? FOP_REQUEST :
@@ -796,7 +819,7 @@ frame_item(struct req *r, struct json_object *ev, struct json_object *items,
 	}
 	snprintf(id, sizeof(id), "%d", op);
 	json_object_object_add(c, "type", json_object_new_string(id));
-	push_frame(items, c, "6", evid);
+	push_frame(r, items, c, "6", evid);
 	return 1;
 }
 
@@ -883,15 +906,24 @@ frames_fetch(struct req *r, int final)
 }
 
 /*
- * GET /api/frames?timeout=&ack=: the pushes of seed 003 as
- * {"frames":[...]}, long-polled like GET /api/poll.  A frame stays
- * pending until a TYPE "5" ack names its messageId, or ?ack= its eventId.
+ * GET /api/frames?timeout=&ack=&content=: the pushes of seed 003 as
+ * {"frames":[...]}, long-polled like GET /api/poll; with content=string
+ * each CONTENT is a string holding the object (as the document writes
+ * pushes).  A frame stays pending until a TYPE "5" ack names its
+ * messageId, or ?ack= its eventId.
  */
 int
 h_frames(struct req *r)
 {
+	char	 form[16];
 	int	 st;
 
+	if ((st = http_query(r, "content", form, sizeof(form))) == -1 ||
+	    (st == 1 && strcmp(form, "string") != 0 &&
+	    strcmp(form, "object") != 0))
+		return http_fail(r, 400, "bad_request",
+		    "content must be \"string\" or \"object\"");
+	r->content_str = st == 1 && strcmp(form, "string") == 0;
 	if ((st = poll_prepare(r)) != 0)
 		return st;
 	return poll_run(r, frames_fetch);

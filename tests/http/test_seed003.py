@@ -22,28 +22,54 @@ def frame(c, type_, content, mid=None, as_string=True):
          not isinstance(content, str) else content, "TYPE": type_}
     if mid is not None:
         f["MID"] = mid
-    return c.post("frame", f)
+    r = c.post("frame", f)
+    # Answered in kind: CONTENT sent as a string comes back as one (TYPE 3's
+    # string is a user name, and its reply an object).
+    r.sent_string = isinstance(f["CONTENT"], str) and str(type_) != "3"
+    return r
+
+
+def content_of(r):
+    """A reply frame's CONTENT as an object, whichever form it came in."""
+    c = (r.json or {}).get("CONTENT")
+    return (json.loads(c) if isinstance(c, str) else c) or {}
 
 
 def reply(r, what, type_, mid, content=None):
-    """r is the 200 reply frame {"CONTENT":{"MessageId","Content"},"TYPE"}."""
+    """r is the 200 reply frame {"CONTENT":{"MessageId","Content"},"TYPE"},
+    CONTENT a string holding that object when the frame's was a string."""
     check(r.status == 200, what + ": 200", r)
     j = r.json or {}
     eq(j.get("TYPE"), type_, what + ": TYPE")
-    c = j.get("CONTENT") or {}
+    c = j.get("CONTENT")
+    if getattr(r, "sent_string", None) is not None:
+        eq(isinstance(c, str), r.sent_string, what + ": CONTENT in the frame's form")
+    if isinstance(c, str):
+        c = json.loads(c)
+    c = c or {}
     eq(c.get("MessageId"), mid, what + ": MessageId")
     if content is not None:
         eq(c.get("Content"), content, what + ": Content")
     return c.get("Content")
 
 
-def frames(c, timeout=0, ack=None):
+def frames(c, timeout=0, ack=None, form=None):
+    """GET /api/frames; with form "string" each CONTENT comes as a string,
+    parsed here back into the object."""
     q = "frames?timeout=%d" % timeout
     if ack:
         q += "&ack=" + ",".join(str(i) for i in ack)
+    if form:
+        q += "&content=" + form
     r = c.get(q, timeout=timeout + 30)
     check(r.status == 200, "frames poll 200", r)
-    return (r.json or {}).get("frames", [])
+    out = (r.json or {}).get("frames", [])
+    for f in out:
+        eq(isinstance(f.get("CONTENT"), str), form == "string",
+           "push CONTENT as %s" % (form or "object"))
+        if isinstance(f.get("CONTENT"), str):
+            f["CONTENT"] = json.loads(f["CONTENT"])
+    return out
 
 
 def signup_frame(name, mid, as_string=True, **over):
@@ -186,13 +212,15 @@ reply(r, "message with someone else as sender", "RE_MESSAGE",
 
 # --- friend request, ack, accept --------------------------------------------
 frames(v, 0)            # nothing yet; presence and the like are acked quietly
+expect_error(v.get("frames?timeout=0&content=xml"), 400, "bad_request",
+             "frames: content is string or object")
 req = {"messageId": "friendsrequest001", "sender": zname, "receiver": vname,
        "content": "tianjiahaoyoushenqing", "type": "1"}
 r = frame(z, "6", req)
 t_req = reply(r, "friend request", "RE_FRI_REQ", "friendsrequest001")
 check((t_req or "").isdigit() and abs(int(t_req) / 1000 - time.time()) < 60,
       "RE_FRI_REQ carries the time in ms as a string", t_req)
-fs = frames(v, 5)
+fs = frames(v, 5, form="string")       # CONTENT as a string, as the document writes pushes
 eq([(f["TYPE"], f["CONTENT"]) for f in fs],
    [("6", {"messageId": "friendsrequest001", "sender": zname,
            "receiver": vname, "time": t_req,
@@ -249,11 +277,11 @@ reply(r, "the same messageId again", "RE_MESSAGE", "normalmessage001", "MS")
 r = frame(z, "4", dict(msg1, content="another text, same messageId"))
 got = reply(r, "the same messageId with other content", "RE_MESSAGE",
             "normalmessage001", "MF")
-eq((r.json or {}).get("CONTENT", {}).get("reason"),
+eq(content_of(r).get("reason"),
    "messageId was already used for another message", "... says why")
 eq(sql("SELECT COUNT(*) FROM message WHERE sender_id=%d" % zid), [["1"]],
    "a resend is stored once")
-fs = frames(v, 5)
+fs = frames(v, 5, form="string")
 eq([(f["TYPE"], f["CONTENT"]["messageId"], f["CONTENT"]["sender"],
      f["CONTENT"]["receiver"], f["CONTENT"]["content"]) for f in fs],
    [("4", "normalmessage001", zname, vname, "first message test 000001")],
@@ -354,7 +382,7 @@ reply(x.post("frame", {"CONTENT": {"MessageId": "friendsrequest002"},
 eq(frames(x, 0), [], "nothing left for the asker")
 r = frame(x, "6", {"messageId": "friendsrequest003", "sender": vname,
                    "receiver": xname, "content": "hi", "type": "1"})
-c = (r.json or {}).get("CONTENT") or {}
+c = content_of(r)
 eq((c.get("Content"), "reason" in c), ("FAIL", True),
    "a request in someone else's name: FAIL with a reason")
 
