@@ -515,7 +515,20 @@ send_outcome(struct db *db, struct send *s, struct msg *out)
 		    send_many(db, &sp, 1) == -1)
 			break;
 		if (s->code == 1) {
-			/* Not allowed (any more): say why. */
+			/*
+			 * Not allowed (any more).  A retry of a send that was
+			 * stored before the friendship, membership or stranger
+			 * chat ended still answers the first copy.
+			 */
+			switch (msg_by_client(db, s->sender, s->cid, s->clen,
+			    out)) {
+			case 1:
+				rc = MSG_REPEAT;
+				goto out;
+			case -1:
+				goto out;
+			}
+			/* Say why. */
 			rc = msg_resolve_conv(db, s->sender, s->conv);
 			if (rc == MSG_OK)
 				rc = MSG_ERROR;
@@ -656,8 +669,20 @@ h_msg_send(struct req *r)
 		return http_fail_rate(r, wait);
 	/* A conversation id is checked by the send itself. */
 	if (conv == 0 && (rc = msg_resolve_user(r->db, r->uid, v[2].s,
-	    &conv)) != MSG_OK)
+	    &conv)) != MSG_OK) {
+		/* A retry of a send stored before the friendship ended. */
+		if (rc == MSG_NOT_FRIENDS) {
+			switch (msg_by_client(r->db, r->uid, v[0].s, v[0].len,
+			    &m)) {
+			case 1:
+				return send_reply(r, MSG_REPEAT, &m, v[0].s,
+				    v[0].len, v[1].s, v[1].len);
+			case -1:
+				return http_fail_db(r);
+			}
+		}
 		return fail_msg(r, rc);
+	}
 	if (send_done == NULL || (room = sq_room()) == SQ_FULL) {
 		rc = msg_send(r->db, r->uid, r->username, conv, v[0].s,
 		    v[0].len, v[1].s, v[1].len, &m);
