@@ -20,11 +20,17 @@ bin=${CHAT_BIN:-$top/cgi-bin}
 PKGS="build-essential pkg-config libfcgi-dev libjson-c-dev libmariadb-dev \
 libsodium-dev check lighttpd mariadb-server mariadb-client curl"
 
-# A start that fails stops what it started (nothing is left running).
+# A start that fails stops what it started (nothing is left running), and
+# only that: parts that were running before (a `make run` already serving
+# this folder) are left alone.
 starting=
+launched=
 die() {
 	echo "stack: $*" >&2
-	[ -n "$starting" ] && { starting=; stop; }
+	if [ -n "$starting" ]; then
+		starting=
+		[ -n "$launched" ] && stop $launched
+	fi
 	exit 1
 }
 
@@ -66,9 +72,20 @@ wait_for() {
 	done
 }
 
+# alive PART: the process in run/PART.pid runs and is that part.  A pid
+# file left by a crash or a reboot may name a pid now used by something
+# else: that is neither taken for the part nor ever sent a signal.
 # (The pid file may go between the test and the read: a process stopping
 # by itself, e.g. MariaDB on the TERM sent to `make run`'s group, removes it.)
-alive() { [ -f "$1" ] && kill -0 "$(cat "$1" 2>/dev/null)" 2>/dev/null; }
+alive() {
+	_p=$(cat "$dir/run/$1.pid" 2>/dev/null) || return 1
+	[ -n "$_p" ] && kill -0 "$_p" 2>/dev/null || return 1
+	_args=$(tr '\0' ' ' <"/proc/$_p/cmdline" 2>/dev/null) || return 1
+	case "$1:$_args" in
+	lighttpd:*lighttpd*|chatd:*chatd*|mariadb:*mariadbd*|sweeper:*stack.sh*) ;;
+	*) return 1 ;;
+	esac
+}
 
 # db_env: the settings the backend, sweeper and migrations connect with.
 db_env() {
@@ -90,7 +107,7 @@ db_env() {
 # mariadb_start: a private server on a unix socket inside DIR.
 mariadb_start() {
 	[ -n "${CHAT_DB_HOST:-}" ] && return 0
-	alive "$dir/run/mariadb.pid" && return 0
+	alive mariadb && return 0
 	asroot=""
 	[ "$(id -u)" -eq 0 ] && asroot="--user=root"
 	cat >"$dir/my.cnf" <<EOF
@@ -118,11 +135,15 @@ EOF
 		    --auth-root-authentication-method=socket \
 		    --skip-test-db >"$dir/log/install-db.log" 2>&1 ||
 		    die "mariadb-install-db failed, see $dir/log/install-db.log"
+		# With a space in a path it reads another file and exits 0.
+		[ -d "$dir/db/mysql" ] ||
+		    die "mariadb-install-db made no $dir/db, see $dir/log/install-db.log"
 	fi
 	# A group of its own: a TERM to `make run`'s group must not stop
 	# the database before the parts in front of it (stop() does, last).
 	setsid mariadbd --defaults-file="$dir/my.cnf" $asroot \
 	    >>"$dir/log/mariadb.log" 2>&1 &
+	launched="$launched mariadb"
 	wait_for mariadb --defaults-file="$dir/my.cnf" -u "$(id -un)" -e 'SELECT 1' ||
 	    die "MariaDB did not start, see $dir/log/mariadb.log"
 	if [ ! -f "$dir/db.env" ]; then
@@ -143,6 +164,12 @@ start() {
 	starting=1
 	mkdir -p "$dir/run" "$dir/log"
 	dir=$(cd "$dir" && pwd)
+	# mariadb-install-db splits its own paths at spaces (it then reads
+	# another defaults file, or makes a data folder outside DIR).
+	case "$dir" in
+	*[[:space:]]*) [ -n "${CHAT_DB_HOST:-}" ] ||
+	    die "the folder $dir has a space in its path: MariaDB's install cannot use it; clone to a path without spaces" ;;
+	esac
 	[ -x "$bin/chatd" ] || die "build first: make"
 	mariadb_start
 	db_env
@@ -150,16 +177,17 @@ start() {
 
 	export CHAT_RUN="$dir/run" CHAT_LOG="$dir/log" CHAT_WWW="$top/www"
 	export PORT="$port" CHAT_BIND="${CHAT_BIND:-127.0.0.1}"
-	if ! alive "$dir/run/chatd.pid"; then
+	if ! alive chatd; then
 		rm -f "$dir/run/chatd.sock"	# a crash's: not a sign of life
 		CHAT_FCGI_SOCKET="$dir/run/chatd.sock" \
 		    setsid "$bin/chatd" >>"$dir/log/chatd.log" 2>&1 &
+		launched="$launched chatd"
 	fi
 	wait_for test -S "$dir/run/chatd.sock" || die "chatd did not start"
 
 	# The sweeper the way cron runs it: one run a minute, each run doing
 	# CHAT_SWEEP_S-second rounds for that minute.
-	if ! alive "$dir/run/sweeper.pid"; then
+	if ! alive sweeper; then
 		(
 			trap 'kill $child 2>/dev/null; exit 0' TERM INT
 			while :; do
@@ -169,28 +197,31 @@ start() {
 			done
 		) &
 		echo $! >"$dir/run/sweeper.pid"
+		launched="$launched sweeper"
 	fi
 
-	if ! alive "$dir/run/lighttpd.pid"; then
+	if ! alive lighttpd; then
 		lighttpd -tt -f "$top/lighttpd.conf" >"$dir/log/lighttpd-check.log" 2>&1 ||
 		    die "bad lighttpd.conf, see $dir/log/lighttpd-check.log"
 		# lighttpd's master signals its whole process group on exit
 		# when it has several workers: give it a group of its own.
 		setsid lighttpd -D -f "$top/lighttpd.conf" \
 		    >>"$dir/log/lighttpd.log" 2>&1 &
+		launched="$launched lighttpd"
 	fi
 	# Our lighttpd, not another one on the same port, must answer.
-	wait_for alive "$dir/run/lighttpd.pid" ||
+	wait_for alive lighttpd ||
 	    die "lighttpd did not start (is port $port taken?), see $dir/log/"
 	wait_for curl -fsS --max-time 2 "http://$CHAT_BIND:$port/api/health" ||
 	    die "the stack does not answer on port $port, see $dir/log/"
 	starting=
 }
 
-# stop_pid FILE: SIGTERM the process in FILE and wait (10 s) for it to go.
+# stop_pid PART: SIGTERM the process in run/PART.pid and wait (10 s) for it
+# to go.
 stop_pid() {
-	alive "$1" || { rm -f "$1"; return 0; }
-	pid=$(cat "$1" 2>/dev/null) || return 0
+	alive "$1" || { rm -f "$dir/run/$1.pid"; return 0; }
+	pid=$(cat "$dir/run/$1.pid" 2>/dev/null) || return 0
 	kill -TERM "$pid" 2>/dev/null || true
 	i=0
 	while kill -0 "$pid" 2>/dev/null; do
@@ -202,16 +233,28 @@ stop_pid() {
 		[ $i -gt 110 ] && break
 		sleep 0.1
 	done
-	rm -f "$1"
+	rm -f "$dir/run/$1.pid"
 }
 
-# stop: front to back, so nothing new arrives at a part that is stopping.
+# stop [PART...]: the parts named (all of them when none is), front to
+# back, so nothing new arrives at a part that is stopping.
 stop() {
 	[ -d "$dir/run" ] || return 0
-	stop_pid "$dir/run/lighttpd.pid"
-	stop_pid "$dir/run/sweeper.pid"
-	stop_pid "$dir/run/chatd.pid"
-	stop_pid "$dir/run/mariadb.pid"
+	for part in lighttpd sweeper chatd mariadb; do
+		case " ${*:-lighttpd sweeper chatd mariadb} " in
+		*" $part "*) ;;
+		*) continue ;;
+		esac
+		# lighttpd's workers outlive a master killed with -9 and keep
+		# the port: they are in its group, which setsid made its pid.
+		lgroup=
+		[ $part = lighttpd ] && lgroup=$(cat "$dir/run/lighttpd.pid" 2>/dev/null || true)
+		stop_pid $part
+		if [ -n "$lgroup" ] && pgrep -g "$lgroup" -x lighttpd >/dev/null 2>&1; then
+			pkill -TERM -g "$lgroup" -x lighttpd 2>/dev/null || true
+			wait_for sh -c "! pgrep -g $lgroup -x lighttpd" || true
+		fi
+	done
 }
 
 cmd=${1:-}
@@ -232,7 +275,7 @@ run)
 	while :; do
 		for part in lighttpd chatd sweeper mariadb; do
 			[ $part = mariadb ] && [ -n "${CHAT_DB_HOST:-}" ] && continue
-			alive "$dir/run/$part.pid" || break 2
+			alive $part || break 2
 		done
 		sleep 1 &
 		wait $! || true

@@ -1,0 +1,113 @@
+"""stack.sh as an operator meets it (runs last: it stops and starts the
+whole stack).  A second start on the same folder that fails (another port,
+say) stops only what it started itself, never the stack already serving.
+A pid file left by a crash or a reboot that names a pid now used by some
+other process is not taken for the part (the part is started) and that
+process is never signalled.  lighttpd's workers, which outlive a master
+killed with -9 and keep the port, are stopped with it."""
+import os
+import signal
+import socket
+import subprocess
+import time
+
+import chatlib
+from chatlib import Client, check, eq
+
+STACK = os.path.join(chatlib.TOP, "scripts", "stack.sh")
+RUN = os.path.join(chatlib.STACK_DIR, "run")
+PORT = os.environ.get("PORT", str(chatlib.PORT))
+
+
+def stack_sh(*args, timeout=90):
+    with open(os.path.join(chatlib.STACK_DIR, "log", "stack-ops.log"), "ab") as log:
+        return subprocess.run([STACK] + list(args), stdin=subprocess.DEVNULL,
+                              stdout=log, stderr=log, timeout=timeout).returncode
+
+
+def health():
+    try:
+        return Client().get("health", timeout=5).status
+    except OSError:
+        return "refused"
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
+def pid_of(part):
+    try:
+        return int(open(os.path.join(RUN, part + ".pid")).read())
+    except (OSError, ValueError):
+        return None
+
+
+def lighttpd_group(pgid):
+    """The lighttpd processes still in process group pgid."""
+    out = subprocess.run(["pgrep", "-g", str(pgid), "-x", "lighttpd"],
+                         capture_output=True, text=True).stdout
+    return [int(p) for p in out.split()]
+
+
+eq(health(), 200, "the stack serves")
+
+# 1. A start on the same folder with another port: lighttpd is already
+# there (on the first port), so the health check on the new port fails.
+rc = stack_sh("start", chatlib.STACK_DIR, str(free_port()), timeout=120)
+check(rc != 0, "a start on a port nobody serves fails", rc)
+eq(health(), 200, "and the stack that was serving still serves")
+if health() != 200:
+    chatlib.stack("start")
+
+# 2. Stale pid files: the stack stopped, the sweeper's pid file names a
+# process that is not the sweeper (a pid reused after a reboot).
+chatlib.stack("stop")
+victim = subprocess.Popen(["sleep", "300"], start_new_session=True)
+with open(os.path.join(RUN, "sweeper.pid"), "w") as f:
+    f.write("%d\n" % victim.pid)
+chatlib.stack("start")
+eq(health(), 200, "started with a stale sweeper pid file")
+check(pid_of("sweeper") not in (None, victim.pid),
+      "the sweeper was started (its pid file names it)", pid_of("sweeper"))
+chatlib.stack("stop")
+time.sleep(0.5)
+eq(victim.poll(), None, "the process the stale pid file named was not signalled")
+victim.kill()
+victim.wait()
+chatlib.stack("start")
+
+# 3. lighttpd's master killed with -9 while `make run` (stack.sh run)
+# watches: it stops the rest, and the workers no longer hold the port.
+log_path = os.path.join(chatlib.STACK_DIR, "log", "run-ops.log")
+with open(log_path, "wb") as log:
+    run = subprocess.Popen([STACK, "run", chatlib.STACK_DIR, PORT],
+                           stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+serving = chatlib.wait_until(
+    lambda: b"Serving on" in open(log_path, "rb").read(), timeout=30)
+check(serving, "stack.sh run serves the running stack", open(log_path).read())
+master = pid_of("lighttpd")
+check(master and lighttpd_group(master), "lighttpd runs in a group of its own", master)
+os.kill(master, signal.SIGKILL)
+try:
+    rc = run.wait(timeout=40)
+except subprocess.TimeoutExpired:
+    run.kill()
+    rc = None
+eq(rc, 1, "stack.sh run ends, failing, once lighttpd is gone")
+check("lighttpd stopped" in open(log_path).read(), "it says which part stopped",
+      open(log_path).read())
+left = lighttpd_group(master)
+eq(left, [], "no lighttpd worker is left behind")
+eq(health(), "refused", "nothing answers on the port any more")
+for p in left:  # leave a clean port for the start below either way
+    os.kill(p, signal.SIGTERM)
+chatlib.wait_until(lambda: not lighttpd_group(master), timeout=10)
+chatlib.stack("start")
+eq(health(), 200, "started again after")
+
+chatlib.done()
