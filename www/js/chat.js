@@ -9,7 +9,7 @@ import { api, errorText, uuid } from './api.js';
 import { $, h, clear, show, avatar, icon, clock, fullTime, dayLabel, dayKey, lastSeen } from './dom.js';
 import { S, isMe, thread } from './state.js';
 import { broadcast } from './receiver.js';
-import { convTitle, memberName, peerOnline, loadConversations, loadConversationsSoon, renderConversations, renderConversationsSoon } from './convlist.js';
+import { convTitle, memberName, peerOnline, keepPartner, loadConversations, loadConversationsSoon, renderConversations, renderConversationsSoon } from './convlist.js';
 import { chatBanner, hideChatBanner, announce, coalesce } from './ui.js';
 import { showUser } from './profile.js';
 import { topicDialog, leaveTopic } from './topics.js';
@@ -126,7 +126,7 @@ export async function loadDetail(id) {
   try { res = await api('GET', `conversations/${id}`); } catch { return null; }
   if (res.ok && S.me && S.me.id === uid) {
     const prev = S.convs.get(id) || {};
-    S.convs.set(id, { ...prev, ...res.data, unread: prev.unread ?? res.data.unread, read_seq: Math.max(prev.read_seq || 0, res.data.read_seq || 0) });
+    S.convs.set(id, { ...prev, ...keepPartner(prev, res.data), unread: prev.unread ?? res.data.unread, read_seq: Math.max(prev.read_seq || 0, res.data.read_seq || 0) });
     if (S.current === id) { renderHead(); renderMessages(); }
   }
   return res;
@@ -277,9 +277,9 @@ export function renderMessages({ bottom = false, incoming = false } = {}) {
       class: `msg ${mine ? 'mine' : 'theirs'}${grouped ? ' grouped' : ''}${state ? ' ' + state : ''}`,
       dataset: { id: m.id ? String(m.id) : '', seq: m.seq ? String(m.seq) : '', clientId: m.client_id || '', state },
     },
-    !mine && !grouped && c?.kind === 'topic' ? h('span', { class: 'sender', text: memberName(c, m.sender) }) : null,
+    !mine && !grouped && c?.kind === 'topic' ? h('span', { class: 'sender', dir: 'auto', text: memberName(c, m.sender) }) : null,
     h('div', { class: 'bubble' },
-      h('span', { class: 'body', text: m.body }),
+      h('span', { class: 'body', dir: 'auto', text: m.body }),
       h('span', { class: 'meta' },
         h('time', { text: clock(at), title: fullTime(at) }),
         mine ? stateMark(c, m, state) : null)),
@@ -429,15 +429,30 @@ export function onMessage(m) {
 // ---------- sending ----------
 // A retry passes the failed message's client_id: the server answers a
 // repeat with the first message, never a second copy.
-export async function send(id, body, clientId) {
+// Sends of one conversation go one after the other: two requests in flight
+// at once may reach the server in either order, and the seqs (the order
+// everyone sees) would not be the order they were written in. A send that
+// gets no answer within SEND_TIMEOUT counts as failed (Retry is safe).
+const SEND_TIMEOUT = 15000;
+const sendQueues = new Map();      // conversation id -> the last send's promise
+export function send(id, body, clientId) {
   const t = thread(id);
   const client_id = clientId || uuid();
   const old = t.local(client_id);
   t.putLocal({ local: true, state: 'sending', client_id, body, sender: S.me.username,
     conversation_id: id, t: old?.t || Date.now(), sent_at: 0 });
   if (S.current === id) renderMessages({ bottom: true });
+  const p = (sendQueues.get(id) || Promise.resolve()).then(() => post(id, t, body, client_id));
+  sendQueues.set(id, p);
+  p.finally(() => { if (sendQueues.get(id) === p) sendQueues.delete(id); });
+  return p;
+}
+
+async function post(id, t, body, client_id) {
+  if (!S.me) return;                                // signed out meanwhile
   let res = null;
-  try { res = await api('POST', 'messages', { conversation_id: id, client_id, body }); } catch { res = null; }
+  const signal = typeof AbortSignal.timeout === 'function' ? AbortSignal.timeout(SEND_TIMEOUT) : undefined;
+  try { res = await api('POST', 'messages', { conversation_id: id, client_id, body }, { signal }); } catch { res = null; }
   if (res?.ok && res.data?.id) {
     const m = { sender: S.me.username, body, client_id, conversation_id: id, ...res.data };
     t.put(m);                                         // replaces the local copy

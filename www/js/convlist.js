@@ -32,6 +32,16 @@ export function peerOnline(c) {
   return !!c.peer.online;
 }
 
+// An ended stranger chat no longer names the partner on the server (title
+// "Stranger", no peer): keep the name this tab knew, and that they left.
+export function keepPartner(prev, c) {
+  if (c?.kind !== 'match' || !prev) return c;
+  const out = { ...c };
+  if (prev.partnerLeft) out.partnerLeft = true;
+  if (c.ended && !c.peer && prev.peer) { out.title = prev.title; out.avatar_url = prev.avatar_url; out.peer = prev.peer; }
+  return out;
+}
+
 let loading = null;
 export async function loadConversations() {
   // Calls while one is under way share its answer, then one more runs.
@@ -45,9 +55,10 @@ export async function loadConversations() {
       const next = new Map();
       for (const c of res.data.conversations || []) {
         const prev = S.convs.get(c.id);
+        const item = keepPartner(prev, c);
         // Keep what only GET /conversations/{id} gives (members_detail),
         // and the higher of the known read marks.
-        next.set(c.id, prev?.members_detail ? { ...c, members_detail: prev.members_detail } : c);
+        next.set(c.id, prev?.members_detail ? { ...item, members_detail: prev.members_detail } : item);
       }
       S.convs = next;
       syncMatchFromList();
@@ -78,13 +89,15 @@ function fetchTopicDetails() {
   }
 }
 
+// The last message under the title: "Who: text", each part isolated (<bdi>)
+// so that right-to-left names and text keep their order.
 function preview(c) {
   const last = c.last_message;
   if (!last) return c.kind === 'match' ? 'Say hi to your stranger' : 'No messages yet';
-  const text = String(last.body).replace(/\s+/g, ' ').slice(0, 120);
-  if (isMe(last.sender)) return 'You: ' + text;
-  if (c.kind === 'topic') return memberName(c, last.sender) + ': ' + text;
-  return text;
+  const text = h('bdi', { text: String(last.body).replace(/\s+/g, ' ').slice(0, 120) });
+  if (isMe(last.sender)) return ['You: ', text];
+  if (c.kind === 'topic') return [h('bdi', { text: memberName(c, last.sender) }), ': ', text];
+  return [text];
 }
 
 export function sortedConversations() {
@@ -120,12 +133,12 @@ export function renderConversations() {
     h('span', { class: 'item-main' },
       h('span', { class: 'item-top' },
         h('span', { class: 'item-name' },
-          h('span', { class: 'item-title', text: title }),
+          h('span', { class: 'item-title', dir: 'auto', text: title }),
           c.kind === 'topic' ? h('span', { class: 'kind', text: 'group' }) : null,
           c.kind === 'match' ? h('span', { class: 'kind', text: c.ended ? 'ended' : 'stranger' }) : null),
         h('time', { class: 'item-time', text: shortTime(time), title: fullTime(time) })),
       h('span', { class: 'item-bottom' },
-        h('span', { class: 'item-sub', text: preview(c) }),
+        h('span', { class: 'item-sub' }, preview(c)),
         unread ? h('span', { class: 'badge unread-badge', text: unread > 99 ? '99+' : String(unread) }) : null))));
     ul.append(li);
   }
