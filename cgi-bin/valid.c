@@ -212,11 +212,48 @@ valid_title(const char *s, size_t n)
 	return valid_line(s, n, 1, CAP_TITLE);
 }
 
-/* A message body: 1-4000 characters, stored exactly as sent. */
+/*
+ * 1 when well-formed UTF-8 s shows something: a character other than
+ * white space and the invisible formatting marks (zero-width space and
+ * joiners, direction marks, word joiner, BOM) that alone make an empty
+ * bubble.
+ */
+static int
+visible(const char *s, size_t n)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 i = 0, len;
+	unsigned int		 c;
+
+	while (i < n) {
+		c = p[i];
+		len = c < 0x80 ? 1 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
+		if (len == 2)
+			c = (c & 0x1f) << 6 | (p[i + 1] & 0x3f);
+		else if (len == 3)
+			c = (c & 0x0f) << 12 | (p[i + 1] & 0x3f) << 6 |
+			    (p[i + 2] & 0x3f);
+		else if (len == 4)
+			c = 0x10000;	/* nothing blank up there */
+		i += len;
+		if (c == ' ' || c == '\t' || c == '\n' || c == '\r' ||
+		    c == 0xa0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200f) ||
+		    (c >= 0x2028 && c <= 0x202f) || (c >= 0x205f && c <= 0x2064) ||
+		    c == 0x3000 || c == 0xfeff)
+			continue;
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * A message body: 1-4000 characters, at least one of them visible, stored
+ * exactly as sent.
+ */
 int
 valid_body(const char *s, size_t n)
 {
-	return valid_text(s, n, 1, CAP_BODY_CHARS);
+	return valid_text(s, n, 1, CAP_BODY_CHARS) && visible(s, n);
 }
 
 /* 1-64 printable ASCII characters, no space. */

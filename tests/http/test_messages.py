@@ -101,7 +101,8 @@ for i, msg in enumerate(sent):
 
 n0 = sql("SELECT COUNT(*) FROM message WHERE conv_id=%d" % conv)
 for what, body in (("4001 chars", "x" * 4001), ("4001 emoji", "😀" * 4001),
-                   ("empty", "")):
+                   ("empty", ""), ("blank", " \n\t"),
+                   ("zero-width only", "\u200b\u200d\ufeff")):
     r = send(a, body, "bad-" + what.replace(" ", ""), to=b.name)
     eq(r.status, 400, "body " + what)
 r = a.post("messages", {"to": b.name, "client_id": "nobody"})

@@ -506,7 +506,8 @@ START_TEST(t_body)
 	{
 		const struct row t[] = {
 			{ __LINE__, S("a"), 1 },
-			{ __LINE__, S(" "), 1 },
+			{ __LINE__, S(" a "), 1 },
+			{ __LINE__, S("\xe2\x80\x8b\xc3\xa9"), 1 },	/* ZWSP + é */
 			{ __LINE__, S("hello\r\n\tworld"), 1 },
 			{ __LINE__, S("\xf0\x9f\x98\x80"), 1 },
 			{ __LINE__, S("<script>alert(1)</script>"), 1 },
@@ -516,6 +517,13 @@ START_TEST(t_body)
 			{ __LINE__, R("\xf0\x9f\x98\x80", 4000), 1 },
 			{ __LINE__, mix, 4003, 1 },
 			{ __LINE__, S(""), 0 },
+			/* Nothing to see: an empty bubble. */
+			{ __LINE__, S(" "), 0 },
+			{ __LINE__, S(" \r\n\t "), 0 },
+			{ __LINE__, S("\xc2\xa0"), 0 },		/* no-break space */
+			{ __LINE__, S("\xe2\x80\x8b\xe2\x80\x8d"), 0 },	/* ZWSP, ZWJ */
+			{ __LINE__, S("\xe2\x80\x8f\xe2\x81\xa0"), 0 },	/* RLM, WJ */
+			{ __LINE__, S("\xef\xbb\xbf\xe3\x80\x80"), 0 },	/* BOM, ideographic space */
 			{ __LINE__, R("a", 4001), 0 },
 			{ __LINE__, R("\xc3\xa9", 4001), 0 },
 			{ __LINE__, R("\xe2\x82\xac", 4001), 0 },

@@ -494,12 +494,16 @@ function countChars() {
   return n;
 }
 
+// Something to see: not only white space and invisible marks (the server
+// refuses those as an empty bubble).
+const visible = (t) => /[^\s\u200b-\u200f\u2028-\u202f\u205f-\u2064\ufeff]/.test(t);
+
 export function initChat() {
   const box = $('#composer-text');
   $('#composer').addEventListener('submit', (e) => {
     e.preventDefault();
     const body = box.value;
-    if (!body.trim() || S.current == null || box.disabled) return;
+    if (!visible(body) || S.current == null || box.disabled) return;
     const n = countChars();
     if (n > MAX_CHARS) {
       chatBanner(`Not sent: this message has ${n} characters, ${n - MAX_CHARS} more than the ${MAX_CHARS} allowed. Shorten it or split it in two.`, 'warn');
