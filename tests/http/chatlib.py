@@ -277,6 +277,28 @@ def restart():
     stack("start")
 
 
+def stack_run(log_path):
+    """`scripts/stack.sh run` (what `make run` runs) on the test stack,
+    output to log_path; returns (process, whether it said it serves)."""
+    with open(log_path, "wb") as log:
+        run = subprocess.Popen(
+            [os.path.join(TOP, "scripts", "stack.sh"), "run", STACK_DIR,
+             os.environ.get("PORT", str(PORT))],
+            stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+    serving = wait_until(lambda: b"Serving on" in open(log_path, "rb").read(),
+                         timeout=30)
+    return run, serving
+
+
+def exit_status(proc, timeout=40):
+    """proc's exit status, or None (and killed) if it has not ended."""
+    try:
+        return proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        return None
+
+
 def in_thread(fn, *args):
     """Run fn(*args) in a thread; returns a joinable with .result."""
     class T(threading.Thread):

@@ -7,7 +7,6 @@ afterwards; a logged-out cookie stays dead.  `make run` (stack.sh run)
 watches every part: when MariaDB dies it says so and stops the rest."""
 import os
 import signal
-import subprocess
 import time
 
 import chatlib
@@ -117,21 +116,11 @@ eq((r.json or {}).get("seq"), (msg.get("seq") or 0) + 1,
 # nothing): MariaDB dies, and it names it and stops the rest instead of
 # serving 503s for ever.
 log_path = os.path.join(chatlib.STACK_DIR, "log", "run-watch.log")
-with open(log_path, "wb") as log:
-    run = subprocess.Popen(
-        [os.path.join(chatlib.TOP, "scripts", "stack.sh"), "run",
-         chatlib.STACK_DIR, os.environ.get("PORT", str(chatlib.PORT))],
-        stdin=subprocess.DEVNULL, stdout=log, stderr=log)
-serving = chatlib.wait_until(
-    lambda: b"Serving on" in open(log_path, "rb").read(), timeout=30)
+run, serving = chatlib.stack_run(log_path)
 check(serving, "make run serves the running stack", open(log_path).read())
 pid = int(open(os.path.join(chatlib.STACK_DIR, "run", "mariadb.pid")).read())
 os.kill(pid, signal.SIGKILL)
-try:
-    rc = run.wait(timeout=40)
-except subprocess.TimeoutExpired:
-    run.kill()
-    rc = None
+rc = chatlib.exit_status(run)
 said = open(log_path).read()
 eq(rc, 1, "make run ends, failing, once MariaDB is gone")
 check("mariadb stopped" in said, "it says which part stopped", said)

@@ -16,7 +16,6 @@ from chatlib import Client, check, eq
 
 STACK = os.path.join(chatlib.TOP, "scripts", "stack.sh")
 RUN = os.path.join(chatlib.STACK_DIR, "run")
-PORT = os.environ.get("PORT", str(chatlib.PORT))
 
 
 def stack_sh(*args, timeout=90):
@@ -84,20 +83,12 @@ chatlib.stack("start")
 # 3. lighttpd's master killed with -9 while `make run` (stack.sh run)
 # watches: it stops the rest, and the workers no longer hold the port.
 log_path = os.path.join(chatlib.STACK_DIR, "log", "run-ops.log")
-with open(log_path, "wb") as log:
-    run = subprocess.Popen([STACK, "run", chatlib.STACK_DIR, PORT],
-                           stdin=subprocess.DEVNULL, stdout=log, stderr=log)
-serving = chatlib.wait_until(
-    lambda: b"Serving on" in open(log_path, "rb").read(), timeout=30)
+run, serving = chatlib.stack_run(log_path)
 check(serving, "stack.sh run serves the running stack", open(log_path).read())
 master = pid_of("lighttpd")
 check(master and lighttpd_group(master), "lighttpd runs in a group of its own", master)
 os.kill(master, signal.SIGKILL)
-try:
-    rc = run.wait(timeout=40)
-except subprocess.TimeoutExpired:
-    run.kill()
-    rc = None
+rc = chatlib.exit_status(run)
 eq(rc, 1, "stack.sh run ends, failing, once lighttpd is gone")
 check("lighttpd stopped" in open(log_path).read(), "it says which part stopped",
       open(log_path).read())
