@@ -40,8 +40,11 @@ await run('profile', async (b) => {
   }), true, 'the notice is on top of the open dialog');
   await p.keyboard.press('Escape');
   await p.waitForSelector('#dlg-profile[open]', { state: 'detached' });
-  assert.equal(await p.evaluate(() => document.querySelector('#toasts').parentElement === document.body &&
-    document.querySelector('#toasts').matches(':popover-open')), true, 'the notices are back on the page when the dialog closes');
+  // The dialog loses [open] at once; its close event, which moves the
+  // notices back, comes a task later: wait for it rather than race it.
+  await p.waitForFunction(() => document.querySelector('#toasts').parentElement === document.body &&
+    document.querySelector('#toasts').matches(':popover-open'), null, { timeout: 2000 })
+    .catch(() => assert.fail('the notices are back on the page when the dialog closes'));
   await p.click('#me-button');
   await p.waitForSelector('#dlg-profile[open]');
   await p.fill('#form-profile input[name=nickname]', 'Ann Lee');
