@@ -53,9 +53,13 @@ struct dbres {
 	struct dbcol	*col;
 };
 
-/* Open a connection with the CHAT_DB_* settings; NULL (logged) on failure. */
+/*
+ * Open a connection with the CHAT_DB_* settings; NULL (logged) on failure,
+ * with the server's reason in *err when err is not NULL (1045 for a wrong
+ * password, 2002 when nothing listens).
+ */
 static MYSQL *
-db_connect(void)
+db_connect(unsigned int *err)
 {
 	MYSQL		*my;
 	unsigned int	 timeout = 10;
@@ -76,6 +80,8 @@ db_connect(void)
 	    conf.db_name, conf.db_port, conf.db_host ? NULL : conf.db_socket,
 	    0) == NULL) {
 		LOG("mysql connect: %s", mysql_error(my));
+		if (err != NULL && (*err = mysql_errno(my)) == 0)
+			*err = CR_CONNECTION_ERROR;
 		mysql_close(my);
 		return NULL;
 	}
@@ -108,10 +114,8 @@ db_ensure(struct db *db)
 	db_drop(db);
 	db->broken = 0;
 	db->in_tx = 0;
-	if ((db->my = db_connect()) == NULL) {
-		db->err = CR_CONNECTION_ERROR;
+	if ((db->my = db_connect(&db->err)) == NULL)
 		return -1;
-	}
 	return 0;
 }
 
@@ -125,7 +129,7 @@ db_open(void)
 	struct db	*db;
 
 	db = xcalloc(1, sizeof(*db));
-	db->my = db_connect();
+	db->my = db_connect(&db->err);
 	return db;
 }
 
@@ -155,7 +159,13 @@ db_ping(struct db *db)
 	if (mysql_ping(db->my) == 0)
 		return 0;
 	db_drop(db);
-	return db_ensure(db) == -1 || mysql_ping(db->my) != 0 ? -1 : 0;
+	if (db_ensure(db) == -1)
+		return -1;
+	if (mysql_ping(db->my) != 0) {
+		db->err = mysql_errno(db->my);
+		return -1;
+	}
+	return 0;
 }
 
 /* The cached statement for this text, prepared now if need be. */

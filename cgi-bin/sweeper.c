@@ -293,6 +293,10 @@ sweep_round(struct db *db)
 	int64_t	 old_win;
 	int	 failed = 0;
 
+	if (db_ping(db) == -1) {
+		LOG("sweep: no database: error %u", db_errno(db));
+		return -1;
+	}
 	old_win = (int64_t)(time(NULL) / CAP_LOGIN_WINDOW_S) - 1;
 	idle = step(db, "going offline", sweep_idle(db), &failed);
 	away = step(db, "pages gone", sweep_away(db), &failed);

@@ -308,4 +308,14 @@ left = chatlib.sql("SELECT COUNT(*) FROM session WHERE user_id = %d "
 eq(left, [["0"]], "2,000 expired sessions gone in one round")
 eq(ex.get("me").status, 200, "the live session still works")
 
+# A wrong database password is reported as what it is (1045, access
+# denied), not as "nothing listens" (2002): the operator looks in the right
+# place. The round fails, so cron mails it.
+p = subprocess.run([os.path.join(chatlib.CHAT_BIN, "chat-sweep"), "--once"],
+                   env=dict(env, CHAT_DB_PASS="not the password"),
+                   capture_output=True, text=True, timeout=120)
+eq(p.returncode, 1, "chat-sweep --once with a wrong password fails")
+check("Access denied" in p.stderr and "no database: error 1045" in p.stderr
+   and "2002" not in p.stderr, "the error names access denied (1045): %r" % p.stderr[-300:])
+
 chatlib.done()
