@@ -171,6 +171,16 @@ start() {
 	    die "the folder $dir has a space in its path: MariaDB's install cannot use it; clone to a path without spaces" ;;
 	esac
 	[ -x "$bin/chatd" ] || die "build first: make"
+	# Another program on the port: say so now, not after starting the
+	# rest and waiting for a lighttpd that cannot bind.  (curl exits 7
+	# when nothing listens.)
+	if ! alive lighttpd; then
+		_rc=0
+		curl -s -o /dev/null --max-time 2 \
+		    "http://${CHAT_BIND:-127.0.0.1}:$port/" || _rc=$?
+		[ $_rc -eq 7 ] ||
+		    die "port $port is in use by another program: stop it, or choose another port (make run PORT=9000)"
+	fi
 	mariadb_start
 	db_env
 	"$top/scripts/migrate.sh" || die "migrations failed"

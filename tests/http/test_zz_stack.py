@@ -4,11 +4,14 @@ say) stops only what it started itself, never the stack already serving.
 A pid file left by a crash or a reboot that names a pid now used by some
 other process is not taken for the part (the part is started) and that
 process is never signalled.  lighttpd's workers, which outlive a master
-killed with -9 and keep the port, are stopped with it."""
+killed with -9 and keep the port, are stopped with it.  A port another
+program holds is reported before anything is started."""
 import os
+import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 
 import chatlib
@@ -100,5 +103,25 @@ for p in left:  # leave a clean port for the start below either way
 chatlib.wait_until(lambda: not lighttpd_group(master), timeout=10)
 chatlib.stack("start")
 eq(health(), 200, "started again after")
+
+# 4. A port another program holds: the start says so at once, before it
+# starts anything (it used to start MariaDB and the backend, then wait
+# 30 s for a lighttpd that could not bind, and blame "lighttpd").
+other = socket.socket()
+other.bind(("127.0.0.1", 0))
+other.listen(8)
+taken = other.getsockname()[1]
+fresh = tempfile.mkdtemp(prefix="stack-port-")
+p = subprocess.run([STACK, "start", fresh, str(taken)], stdin=subprocess.DEVNULL,
+                   capture_output=True, text=True, timeout=120)
+other.close()
+check(p.returncode != 0, "a start on a port another program holds fails", p.returncode)
+check("port %d is in use by another program" % taken in p.stderr,
+      "it says the port is taken", p.stderr[-500:])
+eq(sorted(os.listdir(os.path.join(fresh, "run"))) if os.path.isdir(os.path.join(fresh, "run")) else [],
+   [], "and started nothing (no MariaDB, no backend)")
+check(not os.path.exists(os.path.join(fresh, "db")), "no database was made", os.listdir(fresh))
+shutil.rmtree(fresh, ignore_errors=True)
+eq(health(), 200, "the running stack is untouched")
 
 chatlib.done()
