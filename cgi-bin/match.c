@@ -92,7 +92,8 @@ static const char *const stmts[STMT__MAX] = {
 	/* STMT_AWAY_SET */
 	"UPDATE user SET away_at = NOW(3) WHERE id = ?",
 	/* STMT_AWAY_CLEAR */
-	"UPDATE user SET away_at = NULL WHERE id = ? AND away_at IS NOT NULL",
+	"UPDATE user FORCE INDEX (PRIMARY) SET away_at = NULL "
+	"WHERE id = ? AND away_at IS NOT NULL",
 	/*
 	 * STMT_AWAY_LIVE: the live matches a user away for ? seconds had
 	 * when the page went (not those begun since, on another device);
@@ -104,7 +105,7 @@ static const char *const stmts[STMT__MAX] = {
 	"WHERE u.id = ? AND u.away_at < NOW(3) - INTERVAL ? SECOND "
 	"FOR UPDATE",
 	/* STMT_AWAY_DONE */
-	"UPDATE user SET away_at = NULL "
+	"UPDATE user FORCE INDEX (PRIMARY) SET away_at = NULL "
 	"WHERE id = ? AND away_at < NOW(3) - INTERVAL ? SECOND",
 };
 

@@ -51,9 +51,9 @@ static const char *const stmts[STMT__MAX] = {
 	/* STMT_IDLE */
 	"SELECT id FROM user WHERE online = 1 "
 	"AND last_seen < NOW(3) - INTERVAL ? SECOND ORDER BY last_seen LIMIT ?",
-	/* STMT_REQUEUE_USER */
-	"UPDATE event SET sent_at = NULL WHERE user_id = ? "
-	"AND sent_at IS NOT NULL",
+	/* STMT_REQUEUE_USER (by the user's index, not k_event_sent: see users.c) */
+	"UPDATE event FORCE INDEX (k_event_user) SET sent_at = NULL "
+	"WHERE user_id = ? AND sent_at IS NOT NULL",
 	/* STMT_REQUEUE */
 	"UPDATE event SET sent_at = NULL "
 	"WHERE sent_at < NOW(3) - INTERVAL ? SECOND LIMIT ?",
@@ -76,7 +76,7 @@ static const char *const stmts[STMT__MAX] = {
 	"SELECT conv_id FROM conv_member WHERE user_id = ? UNION "
 	"SELECT conv_id FROM message WHERE sender_id = ?)",
 	/* STMT_GUEST_DELETE: sessions, events, memberships cascade. */
-	"DELETE FROM user WHERE id = ? AND guest = 1",
+	"DELETE u FROM user u FORCE INDEX (PRIMARY) WHERE u.id = ? AND u.guest = 1",
 	/* STMT_AWAY: pages gone CHAT_AWAY_S ago, their users not back. */
 	"SELECT id FROM user WHERE away_at < NOW(3) - INTERVAL ? SECOND "
 	"LIMIT ?",

@@ -67,14 +67,22 @@ static const char *const stmts[STMT__MAX] = {
 	"SELECT password_hash FROM user WHERE id = ?",
 	/* STMT_SESSIONS_OTHERS */
 	"DELETE FROM session WHERE user_id = ? AND id <> ?",
-	/* STMT_SEEN_ONLINE: 0 rows when the user is offline now. */
-	"UPDATE user SET last_seen = NOW(3) WHERE id = ? AND online = 1",
+	/*
+	 * STMT_SEEN_ONLINE: 0 rows when the user is offline now.  These
+	 * three name the primary key: with few users online MariaDB chose a
+	 * range on k_user_online_seen instead, locking other users' index
+	 * entries before the row, the reverse of a request's order, and the
+	 * sweeper and a request deadlocked (the request lost; the user went
+	 * offline although seen).
+	 */
+	"UPDATE user FORCE INDEX (PRIMARY) SET last_seen = NOW(3) "
+	"WHERE id = ? AND online = 1",
 	/* STMT_ONLINE: only the request that flips it tells the friends. */
-	"UPDATE user SET online = 1, last_seen = NOW(3) "
+	"UPDATE user FORCE INDEX (PRIMARY) SET online = 1, last_seen = NOW(3) "
 	"WHERE id = ? AND online = 0",
 	/* STMT_OFFLINE: still idle (a request may have come since the pick). */
-	"UPDATE user SET online = 0 WHERE id = ? AND online = 1 "
-	"AND last_seen < NOW(3) - INTERVAL ? SECOND",
+	"UPDATE user FORCE INDEX (PRIMARY) SET online = 0 "
+	"WHERE id = ? AND online = 1 AND last_seen < NOW(3) - INTERVAL ? SECOND",
 	/* STMT_HEALTH */
 	"SELECT 1",
 };

@@ -111,11 +111,13 @@ eq(sorted(f["username"] for f in r.json["friends"] if not f.get("online")),
 # The sweeper picks idle users, then takes each offline: a request that
 # comes in between keeps the user online (here an admin's transaction holds
 # the row while the sweeper waits for it, then touches last_seen as a
-# request does).
+# request does).  The row is held from before C is idle (its plain SELECT
+# still picks C), so no round can take C offline before the hold (taking
+# the row only once C was idle raced the sweeper, and lost now and then);
+# the sweeper then waits at most ~2.5 s for it, inside its 5 s lock wait.
 c = signup("yc")
-time.sleep(IDLE_S + IDLE_S / 4 + 0.5)       # idle: the sweeper picks C
 locker = chatlib.lock_row("user", c.user["id"], "an admin holds C's row")
-time.sleep(3 * SWEEP_S)                     # the sweeper waits for the row
+time.sleep(IDLE_S + IDLE_S / 4 + 0.5 + 2 * SWEEP_S)  # picked; waits for the row
 locker.stdin.write("UPDATE user SET last_seen = NOW(3) WHERE id = %d;\n"
                    % c.user["id"])
 chatlib.unlock(locker)
