@@ -219,10 +219,14 @@ export function renderHead() {
   show($('#chat-info'), c.kind === 'topic');
   show($('#chat-next'), c.kind === 'match');
   show($('#chat-leave'), c.kind === 'topic' || (c.kind === 'match' && !c.ended));
+  // A direct chat whose friendship ended stays readable; writing waits
+  // for a new friendship (the server would refuse: not_friends).
+  const exFriend = c.kind === 'direct' && !!c.peer && S.friendsLoaded && !S.friends.has(c.peer.username);
   const box = $('#composer-text');
-  box.disabled = !!c.ended;
-  $('#send').disabled = !!c.ended;
-  box.placeholder = c.ended ? 'This chat has ended' : 'Write a message…';
+  box.disabled = !!c.ended || exFriend;
+  $('#send').disabled = box.disabled;
+  box.placeholder = c.ended ? 'This chat has ended'
+    : exFriend ? 'You are no longer friends: add them again to write' : 'Write a message…';
 }
 
 // ---------- messages ----------
