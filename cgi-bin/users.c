@@ -626,6 +626,71 @@ h_me_get(struct req *r)
 	return reply_me(r, 200, r->uid);
 }
 
+/* What friends see of a user besides the name: nickname and picture. */
+struct shown {
+	char	*nickname;
+	char	*avatar_url;
+};
+
+static void
+shown_free(struct shown *sh)
+{
+	free(sh->nickname);
+	free(sh->avatar_url);
+	sh->nickname = sh->avatar_url = NULL;
+}
+
+/* uid's nickname and picture as they are now, into *sh.  0 or -1. */
+static int
+profile_before(struct db *db, int64_t uid, struct shown *sh)
+{
+	struct dbres	*res;
+	int		 rc;
+
+	if ((res = db_query(db, stmts[STMT_USER_BY_ID], "i", uid)) == NULL)
+		return -1;
+	if ((rc = db_row(res)) == 1) {
+		sh->nickname = xstrdup(db_str(res, 2, NULL));
+		sh->avatar_url = xstrdup(db_str(res, 3, NULL));
+	}
+	db_res_free(res);
+	return rc == -1 ? -1 : 0;
+}
+
+/*
+ * A new nickname or picture (nick, avatar: NULL unchanged) is told to
+ * every friend as a "profile" event, in the update's transaction; their
+ * ids go to *to for the wake after the commit.  Nothing when neither
+ * differs from *was (a save of the same values).  0 or -1.
+ */
+static int
+profile_tell(struct req *r, const struct shown *was, const char *nick,
+    const char *avatar, struct ids *to)
+{
+	struct buf	 p = { 0 };
+	int		 rc;
+
+	if (was->nickname == NULL ||
+	    ((nick == NULL || strcmp(nick, was->nickname) == 0) &&
+	    (avatar == NULL || strcmp(avatar, was->avatar_url) == 0)))
+		return 0;
+	if (nick == NULL)
+		nick = was->nickname;
+	if (avatar == NULL)
+		avatar = was->avatar_url;
+	buf_adds(&p, "{\"user\":");
+	buf_json_str(&p, r->username, strlen(r->username));
+	buf_adds(&p, ",\"nickname\":");
+	buf_json_str(&p, nick, strlen(nick));
+	buf_adds(&p, ",\"avatar_url\":");
+	buf_json_str(&p, avatar, strlen(avatar));
+	buf_adds(&p, "}");
+	rc = event_push_friends(r->db, r->uid, "profile", p.p) == -1 ||
+	    event_friend_ids(r->db, r->uid, to) == -1 ? -1 : 0;
+	buf_free(&p);
+	return rc;
+}
+
 /*
  * PATCH /api/me: change profile fields; a new password needs the current
  * one and ends every other session.  200 user.
@@ -636,6 +701,8 @@ h_me_patch(struct req *r)
 	struct fval	 v[ME__MAX];
 	char		 hash[AUTH_HASH_MAX], *old = NULL, kuser[100];
 	struct dbres	*res;
+	struct shown	 shown = { NULL, NULL };
+	struct ids	 friends = { 0 };
 	int64_t		 wu;
 	int		 st, ok, w;
 
@@ -676,6 +743,9 @@ h_me_patch(struct req *r)
 	}
 	if (db_begin(r->db) == -1)
 		return http_fail_db(r);
+	if ((v[ME_NICKNAME].s != NULL || v[ME_AVATAR_URL].s != NULL) &&
+	    profile_before(r->db, r->uid, &shown) == -1)
+		goto fail;
 	if (db_exec(r->db, stmts[STMT_USER_UPDATE], "ssssssi",
 	    v[ME_NICKNAME].s, v[ME_EMAIL].s, v[ME_AVATAR_URL].s,
 	    v[ME_LOCATION].s, v[ME_BIO].s, v[ME_PUBLIC_KEY].s, r->uid) < 0 ||
@@ -684,13 +754,21 @@ h_me_patch(struct req *r)
 	    r->uid) < 0 ||
 	    db_exec(r->db, stmts[STMT_SESSIONS_OTHERS], "ii", r->uid,
 	    r->sid) < 0)) ||
-	    db_commit(r->db) == -1) {
-		db_rollback(r->db);
-		return http_fail_db(r);
-	}
+	    profile_tell(r, &shown, v[ME_NICKNAME].s, v[ME_AVATAR_URL].s,
+	    &friends) == -1 ||
+	    db_commit(r->db) == -1)
+		goto fail;
+	wake_users(friends.v, friends.n);
+	ids_free(&friends);
+	shown_free(&shown);
 	if (v[ME_PASSWORD].s != NULL)
 		auth_forget_user(r->uid);	/* the others' sessions ended */
 	return reply_me(r, 200, r->uid);
+fail:
+	db_rollback(r->db);
+	ids_free(&friends);
+	shown_free(&shown);
+	return http_fail_db(r);
 }
 
 /*

@@ -1,10 +1,11 @@
 """Friends: requests with a note, accept, reject, remove, the lists, the
-events each side gets, refusals, and two users asking each other at once."""
+events each side gets, refusals, two users asking each other at once, and
+a new nickname or picture told to the friends."""
 import threading
 import time
 
 import chatlib
-from chatlib import Client, check, eq, signup, sql
+from chatlib import Client, befriend, check, eq, signup, sql
 
 
 def typed(t, **want):
@@ -294,5 +295,30 @@ eq(q.post("friends/requests/%d/accept" % stale).status, 200,
 eq(sql("SELECT COUNT(*) FROM friendship WHERE user_id IN (%d,%d) AND "
        "friend_id IN (%d,%d)" % (lo, hi, lo, hi)), [["2"]],
    "still one friendship, two rows")
+
+# A new nickname or picture reaches the friends as a profile event (their
+# lists follow without a reload); nobody else gets it, and a save that
+# changes neither, or only other fields, tells nobody.
+pa, pb, pc = signup("pa"), signup("pb"), signup("pc")
+befriend(pa, pb)
+pb.drain()
+pc.drain()
+is_profile = lambda e: e.get("type") == "profile"
+eq(pa.patch("me", {"nickname": "Pat", "avatar_url": "https://example.org/p.png"}).status,
+   200, "new nickname and picture")
+e = pb.wait_for(is_profile, timeout=5) or {}
+eq([e.get("user"), e.get("nickname"), e.get("avatar_url")],
+   [pa.name, "Pat", "https://example.org/p.png"], "the friend is told both")
+eq([x for x in pc.poll(1) if is_profile(x)], [], "a stranger is not told")
+eq(pa.patch("me", {"nickname": "Pat", "location": "Xiamen"}).status, 200,
+   "the same nickname and a new location")
+eq(pa.patch("me", {"bio": "tea"}).status, 200, "a new bio")
+eq(pa.patch("me", {"nickname": "x" * 500}).status, 400, "a refused save")
+eq([x for x in pb.poll(1) if is_profile(x)], [],
+   "same nickname, other fields, a refused save: no profile event")
+eq(pa.patch("me", {"nickname": "Pat Lee"}).status, 200, "a new nickname alone")
+e = pb.wait_for(is_profile, timeout=5) or {}
+eq([e.get("nickname"), e.get("avatar_url")], ["Pat Lee", "https://example.org/p.png"],
+   "a new nickname alone: the picture as it is")
 
 chatlib.done()

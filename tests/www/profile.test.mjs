@@ -1,10 +1,10 @@
 // Profile: edit your own (nickname, avatar URL, location, bio, public key,
-// email) and see it from a friend's side; change the password (a wrong
+// email) and see it from a friend's side (their lists follow live); change the password (a wrong
 // current one is refused with the server's message); log out and in. A
 // click inside the dialog, on its padding, keeps it and what was typed; a
 // click outside it closes it. A notice arriving while it is open shows on
 // top of it.
-import { run, signupUI, befriendUI, PASSWORD, api, assert } from './lib.mjs';
+import { run, signupUI, befriendUI, convItem, PASSWORD, api, assert } from './lib.mjs';
 
 await run('profile', async (b) => {
   const ann = await signupUI(b, 'ann', { nickname: 'Ann' });
@@ -62,6 +62,11 @@ await run('profile', async (b) => {
   const me = (await api(p, 'GET', 'me')).data;
   assert.deepEqual([me.nickname, me.location, me.bio, me.public_key, me.email, me.avatar_url],
     ['Ann Lee', 'Xiamen', 'Tea & <b>hikes</b>', 'age1examplekey', 'ann@example.org', 'https://example.invalid/ann.png']);
+
+  // Bo's friends list and chat list follow at once (a profile event; Bo's
+  // page is not reloaded and refreshes nothing on a timer).
+  await bo.page.waitForSelector(`#friend-list li[data-user="${ann.name}"] .item-title:text-is("Ann Lee")`, { state: 'attached', timeout: 10000 });
+  await convItem(bo.page, 'Ann Lee').waitFor({ state: 'attached', timeout: 10000 });
 
   // Bo sees it (as text; the broken picture falls back to initials).
   await bo.page.click(`#friend-list li[data-user="${ann.name}"] button[aria-label^="Profile"]`);

@@ -12,7 +12,7 @@ import { tablist, initDialogs, netBanner, unreadIndicator, toast } from './ui.js
 import { initAuth, showAuth } from './auth.js';
 import { loadConversations, renderConversations, resetConversations } from './convlist.js';
 import { initChat, openConversation, closeChat, syncThread, markRead, onMessage, onRead, onOwnRead, restoreChat, forgetChat } from './chat.js';
-import { initFriends, loadFriends, renderFriends, onPresence, onFriendEvent } from './friends.js';
+import { initFriends, loadFriends, renderFriends, onPresence, onProfile, onFriendEvent } from './friends.js';
 import { initTopics, onConversationUpdated } from './topics.js';
 import { initStranger, matched, onPartnerLeft, setMatchState } from './stranger.js';
 import { initProfile, renderMe } from './profile.js';
@@ -101,6 +101,7 @@ function onEvent(e) {
   case 'message': if (e.message) onMessage(e.message); break;
   case 'read': onRead(e.conversation_id, e.user, e.seq); break;
   case 'presence': onPresence(e.user, !!e.online, e.at); break;
+  case 'profile': onProfile(e.user, e.nickname, e.avatar_url); break;
   case 'friend_request': case 'friend_accepted': case 'friend_rejected': case 'friend_removed':
     onFriendEvent(e); break;
   case 'match_found': matched(e.conversation_id, e.partner); break;

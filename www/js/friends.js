@@ -166,6 +166,27 @@ export function onPresence(user, online, at) {
   if (S.current != null) renderHead();
 }
 
+// A friend's new nickname or picture (a profile event): the friends list,
+// the chat list and an open chat's header follow.
+export function onProfile(user, nickname, avatarUrl) {
+  if (typeof user !== 'string' || typeof nickname !== 'string' || typeof avatarUrl !== 'string') return;
+  const f = S.friends.get(user);
+  if (f) { f.nickname = nickname; f.avatar_url = avatarUrl; }
+  for (const c of S.convs.values()) {
+    if (c.kind !== 'topic' && c.peer?.username === user) {
+      c.peer.nickname = nickname;
+      c.peer.avatar_url = avatarUrl;
+      c.title = nickname;             // as the server gives it
+      c.avatar_url = avatarUrl;
+    }
+    const m = c.members_detail?.find(x => x.username === user);
+    if (m) { m.nickname = nickname; m.avatar_url = avatarUrl; }
+  }
+  renderFriends();
+  renderConversations();
+  if (S.current != null) renderHead();
+}
+
 // friend_* events
 export function onFriendEvent(e) {
   const q = e.request || {};
