@@ -92,10 +92,11 @@ await run('friends', async (b) => {
   assert.equal(r.data.error.code, 'not_friends');
   assert.equal(await convItem(ann.page, 'Bo').count(), 1);
 
-  // Friends again: the same chat opens for writing, live, on Ann's side.
-  const fr = await api(bo.page, 'POST', 'friends/requests', { to: ann.name });
+  // Friends again (Ann asks, Bo accepts on his side): the same chat opens
+  // for writing, live, on Ann's page (told by friend_accepted).
+  const fr = await api(ann.page, 'POST', 'friends/requests', { to: bo.name });
   assert.equal(fr.status, 201);
-  assert.equal((await api(ann.page, 'POST', `friends/requests/${fr.data.id}/accept`)).status, 200);
+  assert.equal((await api(bo.page, 'POST', `friends/requests/${fr.data.id}/accept`)).status, 200);
   await ann.page.waitForSelector('#composer-text:enabled[placeholder="Write a message…"]', { timeout: 10000 });
   await sendUI(ann.page, 'back again');
   await openChat(bo.page, 'Ann');
