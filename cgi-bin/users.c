@@ -741,6 +741,10 @@ h_me_patch(struct req *r)
 			return http_fail(r, 500, "internal",
 			    "cannot hash password");
 	}
+	/* A new nickname or picture is an event to every friend: a send. */
+	if ((v[ME_NICKNAME].s != NULL || v[ME_AVATAR_URL].s != NULL) &&
+	    (w = auth_send_allowed(r->uid)) != 0)
+		return http_fail_rate(r, w);
 	if (db_begin(r->db) == -1)
 		return http_fail_db(r);
 	if ((v[ME_NICKNAME].s != NULL || v[ME_AVATAR_URL].s != NULL) &&

@@ -321,4 +321,16 @@ e = pb.wait_for(is_profile, timeout=5) or {}
 eq([e.get("nickname"), e.get("avatar_url")], ["Pat Lee", "https://example.org/p.png"],
    "a new nickname alone: the picture as it is")
 
+# Renaming in a loop would flood the friends: nickname and picture saves
+# count with the user's sends (20 a second, bursts of 60), 429 past them;
+# other fields are not limited.
+flood = [chatlib.in_thread(pa.patch, "me", {"nickname": "Pat %d" % i})
+         for i in range(150)]
+for t in flood:
+    t.join(120)
+sts = [t.result.status for t in flood if not t.is_alive()]
+check(sts.count(200) >= 40 and sts.count(429) >= 1 and set(sts) <= {200, 429},
+      "150 renames at once: some saved, the rest 429", sorted(set(sts)))
+eq(pa.patch("me", {"bio": "still here"}).status, 200, "a bio still saves")
+
 chatlib.done()
