@@ -212,6 +212,37 @@ out:
 	return rc;
 }
 
+/*
+ * The acting user's own friends_changed event ({"change", "user": the
+ * other side}): their other pages and devices follow what this one did
+ * (the other side's events go to the other side only).  Needs an open
+ * transaction.  0 or -1.
+ */
+static int
+tell_self(struct db *db, int64_t me, const char *change, int64_t other)
+{
+	struct buf	 p = { 0 };
+	struct dbres	*res;
+	int		 rc = -1;
+
+	if ((res = db_query(db, "SELECT username FROM user WHERE id = ?", "i",
+	    other)) == NULL)
+		return -1;
+	if (db_row(res) == 1) {
+		buf_adds(&p, "{\"change\":");
+		buf_json_str(&p, change, strlen(change));
+		buf_adds(&p, ",\"user\":");
+		buf_json_str(&p, db_str(res, 0, NULL),
+		    strlen(db_str(res, 0, NULL)));
+		buf_addc(&p, '}');
+	}
+	db_res_free(res);
+	if (p.len > 0 && event_push(db, me, "friends_changed", p.p) == 0)
+		rc = 0;
+	buf_free(&p);
+	return rc;
+}
+
 /* One try of friend_request, in a transaction the caller opened. */
 static enum fr_result
 request_try(struct db *db, int64_t from, int64_t to, const char *text,
@@ -302,12 +333,17 @@ friend_request(struct db *db, int64_t from, const char *name,
 			return FR_ERROR;
 		rc = request_try(db, from, out->other_id, text ? text : "",
 		    ref, out);
+		if ((rc == FR_OK || rc == FR_ACCEPTED) &&
+		    tell_self(db, from, rc == FR_OK ? "requested" : "accepted",
+		    out->other_id) == -1)
+			rc = FR_ERROR;
 		if (rc == FR_OK || rc == FR_ACCEPTED) {
 			if (db_commit(db) == -1) {
 				db_rollback(db);
 				return FR_ERROR;
 			}
 			wake_user(out->other_id);
+			wake_user(from);
 			return rc;
 		}
 		db_rollback(db);
@@ -349,9 +385,11 @@ friend_accept(struct db *db, int64_t me, int64_t id, struct fr_out *out)
 		if (rc == -1 ||
 		    link_pair(db, id, out->other_id, me, out->answered_at,
 		    &out->conv_id) == -1 ||
+		    tell_self(db, me, "accepted", out->other_id) == -1 ||
 		    db_commit(db) == -1)
 			goto fail;
 		wake_user(out->other_id);
+		wake_user(me);
 		return FR_OK;
 fail:
 		db_rollback(db);
@@ -391,10 +429,12 @@ friend_reject(struct db *db, int64_t me, int64_t id, struct fr_out *out)
 	    request_payload(db, id, &p) == -1 ||
 	    event_push_at(db, out->other_id, "friend_rejected", p.p,
 	    out->answered_at) == -1 ||
+	    tell_self(db, me, "rejected", out->other_id) == -1 ||
 	    db_commit(db) == -1)
 		goto fail;
 	buf_free(&p);
 	wake_user(out->other_id);
+	wake_user(me);
 	return FR_OK;
 fail:
 	buf_free(&p);
@@ -440,10 +480,12 @@ friend_remove(struct db *db, int64_t me, const char *name)
 	}
 	db_res_free(res);
 	if (p.len == 0 || event_push(db, other, "friend_removed", p.p) == -1 ||
+	    tell_self(db, me, "removed", other) == -1 ||
 	    db_commit(db) == -1)
 		goto fail;
 	buf_free(&p);
 	wake_user(other);
+	wake_user(me);
 	return FR_OK;
 fail:
 	buf_free(&p);

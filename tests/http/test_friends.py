@@ -296,6 +296,50 @@ eq(sql("SELECT COUNT(*) FROM friendship WHERE user_id IN (%d,%d) AND "
        "friend_id IN (%d,%d)" % (lo, hi, lo, hi)), [["2"]],
    "still one friendship, two rows")
 
+# What a user does on one device reaches their others (friends_changed,
+# with the other side's name); the other side gets only its own events.
+def device(c):
+    d = Client()
+    eq(d.post("login", {"username": c.name, "password": c.password}).status,
+       200, "a second device of " + c.name)
+    d.drain()
+    return d
+
+
+def changed(change, user):
+    return lambda e: (e.get("type") == "friends_changed"
+                      and e.get("change") == change and e.get("user") == user)
+
+
+s1, t1, u1 = signup("fs"), signup("ft"), signup("fu")
+s2, t2, u2 = device(s1), device(t1), device(u1)
+rq = s1.post("friends/requests", {"to": t1.name}).json["id"]
+check(s2.wait_for(changed("requested", t1.name), timeout=5),
+      "S's other device: a request was made")
+eq(t1.post("friends/requests/%d/accept" % rq).status, 200, "T accepts")
+check(t2.wait_for(changed("accepted", s1.name), timeout=5),
+      "T's other device: accepted")
+rq = u1.post("friends/requests", {"to": s1.name}).json["id"]
+eq(s1.post("friends/requests/%d/reject" % rq).status, 204, "S rejects U")
+check(s2.wait_for(changed("rejected", u1.name), timeout=5),
+      "S's other device: rejected")
+seen, end = [], time.time() + 2
+while time.time() < end:
+    evs = u2.poll(1)
+    seen += evs
+    if evs:
+        u2.post("ack", {"ids": [e["id"] for e in evs]})
+eq(sorted((e["type"], e.get("change")) for e in seen
+          if e["type"] in ("friends_changed", "friend_rejected")),
+   [("friend_rejected", None), ("friends_changed", "requested")],
+   "U's device: its own request, then S's answer; not S's friends_changed")
+eq(s1.delete("friends/" + t1.name).status, 204, "S removes T")
+check(s2.wait_for(changed("removed", t1.name), timeout=5),
+      "S's other device: removed")
+check(not [e for e in t2.poll(1) if e.get("type") == "friends_changed"
+           and e.get("change") == "removed"],
+      "T is told friend_removed only")
+
 # A new nickname or picture reaches the friends as a profile event (their
 # lists follow without a reload); nobody else gets it, and a save that
 # changes neither, or only other fields, tells nobody.

@@ -1,9 +1,10 @@
 // Two tabs of one user make one long-poll between them (Web Locks elect
 // the poller, a BroadcastChannel shares events); both tabs show incoming
-// messages, each other's sends and read marks; closing the polling tab
+// messages, each other's sends and read marks, friends accepted or removed
+// in the other tab; closing the polling tab
 // hands polling over; logging out in one tab logs out the other. Without
 // Web Locks (plain http on a non-local host) a localStorage lease does it.
-import { run, signupUI, befriendUI, openChat, sendUI, waitBubble, convItem, assert } from './lib.mjs';
+import { run, signupUI, befriendUI, openChat, sendUI, waitBubble, convItem, api, assert } from './lib.mjs';
 
 // Count /api/poll requests of a context: how many at most at once, per page.
 function pollCounter(ctx) {
@@ -49,6 +50,22 @@ await run('tabs', async (b) => {
   await sendUI(bo.page, 'seen in both');
   await waitBubble(tab2, 'seen in both', 'theirs');
   await waitBubble(ann.page, 'seen in both', 'theirs');
+
+  // A friend accepted, then removed, in tab 1 shows in tab 2 at once (the
+  // acting user's own friends_changed event; the other side's
+  // friend_accepted goes to the other side only).
+  const dee = await signupUI(b, 'dee', { nickname: 'Dee' });
+  assert.equal((await api(dee.page, 'POST', 'friends/requests', { to: ann.name })).status, 201);
+  await ann.page.click('#nav-friends');
+  await ann.page.waitForSelector(`#incoming button[aria-label="Accept ${dee.name}"]`, { timeout: 10000 });
+  await tab2.waitForSelector(`#incoming li[data-user="${dee.name}"]`, { state: 'attached', timeout: 10000 });
+  await ann.page.click(`#incoming button[aria-label="Accept ${dee.name}"]`);
+  await tab2.waitForSelector(`#friend-list li[data-user="${dee.name}"]`, { state: 'attached', timeout: 10000 });
+  await tab2.waitForSelector(`#incoming li[data-user="${dee.name}"]`, { state: 'detached', timeout: 10000 });
+  await ann.page.click(`#friend-list li[data-user="${dee.name}"] button[aria-label="Remove ${dee.name}"]`);
+  await ann.page.click('#dlg-confirm-ok');
+  await tab2.waitForSelector(`#friend-list li[data-user="${dee.name}"]`, { state: 'detached', timeout: 10000 });
+  await ann.page.click('#nav-chats');
 
   await ann.page.waitForTimeout(500);
   assert.ok(ac.polls >= 1, 'someone polls');

@@ -103,6 +103,7 @@ function onEvent(e) {
   case 'presence': onPresence(e.user, !!e.online, e.at); break;
   case 'profile': onProfile(e.user, e.nickname, e.avatar_url); break;
   case 'friend_request': case 'friend_accepted': case 'friend_rejected': case 'friend_removed':
+  case 'friends_changed':     // what this user did on another page or device
     onFriendEvent(e); break;
   case 'match_found': matched(e.conversation_id, e.partner); break;
   case 'partner_left': onPartnerLeft(e); break;
