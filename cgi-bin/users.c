@@ -704,10 +704,11 @@ h_me_patch(struct req *r)
 	struct shown	 shown = { NULL, NULL };
 	struct ids	 friends = { 0 };
 	int64_t		 wu;
-	int		 st, ok, w;
+	int		 st, ok, w, shows;
 
 	if ((st = valid_fields(r, me_fields, ME__MAX, v)) != 0)
 		return st;
+	shows = v[ME_NICKNAME].s != NULL || v[ME_AVATAR_URL].s != NULL;
 	if (v[ME_PASSWORD].s != NULL) {
 		if (r->guest)
 			return http_fail(r, 403, "forbidden",
@@ -742,13 +743,11 @@ h_me_patch(struct req *r)
 			    "cannot hash password");
 	}
 	/* A new nickname or picture is an event to every friend: a send. */
-	if ((v[ME_NICKNAME].s != NULL || v[ME_AVATAR_URL].s != NULL) &&
-	    (w = auth_send_allowed(r->uid)) != 0)
+	if (shows && (w = auth_send_allowed(r->uid)) != 0)
 		return http_fail_rate(r, w);
 	if (db_begin(r->db) == -1)
 		return http_fail_db(r);
-	if ((v[ME_NICKNAME].s != NULL || v[ME_AVATAR_URL].s != NULL) &&
-	    profile_before(r->db, r->uid, &shown) == -1)
+	if (shows && profile_before(r->db, r->uid, &shown) == -1)
 		goto fail;
 	if (db_exec(r->db, stmts[STMT_USER_UPDATE], "ssssssi",
 	    v[ME_NICKNAME].s, v[ME_EMAIL].s, v[ME_AVATAR_URL].s,

@@ -155,32 +155,31 @@ async function findUser(name) {
 // presence event
 export function onPresence(user, online, at) {
   const f = S.friends.get(user);
-  if (f) { f.online = online; if (!online) f.last_seen = at || Date.now(); }
-  for (const c of S.convs.values()) {
-    if (c.peer?.username === user) c.peer.online = online;
-    const m = c.members_detail?.find(x => x.username === user);
-    if (m) m.online = online;
-  }
-  renderFriends();
-  renderConversations();
-  if (S.current != null) renderHead();
+  if (f && !online) f.last_seen = at || Date.now();
+  updateUser(user, (o) => { o.online = online; });
 }
 
 // A friend's new nickname or picture (a profile event): the friends list,
 // the chat list and an open chat's header follow.
 export function onProfile(user, nickname, avatarUrl) {
   if (typeof user !== 'string' || typeof nickname !== 'string' || typeof avatarUrl !== 'string') return;
+  updateUser(user, (o, chat) => {
+    o.nickname = nickname;
+    o.avatar_url = avatarUrl;
+    if (chat) { chat.title = nickname; chat.avatar_url = avatarUrl; }   // as the server gives them
+  });
+}
+
+// Every copy of user this tab holds (the friend, the other person of a
+// chat, a group member) gets set(copy, chat: the chat they are the other
+// person of); then the lists and the open chat's header are drawn again.
+function updateUser(user, set) {
   const f = S.friends.get(user);
-  if (f) { f.nickname = nickname; f.avatar_url = avatarUrl; }
+  if (f) set(f, null);
   for (const c of S.convs.values()) {
-    if (c.kind !== 'topic' && c.peer?.username === user) {
-      c.peer.nickname = nickname;
-      c.peer.avatar_url = avatarUrl;
-      c.title = nickname;             // as the server gives it
-      c.avatar_url = avatarUrl;
-    }
+    if (c.kind !== 'topic' && c.peer?.username === user) set(c.peer, c);
     const m = c.members_detail?.find(x => x.username === user);
-    if (m) { m.nickname = nickname; m.avatar_url = avatarUrl; }
+    if (m) set(m, null);
   }
   renderFriends();
   renderConversations();
