@@ -9,13 +9,16 @@ await run('devices', async (b) => {
   const bo = await signupUI(b, 'bo', { nickname: 'Bo' });
   await befriendUI(ann, bo);
 
-  // Her laptop: every event its polls get is taken by the phone (the
-  // answers reach the laptop empty), as when the phone polls first.
+  // Her laptop: every event is taken by the phone, as when the phone polls
+  // first. The laptop's polls never reach the server (where they would
+  // take events and never ack them, and the phone would get each one only
+  // if it won the race again after a resend); each is answered empty
+  // after 20 s, as a poll that got nothing.
   const laptop = await newPage(b, undefined, 'laptop');
   await laptop.page.route((u) => u.pathname === '/api/poll', async (route) => {
+    await new Promise((r) => setTimeout(r, 20000));
     try {
-      const res = await route.fetch();
-      await route.fulfill({ response: res, json: { events: [] } });
+      await route.fulfill({ json: { events: [] } });
     } catch { /* the page went */ }
   });
   await loginUI(laptop.page, ann.name);
