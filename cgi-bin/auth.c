@@ -446,3 +446,18 @@ auth_send_allowed(int64_t uid)
 	pthread_mutex_unlock(&mu);
 	return wait;
 }
+
+/*
+ * A request that tells others something (a friend request, a topic's
+ * change, a new nickname) counts with the user's sends, so it cannot be
+ * looped into a flood of events: 0 when it may go, else the 429 sent.
+ */
+int
+auth_push_allowed(struct req *r)
+{
+	int	 wait;
+
+	if ((wait = auth_send_allowed(r->uid)) == 0)
+		return 0;
+	return http_fail_rate(r, wait);
+}

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "auth.h"
 #include "caps.h"
 #include "db.h"
 #include "events.h"
@@ -496,6 +497,10 @@ h_conv_create(struct req *r)
 		return http_fail(r, 400, "bad_request",
 		    "a topic holds at most 500 members, you included");
 	}
+	if ((st = auth_push_allowed(r)) != 0) {
+		buf_free(&names);
+		return st;
+	}
 	if (db_begin(r->db) == -1) {
 		buf_free(&names);
 		return http_fail_db(r);
@@ -562,6 +567,8 @@ h_conv_patch(struct req *r)
 	if (v[0].s == NULL && v[1].s == NULL)
 		return http_fail(r, 400, "bad_request",
 		    "give a title or an avatar_url");
+	if ((st = auth_push_allowed(r)) != 0)
+		return st;
 	if ((st = topic_admin_begin(r, conv, &role)) < 0)
 		return -st;
 	return finish(r, db_exec(r->db, stmts[STMT_RENAME], "ssi", v[0].s,
@@ -593,6 +600,7 @@ h_conv_add_members(struct req *r)
 	 * skipped by INSERT IGNORE.
 	 */
 	if ((st = member_names(r, &names, &n, 0)) != 0 ||
+	    (st = auth_push_allowed(r)) != 0 ||
 	    (st = topic_admin_begin(r, conv, &role)) < 0) {
 		buf_free(&names);
 		return st < 0 ? -st : st;
@@ -662,6 +670,8 @@ h_conv_remove_member(struct req *r)
 
 	if (route_param_id(r, 0, &conv) == -1)
 		return http_fail(r, 400, "bad_request", "bad conversation id");
+	if ((st = auth_push_allowed(r)) != 0)
+		return st;
 	if ((st = topic_admin_begin(r, conv, &role)) < 0)
 		return -st;
 	if ((st = target(r, conv, &uid, &owner)) != 1 || owner ||
@@ -706,6 +716,8 @@ h_conv_set_role(struct req *r)
 	    strcmp(role, "member") != 0))
 		return http_fail(r, 400, "bad_request",
 		    "role must be admin or member");
+	if ((st = auth_push_allowed(r)) != 0)
+		return st;
 	if ((st = conv_begin(r, conv, &mine)) < 0)
 		return -st;
 	if (mine != ROLE_OWNER) {

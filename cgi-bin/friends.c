@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "auth.h"
 #include "db.h"
 #include "events.h"
 #include "friends.h"
@@ -565,7 +566,8 @@ h_friend_request(struct req *r)
 	enum fr_result	 rc;
 	int		 st;
 
-	if ((st = valid_fields(r, fields, 2, v)) != 0)
+	if ((st = valid_fields(r, fields, 2, v)) != 0 ||
+	    (st = auth_push_allowed(r)) != 0)
 		return st;
 	rc = friend_request(r->db, r->uid, v[0].s, v[1].s, NULL, &out);
 	if (rc == FR_OK)
@@ -618,9 +620,12 @@ h_friend_delete(struct req *r)
 {
 	const char	*name = route_param(r, 0);
 	enum fr_result	 rc;
+	int		 st;
 
 	if (!valid_username(name, strlen(name)))
 		return http_fail(r, 404, "not_found", "no such user");
+	if ((st = auth_push_allowed(r)) != 0)
+		return st;
 	if ((rc = friend_remove(r->db, r->uid, name)) != FR_OK)
 		return fail_fr(r, rc);
 	return http_reply(r, 204, NULL, 0);

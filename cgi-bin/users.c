@@ -743,8 +743,8 @@ h_me_patch(struct req *r)
 			    "cannot hash password");
 	}
 	/* A new nickname or picture is an event to every friend: a send. */
-	if (shows && (w = auth_send_allowed(r->uid)) != 0)
-		return http_fail_rate(r, w);
+	if (shows && (st = auth_push_allowed(r)) != 0)
+		return st;
 	if (db_begin(r->db) == -1)
 		return http_fail_db(r);
 	if (shows && profile_before(r->db, r->uid, &shown) == -1)

@@ -1035,8 +1035,9 @@ fanout(int members)
 	fan_mode = 1;
 	if (us[1].conv == 0) {
 		fprintf(stderr, "befriending %d members (once)\n", members);
+		/* Each asks the owner: asking counts with the asker's sends. */
 		for (i = 1; i <= members; i++)
-			befriend(owner, &us[i]);
+			befriend(&us[i], owner);
 		{
 			char path[512];
 			FILE *f;

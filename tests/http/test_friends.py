@@ -377,4 +377,24 @@ check(sts.count(200) >= 40 and sts.count(429) >= 1 and set(sts) <= {200, 429},
       "150 renames at once: some saved, the rest 429", sorted(set(sts)))
 eq(pa.patch("me", {"bio": "still here"}).status, 200, "a bio still saves")
 
+# Asking everyone at once would flood them: friend requests count with
+# the user's sends too; a refused one asks no one.
+fq, fr = signup("fq"), signup("fq")
+flood = [chatlib.in_thread(fq.post, "friends/requests", {"to": "nobody_%d" % i})
+         for i in range(150)]
+for t in flood:
+    t.join(120)
+sts = [t.result.status for t in flood if not t.is_alive()]
+check(len(sts) == 150 and sts.count(404) >= 40 and sts.count(429) >= 1
+      and set(sts) <= {404, 429}, "150 requests at once: the rest 429",
+      sorted(set(sts)))
+r = fq.post("friends/requests", {"to": fr.name})
+while r.status == 429:
+    eq(fr.get("friends/requests").json["incoming"], [], "a refused request asks no one")
+    time.sleep(float(r.header("Retry-After") or 1))
+    r = fq.post("friends/requests", {"to": fr.name})
+eq(r.status, 201, "after a pause the request goes through")
+eq([x.get("from") for x in fr.get("friends/requests").json["incoming"]],
+   [fq.name], "asked once")
+
 chatlib.done()

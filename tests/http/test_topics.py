@@ -282,6 +282,9 @@ for c in (rb, rc, rd):
 
 
 def race_topic(admins=()):
+    # Topic changes count with the owner's sends (20 a second, bursts of
+    # 60): a round makes at most 7, so each waits for as many tokens.
+    time.sleep(0.4)
     r = ra.post("conversations", {"title": "race",
                                   "members": [rb.name, rc.name, rd.name]})
     check(r.status == 201, "a topic to race in", r)
@@ -339,7 +342,8 @@ t0 = time.time()
 big = signup("tbig")
 with ThreadPoolExecutor(16) as ex:
     crowd = list(ex.map(lambda i: signup("tc"), range(CAP)))
-    list(ex.map(lambda c: befriend(big, c), crowd))
+    # Each asks big (big's own asking would wait on its send rate).
+    list(ex.map(lambda c: befriend(c, big), crowd))
 print("created and befriended %d users in %.1f s" % (CAP, time.time() - t0),
       flush=True)
 names = [c.name for c in crowd]
@@ -434,5 +438,41 @@ eq(len(uc.get("conversations/%d/messages" % ut).json.get("messages", [])), 3,
    "the newcomer can still read the history")
 eq(send_msg(ua, "after C", "ur-9", conv=ut).status, 201, "sent after")
 eq(unread(uc, ut), [1], "what comes after counts")
+
+# Renaming in a loop would flood the members: topic changes count with
+# the owner's sends (20 a second, bursts of 60), 429 past them, and a
+# refused rename is neither stored nor told.
+fa, fb = signup("fl"), signup("fl")
+befriend(fa, fb)
+r = fa.post("conversations", {"title": "flood", "members": [fb.name]})
+eq(r.status, 201, "topic for the rename flood")
+ft = (r.json or {}).get("id")
+fb.drain()
+flood = [chatlib.in_thread(fa.patch, "conversations/%d" % ft, {"title": "t%d" % i})
+         for i in range(150)]
+for t in flood:
+    t.join(120)
+res = [t.result for t in flood if not t.is_alive()]
+took = set("t%d" % i for i, t in enumerate(flood)
+           if not t.is_alive() and t.result.status == 200)
+refused = [x for x in res if x.status == 429]
+check(len(res) == 150 and len(took) >= 40 and refused
+      and set(x.status for x in res) <= {200, 429},
+      "150 renames at once: some stored, the rest 429",
+      sorted(set(x.status for x in res)))
+check(all(err_code(x) == "rate_limited" and x.header("Retry-After")
+          for x in refused), "a refused rename says why and when to retry")
+check(get_conv(fb, ft).get("title") in took, "the title is a stored one")
+seen, pend = set(), []
+end = time.time() + 15
+while len(seen) < len(took) and time.time() < end:
+    evs = fb.poll(1, ack=pend)
+    pend = [e["id"] for e in evs]
+    seen |= set(e["id"] for e in evs if updated(ft, "renamed")(e))
+fb.poll(0, ack=pend)
+eq(len(seen), len(took), "the member is told of each stored rename, no more")
+time.sleep(3)   # the bucket fills again: 20 a second up to 60
+eq(fa.patch("conversations/%d" % ft, {"title": "calm"}).status, 200,
+   "after a pause a rename goes through")
 
 chatlib.done()
