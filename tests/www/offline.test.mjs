@@ -1,5 +1,6 @@
 // A network cut and its return lose and double nothing; a send whose
-// answer was lost is retried with the same client_id and stored once.
+// answer was lost is retried with the same client_id and stored once; a
+// reload keeps what was not sent.
 import { run, signupUI, befriendUI, openChat, sendUI, waitBubble, bodies, api, currentConvId, assert } from './lib.mjs';
 
 await run('offline', async (b) => {
@@ -61,4 +62,45 @@ await run('offline', async (b) => {
   assert.deepEqual(await bodies(ann.page), all, 'the sender shows each once');
   const hist2 = await api(bo.page, 'GET', `conversations/${id}/messages`);
   assert.deepEqual(hist2.data.messages.map(m => m.body), all);
+
+  // A reload keeps what was not sent: one that failed and one still
+  // waiting for its answer both come back failed, with their Retry.
+  await ann.ctx.setOffline(true);
+  await sendUI(ann.page, 'failed before the reload');
+  await ann.page.waitForSelector('#messages li.mine.failed:has-text("failed before the reload")', { timeout: 10000 });
+  await ann.ctx.setOffline(false);
+  let release;
+  const held = new Promise((r) => { release = r; });
+  await ann.page.route('**/api/messages', async (route) => {
+    if (route.request().method() !== 'POST') return route.continue();
+    await held;                                  // never reaches the server
+    try { await route.abort('connectionreset'); } catch { /* the page has gone */ }
+  });
+  await sendUI(ann.page, 'sending at the reload');
+  await ann.page.waitForSelector('#messages li.mine[data-state="sending"]:has-text("sending at the reload")', { timeout: 10000 });
+  await ann.page.reload();
+  release();
+  await ann.page.unroute('**/api/messages');
+  await ann.page.waitForFunction(() => document.querySelector('#chat-title')?.textContent === 'Bo', null, { timeout: 15000 });
+  await ann.page.waitForSelector('#messages li.mine.failed:has-text("sending at the reload") button.retry', { timeout: 10000 });
+  assert.deepEqual(await ann.page.locator('#messages li.mine.failed .body').allTextContents(),
+    ['failed before the reload', 'sending at the reload'], 'both back, failed, in the order written');
+  assert.deepEqual(await bodies(ann.page), [...all, 'failed before the reload', 'sending at the reload']);
+  await ann.page.locator('#messages li.mine.failed button.retry').first().click();
+  await waitBubble(bo.page, 'failed before the reload', 'theirs');
+  await ann.page.locator('#messages li.mine.failed button.retry').first().click();
+  await waitBubble(bo.page, 'sending at the reload', 'theirs');
+  await ann.page.waitForSelector('#messages li.mine:last-child[data-state="read"], #messages li.mine:last-child[data-state="sent"]', { timeout: 10000 });
+  const all3 = [...all, 'failed before the reload', 'sending at the reload'];
+  await bo.page.waitForTimeout(1500);
+  assert.deepEqual(await bodies(bo.page), all3, 'the other side got each once');
+  assert.deepEqual(await bodies(ann.page), all3, 'the sender shows each once');
+
+  // Sent, it is gone from what a reload brings back.
+  await ann.page.reload();
+  await ann.page.waitForFunction(() => document.querySelector('#chat-title')?.textContent === 'Bo', null, { timeout: 15000 });
+  await waitBubble(ann.page, 'sending at the reload', 'mine');
+  await ann.page.waitForTimeout(500);
+  assert.equal(await ann.page.locator('#messages li.mine.failed').count(), 0, 'nothing failed after a reload');
+  assert.deepEqual(await bodies(ann.page), all3);
 });

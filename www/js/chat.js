@@ -2,8 +2,9 @@
 // to the top), own and other bubbles, day separators, the sending state of
 // own messages (sending → sent → read; failed with a retry that reuses the
 // same client_id), new messages live (a missed one is fetched by seq), read
-// receipts, marking read what is on screen. The open conversation and the
-// drafts outlive a reload (sessionStorage, per user) but not a sign-out.
+// receipts, marking read what is on screen. The open conversation, the
+// drafts and own messages not yet sent outlive a reload (sessionStorage,
+// per user) but not a sign-out.
 
 import { api, errorText, uuid } from './api.js';
 import { $, h, clear, show, avatar, icon, clock, fullTime, dayLabel, dayKey, lastSeen } from './dom.js';
@@ -86,13 +87,18 @@ function saveDraft() {
 
 // ---------- what outlives a reload ----------
 // sessionStorage (this tab only) under chat.<user id>: the open
-// conversation and the drafts.
+// conversation, the drafts, and own messages not confirmed by the server
+// (failed or still sending), which come back failed with their Retry.
 const storeKey = () => `chat.${S.me.id}`;
 
 function persist() {
   if (!S.me) return;
+  const unsent = [];
+  for (const [c, t] of S.threads) {
+    for (const m of t.items.values()) if (m.local) unsent.push({ c, id: m.client_id, body: m.body, t: m.t, error: m.error });
+  }
   try {
-    sessionStorage.setItem(storeKey(), JSON.stringify({ open: S.current, drafts: [...drafts] }));
+    sessionStorage.setItem(storeKey(), JSON.stringify({ open: S.current, drafts: [...drafts], unsent }));
   } catch { /* storage off or full: a reload loses them */ }
 }
 
@@ -103,6 +109,15 @@ export function restoreChat() {
   drafts.clear();
   for (const [id, text] of Array.isArray(saved?.drafts) ? saved.drafts : []) {
     if (Number.isInteger(id) && typeof text === 'string') drafts.set(id, text);
+  }
+  // One still sending when the page went may have been stored: its
+  // conversation's history then holds it (same client_id) and replaces
+  // it, and a Retry is answered with that first copy.
+  for (const u of Array.isArray(saved?.unsent) ? saved.unsent : []) {
+    if (!Number.isInteger(u?.c) || typeof u.id !== 'string' || typeof u.body !== 'string') continue;
+    thread(u.c).putLocal({ local: true, state: 'failed', client_id: u.id, body: u.body, sender: S.me.username,
+      conversation_id: u.c, t: Number(u.t) || Date.now(), sent_at: 0,
+      error: typeof u.error === 'string' ? u.error : 'Not sent: the page was reloaded before the server answered.' });
   }
   return Number.isInteger(saved?.open) ? saved.open : null;
 }
@@ -150,6 +165,7 @@ export function syncThread(id) {
       if (!res?.ok) break;
     }
     t.sync = null;
+    persist();                    // history may have confirmed an unsent one
     if (S.current === id && S.threads.get(id) === t) { renderMessages(); markReadSoon(); }
     return res;
   })();
@@ -445,6 +461,7 @@ export function send(id, body, clientId) {
   const old = t.local(client_id);
   t.putLocal({ local: true, state: 'sending', client_id, body, sender: S.me.username,
     conversation_id: id, t: old?.t || Date.now(), sent_at: 0 });
+  persist();
   if (S.current === id) renderMessages({ bottom: true });
   const p = (sendQueues.get(id) || Promise.resolve()).then(() => post(id, t, body, client_id));
   sendQueues.set(id, p);
@@ -470,6 +487,7 @@ async function post(id, t, body, client_id) {
     }
     if (res?.status === 409) { const c = S.convs.get(id); if (c?.kind === 'match') { c.ended = true; renderHead(); } }
   }
+  persist();
   if (S.current === id) renderMessages({ bottom: true });
 }
 
