@@ -64,6 +64,11 @@ export async function openConversation(id, { banner } = {}) {
 
 export function closeChat() {
   saveDraft();
+  // Focus in the pane that goes (or already lost) goes to the list, on
+  // this conversation's item if it is still there.
+  const a = document.activeElement;
+  const lost = !a || a === document.body || $('#chat').contains(a);
+  const id = S.current;
   S.current = null;
   $('#app').classList.remove('chat-open');
   show($('#chat-head'), false);
@@ -76,6 +81,7 @@ export function closeChat() {
   persist();
   renderWaiting();
   renderConversations();
+  if (lost) ($(`#conv-list li[data-id="${id}"] button`) || $('#conv-list button') || $('#nav-chats')).focus();
 }
 
 function saveDraft() {

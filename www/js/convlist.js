@@ -3,7 +3,7 @@
 // count on the Chats tab, in the tab title and as a dot on the favicon.
 
 import { api } from './api.js';
-import { $, h, clear, show, avatar, shortTime, fullTime } from './dom.js';
+import { $, h, clear, show, avatar, shortTime, fullTime, holdFocus } from './dom.js';
 import { S, isMe } from './state.js';
 import { unreadIndicator, coalesce } from './ui.js';
 import { openConversation, renderHead, markRead, loadDetail } from './chat.js';
@@ -112,7 +112,7 @@ export function totalUnread() {
 
 export function renderConversations() {
   const ul = $('#conv-list');
-  const focused = document.activeElement?.closest?.('#conv-list li')?.dataset.id;
+  const refocus = holdFocus(ul, 'id', () => $('#conv-filter'));
   const filter = $('#conv-filter').value.trim().toLowerCase();
   clear(ul);
   let shown = 0;
@@ -142,7 +142,7 @@ export function renderConversations() {
         unread ? h('span', { class: 'badge unread-badge', text: unread > 99 ? '99+' : String(unread) }) : null))));
     ul.append(li);
   }
-  if (focused) ul.querySelector(`li[data-id="${CSS.escape(focused)}"] button`)?.focus();
+  refocus();
   show($('#conv-empty'), shown === 0);
   $('#conv-empty-hint').textContent = filter ? 'Nothing matches your search.'
     : S.me?.guest ? 'Find a stranger to start a conversation.' : 'Add a friend, start a group, or talk to a stranger.';

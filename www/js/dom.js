@@ -23,6 +23,32 @@ export function h(tag, attrs = {}, ...children) {
 }
 
 export function clear(el) { el.replaceChildren(); return el; }
+
+// Drawing a list again drops the control that had focus with its row, and
+// focus falls to the page's body, where a keyboard or screen-reader user
+// is lost. Call before clearing the list; call what it returns after
+// drawing: focus goes to the same control of the same row (rows matched by
+// data-<key>), else to the first control of the row now in that place,
+// else to fallback(). Nothing happens if focus was not in the list or has
+// been put somewhere since.
+const CONTROLS = 'button, input, textarea, select, a[href]';
+export function holdFocus(list, key, fallback) {
+  const a = document.activeElement;
+  const row = a && list.contains(a) ? a.closest('li') : null;
+  if (!row || !list.contains(row)) return () => {};
+  const at = $$(CONTROLS, row).indexOf(a);
+  const place = $$('li', list).indexOf(row);
+  const k = row.dataset[key];
+  return () => {
+    const now = document.activeElement;
+    if (a.isConnected || (now && now !== document.body)) return;
+    const rows = $$('li', list);
+    const same = rows.find((r) => r.dataset[key] === k);
+    const r = same || rows[Math.min(place, rows.length - 1)];
+    const el = r ? (same && $$(CONTROLS, r)[at]) || $(CONTROLS, r) : fallback?.();
+    el?.focus();
+  };
+}
 export function show(el, on) { if (el) el.hidden = !on; return el; }
 
 // Line icons (24x24, stroked by CSS).

@@ -2,7 +2,7 @@
 // accept or reject incoming ones (badge count), remove, presence dots.
 
 import { api, errorText, enc } from './api.js';
-import { $, h, clear, show, avatar, icon, lastSeen } from './dom.js';
+import { $, h, clear, show, avatar, icon, lastSeen, holdFocus } from './dom.js';
 import { S, isMe } from './state.js';
 import { toast, confirmDialog } from './ui.js';
 import { loadConversations, renderConversations } from './convlist.js';
@@ -49,6 +49,11 @@ function requestItem(q, incoming) {
 }
 
 export function renderFriends() {
+  // A request answered or a friend removed takes its row, which may have
+  // had focus: it moves on to the next row, or to the friends list.
+  const friendsOrSearch = () => $('#friend-list button') || $('#find-user input[name=username]');
+  const held = [holdFocus($('#incoming'), 'id', friendsOrSearch), holdFocus($('#outgoing'), 'id', friendsOrSearch),
+    holdFocus($('#friend-list'), 'user', () => $('#find-user input[name=username]'))];
   const inc = clear($('#incoming'));
   for (const q of S.incoming) inc.append(requestItem(q, true));
   show($('#incoming-title'), S.incoming.length > 0);
@@ -76,6 +81,7 @@ export function renderFriends() {
   }
   $('#friends-title').textContent = `Friends${list.length ? ` (${list.filter(u => u.online).length} online)` : ''}`;
   show($('#friends-empty'), list.length === 0);
+  for (const refocus of held) refocus();
 }
 
 async function answer(q, how) {

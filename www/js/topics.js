@@ -2,7 +2,7 @@
 // friends; rename, add and remove members, make admins, leave.
 
 import { api, errorText, enc } from './api.js';
-import { $, h, clear, show, avatar } from './dom.js';
+import { $, h, clear, show, avatar, holdFocus } from './dom.js';
 import { S, isMe } from './state.js';
 import { toast, confirmDialog } from './ui.js';
 import { loadConversations } from './convlist.js';
@@ -63,11 +63,13 @@ export async function topicDialog(conv, keepOpen) {
   $('#topic-add-legend').textContent = conv ? 'Add members' : 'Members';
   show($('#topic-add'), canManage);
 
+  const refocus = holdFocus($('#topic-current'), 'user', () => $('#form-topic input[name=title]'));
   const cur = clear($('#topic-current'));
   if (conv) {
     cur.append(h('h3', { class: 'sub', text: `Members (${conv.members_detail.length})` }),
       h('ul', { class: 'list members' }, conv.members_detail.map(m => memberRow(conv, m, canManage, isOwner))));
   }
+  refocus();
   $('#topic-save').textContent = conv ? 'Save' : 'Create';
   show($('#topic-save'), canManage);
   show($('#topic-leave'), !!conv);
