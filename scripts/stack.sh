@@ -82,7 +82,8 @@ alive() {
 	[ -n "$_p" ] && kill -0 "$_p" 2>/dev/null || return 1
 	_args=$(tr '\0' ' ' <"/proc/$_p/cmdline" 2>/dev/null) || return 1
 	case "$1:$_args" in
-	lighttpd:*lighttpd*|chatd:*chatd*|mariadb:*mariadbd*|sweeper:*stack.sh*) ;;
+	lighttpd:*lighttpd*|chatd:*chatd*|mariadb:*mariadbd*) ;;
+	sweeper:*chat-sweep-loop*|sweeper:*stack.sh*) ;;	# this loop, an older one
 	*) return 1 ;;
 	esac
 }
@@ -196,16 +197,18 @@ start() {
 	wait_for test -S "$dir/run/chatd.sock" || die "chatd did not start"
 
 	# The sweeper the way cron runs it: one run a minute, each run doing
-	# CHAT_SWEEP_S-second rounds for that minute.
+	# CHAT_SWEEP_S-second rounds for that minute.  In a process group of
+	# its own, so that a run left by a loop killed with -9 is stopped with
+	# the group (it went on for up to a minute, alone).
 	if ! alive sweeper; then
-		(
-			trap 'kill $child 2>/dev/null; exit 0' TERM INT
+		setsid sh -c '
+			trap "kill \$child 2>/dev/null; exit 0" TERM INT
 			while :; do
-				"$bin/chat-sweep" >>"$dir/log/sweeper.log" 2>&1 &
+				"$1" >>"$2" 2>&1 &
 				child=$!
 				wait $child || sleep 1
-			done
-		) &
+			done' chat-sweep-loop "$bin/chat-sweep" \
+		    "$dir/log/sweeper.log" &
 		echo $! >"$dir/run/sweeper.pid"
 		launched="$launched sweeper"
 	fi
@@ -256,13 +259,19 @@ stop() {
 		*) continue ;;
 		esac
 		# lighttpd's workers outlive a master killed with -9 and keep
-		# the port: they are in its group, which setsid made its pid.
-		lgroup=
-		[ $part = lighttpd ] && lgroup=$(cat "$dir/run/lighttpd.pid" 2>/dev/null || true)
+		# the port, and a sweeper run its loop: they are in its group,
+		# which setsid made its pid.  Only processes of that name in it
+		# are signalled (a stale pid file may name anything).
+		group= name=
+		case $part in
+		lighttpd) name=lighttpd ;;
+		sweeper) name=chat-sweep ;;
+		esac
+		[ -n "$name" ] && group=$(cat "$dir/run/$part.pid" 2>/dev/null || true)
 		stop_pid $part
-		if [ -n "$lgroup" ] && pgrep -g "$lgroup" -x lighttpd >/dev/null 2>&1; then
-			pkill -TERM -g "$lgroup" -x lighttpd 2>/dev/null || true
-			wait_for sh -c "! pgrep -g $lgroup -x lighttpd" || true
+		if [ -n "$group" ] && pgrep -g "$group" -x $name >/dev/null 2>&1; then
+			pkill -TERM -g "$group" -x $name 2>/dev/null || true
+			wait_for sh -c "! pgrep -g $group -x $name" || true
 		fi
 	done
 }

@@ -4,8 +4,9 @@ say) stops only what it started itself, never the stack already serving.
 A pid file left by a crash or a reboot that names a pid now used by some
 other process is not taken for the part (the part is started) and that
 process is never signalled.  lighttpd's workers, which outlive a master
-killed with -9 and keep the port, are stopped with it.  A port another
-program holds is reported before anything is started."""
+killed with -9 and keep the port, are stopped with it, and so is a
+sweeper run whose loop was killed with -9.  A port another program holds
+is reported before anything is started."""
 import os
 import shutil
 import signal
@@ -123,5 +124,43 @@ eq(sorted(os.listdir(os.path.join(fresh, "run"))) if os.path.isdir(os.path.join(
 check(not os.path.exists(os.path.join(fresh, "db")), "no database was made", os.listdir(fresh))
 shutil.rmtree(fresh, ignore_errors=True)
 eq(health(), 200, "the running stack is untouched")
+
+# 5. The sweeper's loop killed with -9 while `make run` watches: it stops
+# the rest, and the sweeper run the loop had started goes too (it went on
+# alone for up to a minute, sweeping a stack that was stopped).
+log_path = os.path.join(chatlib.STACK_DIR, "log", "run-ops-sweeper.log")
+run, serving = chatlib.stack_run(log_path)
+check(serving, "stack.sh run serves the running stack", open(log_path).read())
+loop = pid_of("sweeper")
+
+
+def sweep_runs():
+    out = subprocess.run(["pgrep", "-P", str(loop), "-x", "chat-sweep"],
+                         capture_output=True, text=True).stdout
+    return [int(p) for p in out.split()]
+
+
+runs = chatlib.wait_until(sweep_runs, timeout=10)
+check(runs, "the loop runs the sweeper", runs)
+os.kill(loop, signal.SIGKILL)
+eq(chatlib.exit_status(run), 1, "stack.sh run ends, failing, once the sweeper is gone")
+check("sweeper stopped" in open(log_path).read(), "it says which part stopped",
+      open(log_path).read())
+
+
+def running(pid):
+    try:
+        st = open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return st != "Z"     # a zombie has stopped
+
+
+left = [p for p in runs or [] if chatlib.wait_until(lambda: not running(p), timeout=10) is not True]
+eq(left, [], "the sweeper run the loop had started is stopped too")
+for p in left:
+    os.kill(p, signal.SIGTERM)
+chatlib.stack("start")
+eq(health(), 200, "started again after")
 
 chatlib.done()
