@@ -27,6 +27,7 @@
 
 enum stmt {
 	STMT_LIST,
+	STMT_LIST_BEFORE,
 	STMT_ONE,
 	STMT_MEMBERS,
 	STMT_ROLE,
@@ -74,6 +75,10 @@ enum stmt {
 static const char *const stmts[STMT__MAX] = {
 	/* STMT_LIST */
 	CONV_SELECT "WHERE m.user_id = ? "
+	"ORDER BY c.updated_at DESC, c.id DESC LIMIT ?",
+	/* STMT_LIST_BEFORE: the page after an item (its updated_at, id). */
+	CONV_SELECT "WHERE m.user_id = ? AND (c.updated_at < FROM_UNIXTIME(? "
+	"/ 1000) OR (c.updated_at = FROM_UNIXTIME(? / 1000) AND c.id < ?)) "
 	"ORDER BY c.updated_at DESC, c.id DESC LIMIT ?",
 	/* STMT_ONE */
 	CONV_SELECT "WHERE m.user_id = ? AND m.conv_id = ?",
@@ -266,21 +271,34 @@ conv_item(struct buf *b, struct dbres *res)
 	buf_addc(b, '}');
 }
 
-/* GET /api/conversations: newest activity first, one query. */
+/*
+ * GET /api/conversations: newest activity first, one query; with
+ * ?before=<updated_at>&before_id=<id> of the last item of a page, the
+ * next page.
+ */
 int
 h_conv_list(struct req *r)
 {
 	struct dbres	*res;
 	struct buf	 b = { 0 };
-	int64_t		 limit;
-	int		 rc, n = 0;
+	int64_t		 limit, before, before_id;
+	int		 rc, n = 0, hb, hi;
 
 	if (http_query_int(r, "limit", 500, &limit) == -1 || limit < 1 ||
 	    limit > 1000)
 		return http_fail(r, 400, "bad_request",
 		    "limit must be 1 to 1000");
-	if ((res = db_query(r->db, stmts[STMT_LIST], "ii", r->uid,
-	    limit)) == NULL)
+	if ((hb = http_query_int(r, "before", 0, &before)) == -1 ||
+	    (hi = http_query_int(r, "before_id", 0, &before_id)) == -1 ||
+	    hb != hi)
+		return http_fail(r, 400, "bad_request", "before and before_id "
+		    "go together: the last item's updated_at and id");
+	if (hb)
+		res = db_query(r->db, stmts[STMT_LIST_BEFORE], "iiiii",
+		    r->uid, before, before, before_id, limit);
+	else
+		res = db_query(r->db, stmts[STMT_LIST], "ii", r->uid, limit);
+	if (res == NULL)
 		return http_fail_db(r);
 	buf_adds(&b, "{\"conversations\":[");
 	while ((rc = db_row(res)) == 1) {

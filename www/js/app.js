@@ -10,7 +10,7 @@ import { S, resetState } from './state.js';
 import { Receiver, broadcast, onBroadcast } from './receiver.js';
 import { tablist, initDialogs, netBanner, unreadIndicator, toast } from './ui.js';
 import { initAuth, showAuth } from './auth.js';
-import { loadConversations, renderConversations, resetConversations } from './convlist.js';
+import { loadConversations, renderConversations, resetConversations, showOlderConversations } from './convlist.js';
 import { initChat, openConversation, closeChat, syncThread, markRead, onMessage, onRead, onOwnRead, restoreChat, forgetChat } from './chat.js';
 import { initFriends, loadFriends, renderFriends, onPresence, onProfile, onFriendEvent } from './friends.js';
 import { initTopics, onConversationUpdated } from './topics.js';
@@ -134,6 +134,7 @@ function initApp() {
   });
   $('#logout').addEventListener('click', logout);
   $('#conv-filter').addEventListener('input', renderConversations);
+  $('#conv-more').addEventListener('click', showOlderConversations);
   addEventListener('offline', () => { if (S.me) netBanner('You are offline. Reconnecting when the network returns…'); });
   addEventListener('online', () => { if (S.me && S.online) netBanner(''); });
   addEventListener('focus', backToFront);

@@ -42,6 +42,29 @@ export function keepPartner(prev, c) {
   return out;
 }
 
+// The list comes in pages of LIST_PAGE, newest activity first; "Show
+// older conversations" asks for one page more, and every reload of the
+// list fetches as many as were shown.
+const LIST_PAGE = 500;
+let wanted = LIST_PAGE;
+
+// GET /api/conversations, page after page until `wanted` are held (or
+// there are no more): {res (the last answer), items, more}.
+async function fetchList() {
+  const items = [];
+  let q = '', res = null, more = false;
+  for (;;) {
+    try { res = await api('GET', `conversations?limit=${LIST_PAGE}${q}`); } catch { res = null; }
+    if (!res?.ok) return { res, items: null, more };
+    const page = res.data.conversations || [];
+    items.push(...page);
+    more = page.length === LIST_PAGE;
+    if (!more || items.length >= wanted) return { res, items, more };
+    const last = page.at(-1);
+    q = `&before=${last.updated_at}&before_id=${last.id}`;
+  }
+}
+
 let loading = null;
 export async function loadConversations() {
   // Calls while one is under way share its answer, then one more runs.
@@ -49,11 +72,11 @@ export async function loadConversations() {
   loading = { again: false, p: null };
   loading.p = (async () => {
     const uid = S.me?.id;
-    let res = null;
-    try { res = await api('GET', 'conversations'); } catch { res = null; }
-    if (res?.ok && S.me && S.me.id === uid) {      // not for a user signed out meanwhile
+    const { res, items, more } = await fetchList();
+    if (items && S.me && S.me.id === uid) {        // not for a user signed out meanwhile
       const next = new Map();
-      for (const c of res.data.conversations || []) {
+      for (const c of items) {
+        if (next.has(c.id)) continue;              // one item per id, whatever the pages say
         const prev = S.convs.get(c.id);
         const item = keepPartner(prev, c);
         // Keep what only GET /conversations/{id} gives (members_detail),
@@ -61,6 +84,7 @@ export async function loadConversations() {
         next.set(c.id, prev?.members_detail ? { ...item, members_detail: prev.members_detail } : item);
       }
       S.convs = next;
+      S.convsMore = more;
       syncMatchFromList();
       renderConversations();
       fetchTopicDetails();
@@ -79,7 +103,19 @@ export const loadConversationsSoon = coalesce(loadConversations, 50);
 // Group members' nicknames (for "Cy: hello" previews), fetched once per group
 // and signed-in user.
 const detailAsked = new Set();
-export function resetConversations() { detailAsked.clear(); $('#conv-filter').value = ''; }
+export function resetConversations() { detailAsked.clear(); $('#conv-filter').value = ''; wanted = LIST_PAGE; }
+
+// One page more of the list, older ones.
+export async function showOlderConversations() {
+  const btn = $('#conv-more');
+  const n = $('#conv-list').children.length;
+  wanted = S.convs.size + LIST_PAGE;
+  btn.disabled = true;
+  await loadConversations();
+  btn.disabled = false;
+  // Focus on the first of the older ones (the button may be gone).
+  if (btn.hidden || document.activeElement === btn) $(`#conv-list > li:nth-child(${n + 1}) button`)?.focus();
+}
 
 function fetchTopicDetails() {
   for (const c of S.convs.values()) {
@@ -143,7 +179,8 @@ export function renderConversations() {
     ul.append(li);
   }
   refocus();
-  show($('#conv-empty'), shown === 0);
+  show($('#conv-empty'), shown === 0 && !S.convsMore);
+  show($('#conv-more'), S.convsMore);
   $('#conv-empty-hint').textContent = filter ? 'Nothing matches your search.'
     : S.me?.guest ? 'Find a stranger to start a conversation.' : 'Add a friend, start a group, or talk to a stranger.';
   const total = totalUnread();

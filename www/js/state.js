@@ -13,6 +13,7 @@ export const S = {
   backSaid: false,          // DELETE /api/match/away sent since this page loaded
   online: true,             // the receive loop's view of the network
   friendsLoaded: false,     // S.friends holds GET /api/friends at least once
+  convsMore: false,         // the list's last page was full: older ones exist
 };
 
 export const isMe = (name) => !!S.me && !!name && name.toLowerCase() === S.me.username.toLowerCase();
@@ -87,5 +88,5 @@ export function resetState() {
   S.convs.clear(); S.friends.clear(); S.threads.clear();
   S.incoming = []; S.outgoing = [];
   S.current = null; S.match = null; S.matchState = 'idle'; S.backSaid = false;
-  S.online = true; S.friendsLoaded = false;
+  S.online = true; S.friendsLoaded = false; S.convsMore = false;
 }
