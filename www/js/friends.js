@@ -82,6 +82,7 @@ export function renderFriends() {
   $('#friends-title').textContent = `Friends${list.length ? ` (${list.filter(u => u.online).length} online)` : ''}`;
   show($('#friends-empty'), list.length === 0);
   for (const refocus of held) refocus();
+  renderFound();
 }
 
 async function answer(q, how) {
@@ -107,8 +108,15 @@ export async function sendRequest(username, text) {
   return res;
 }
 
+// Find people: the card of the user found. What it offers (message, wait,
+// accept, ask) follows the friends lists as they change, whoever changed
+// them (this tab, another one, the other person); the rest of the card,
+// and a note being written, stay as they are.
+let found = null;       // {u: GET /api/users/{name}, card, rel, area, note, status}
+
 async function findUser(name) {
   const box = clear($('#found-user'));
+  found = null;
   if (!name) return;
   let res = null;
   try { res = await api('GET', `users/${enc(name)}`); } catch { res = null; }
@@ -117,11 +125,6 @@ async function findUser(name) {
     return;
   }
   const u = res.data;
-  const me = isMe(u.username);
-  const pending = S.outgoing.some(q => q.to.toLowerCase() === u.username.toLowerCase());
-  const theyAsked = S.incoming.find(q => q.from.toLowerCase() === u.username.toLowerCase());
-  const status = h('p', { class: 'hint', role: 'status' });
-  const note = h('textarea', { name: 'note', rows: 2, maxlength: 500, placeholder: 'Add a note (optional)', 'aria-label': 'Note with the request' });
   const card = h('div', { class: 'found card', dataset: { user: u.username } },
     h('div', { class: 'row' },
       avatar(u.nickname, u.avatar_url, { online: !!u.online }),
@@ -129,33 +132,61 @@ async function findUser(name) {
         h('strong', { text: u.nickname }),
         h('div', { class: 'muted small', text: `@${u.username}${u.location ? ' · ' + u.location : ''}` })),
       h('button', { type: 'button', class: 'small-button', text: 'Profile', onclick: () => showUser(u.username) }),
-      h('button', { type: 'button', class: 'icon-button', 'aria-label': 'Close', title: 'Close', onclick: () => clear(box) }, icon('x'))),
+      h('button', { type: 'button', class: 'icon-button', 'aria-label': 'Close', title: 'Close', onclick: () => { clear(box); found = null; } }, icon('x'))),
     u.bio ? h('p', { class: 'bio', text: u.bio }) : null);
-  if (u.friend) {
-    card.append(h('div', { class: 'row' }, h('span', { class: 'hint grow', text: 'Already your friend.' }),
+  const area = h('div');
+  const status = h('p', { class: 'hint', role: 'status' });
+  const note = h('textarea', { name: 'note', rows: 2, maxlength: 500, placeholder: 'Add a note (optional)', 'aria-label': 'Note with the request' });
+  card.append(area, status);
+  box.append(card);
+  found = { u, card, rel: '', area, note, status };
+  renderFound();
+}
+
+// How the found user stands to me now.
+function relation(u) {
+  const name = u.username.toLowerCase();
+  if (isMe(u.username)) return 'me';
+  if (S.friendsLoaded ? [...S.friends.keys()].some(k => k.toLowerCase() === name) : u.friend) return 'friend';
+  if (S.outgoing.some(q => q.to.toLowerCase() === name)) return 'asked';
+  if (S.incoming.some(q => q.from.toLowerCase() === name)) return 'theyAsked';
+  return 'none';
+}
+
+function renderFound() {
+  if (!found || !found.card.isConnected) { found = null; return; }
+  const { u, area, note, status } = found;
+  const rel = relation(u);
+  if (rel === found.rel) return;
+  found.rel = rel;
+  const hadFocus = area.contains(document.activeElement);
+  clear(area);
+  if (rel === 'friend') {
+    area.append(h('div', { class: 'row' }, h('span', { class: 'hint grow', text: 'Already your friend.' }),
       h('button', { type: 'button', class: 'primary small-button', text: 'Message', onclick: () => chatWith(u.username) })));
-  } else if (me) {
-    card.append(h('p', { class: 'hint', text: 'That is you.' }));
-  } else if (pending) {
-    card.append(h('p', { class: 'hint', text: 'Request sent; waiting for an answer.' }));
+  } else if (rel === 'me') {
+    area.append(h('p', { class: 'hint', text: 'That is you.' }));
+  } else if (rel === 'asked') {
+    area.append(h('p', { class: 'hint', text: 'Request sent; waiting for an answer.' }));
   } else {
-    const btn = h('button', { type: 'button', class: 'primary', text: theyAsked ? 'Accept their request' : 'Send friend request' });
+    const btn = h('button', { type: 'button', class: 'primary', text: rel === 'theyAsked' ? 'Accept their request' : 'Send friend request' });
     btn.addEventListener('click', async () => {
       btn.disabled = true;
+      status.textContent = '';
       const r = await sendRequest(u.username, note.value);
       btn.disabled = false;
       if (r?.ok) {
+        status.className = 'hint';
         status.textContent = r.data.status === 'accepted' ? 'You are now friends.' : 'Request sent.';
-        note.remove(); btn.remove();
+        note.value = '';
       } else {
         status.textContent = errorText(r);
         status.className = 'error';
       }
     });
-    card.append(theyAsked ? null : note, h('div', { class: 'row end' }, btn));
+    area.append(rel === 'theyAsked' ? null : note, h('div', { class: 'row end' }, btn));
   }
-  card.append(status);
-  box.append(card);
+  if (hadFocus && !area.contains(document.activeElement)) ($('button, textarea', area) || $('button', found.card)).focus();
 }
 
 // presence event
