@@ -7,8 +7,9 @@
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-cnf=$(mktemp)
-trap 'rm -f "$cnf"' EXIT
+tmp=$(mktemp -d)
+cnf=$tmp/client.cnf
+trap 'exec 3>&- 4<&-; rm -rf "$tmp"' EXIT
 {
 	echo "[client]"
 	echo "user=${CHAT_DB_USER:?}"
@@ -28,6 +29,16 @@ sql -e "CREATE TABLE IF NOT EXISTS schema_migration (
 	applied_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
 	PRIMARY KEY (version)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4
 	COMMENT='Which sql/ migrations have been applied'"
+# One migrator at a time, wherever it runs (two hosts deploying at once
+# both found a file missing and both ran it): a session of its own holds a
+# named lock until this script ends, and what is applied is read once the
+# lock is ours.
+mkfifo "$tmp/in" "$tmp/out"
+sql --unbuffered <"$tmp/in" >"$tmp/out" &
+exec 3>"$tmp/in" 4<"$tmp/out"
+echo "SELECT GET_LOCK('chat_migrate', 600);" >&3
+got=; read -r got <&4 || true
+[ "$got" = 1 ] || { echo "migrate: no migration lock in 10 minutes (another migration still running?)" >&2; exit 1; }
 done_list=$(sql -e "SELECT version FROM schema_migration")
 for f in "$top"/sql/[0-9][0-9][0-9]-*.sql; do
 	name=$(basename "$f")
