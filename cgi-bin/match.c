@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "auth.h"
 #include "caps.h"
 #include "db.h"
 #include "events.h"
@@ -387,6 +388,9 @@ h_match_join(struct req *r)
 	struct buf		 b = { 0 };
 	int			 st;
 
+	/* A match tells a stranger: it counts with the user's sends. */
+	if ((st = auth_push_allowed(r)) != 0)
+		return st;
 	switch (match_join(r->db, r->uid, &out)) {
 	case MATCH_WAITING:
 		return http_reply(r, 200, "{\"status\":\"waiting\"}", 20);

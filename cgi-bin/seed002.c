@@ -181,6 +181,12 @@ cmd_match(struct req *r, const char *cmd)
 	if (!get_id(r, "accountId", &id) || id != r->uid)
 		return cmd_fail(r, cmd, 403, "forbidden",
 		    "accountId must be your own");
+	/* A match tells a stranger: it counts with the user's sends. */
+	if (auth_send_allowed(r->uid) != 0) {
+		http_header(r, "Retry-After", "1");
+		return cmd_fail(r, cmd, 429, "rate_limited",
+		    "too many matches, try again later");
+	}
 	o = json_object_new_object();
 	json_object_object_add(o, "cmd", json_object_new_string(cmd));
 	switch (match_join(r->db, r->uid, &out)) {

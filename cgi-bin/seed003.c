@@ -551,7 +551,7 @@ frame_friend(struct req *r, struct json_object *c, const char *mid,
 	enum fr_result		 rc = FR_ERROR;
 	int64_t			 id, at;
 	char			 ref[CAP_CLIENT_ID + 1];
-	int			 op;
+	int			 op, st;
 
 	snd = get_str(c, "sender", &slen);
 	rcv = get_str(c, "receiver", &rlen);
@@ -578,6 +578,10 @@ frame_friend(struct req *r, struct json_object *c, const char *mid,
 		why = "messageId must be 1 to 64 printable ASCII characters";
 	if (why != NULL)
 		return frame_word(r, t, mid, mlen, "FAIL", why);
+	/* As POST /api/friends/requests and DELETE /api/friends/{name}. */
+	if ((op == FOP_REQUEST || op == FOP_DELETE) &&
+	    (st = auth_push_allowed(r)) != 0)
+		return st;
 	at = now_ms();
 	switch (op) {
 	case FOP_REQUEST:

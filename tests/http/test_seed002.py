@@ -164,4 +164,20 @@ eq(cmds(u), [], "a friend request has no cmd")
 eq(sql("SELECT COUNT(*) FROM event WHERE user_id=%d" % u.user["id"]),
    [["0"]], "the cmds poll acked it")
 
+# MATCH counts with the user's sends (a match tells a stranger): 150 at
+# once, the rest refused with 429 in the command's own shape.
+gf = Client()
+af = (cmd(gf, {"cmd": "CRT_ACCOUNT", "nickName": "flood"}).json or {}).get("accountId")
+flood = [chatlib.in_thread(cmd, gf, {"cmd": "MATCH", "accountId": af})
+         for _ in range(150)]
+for t in flood:
+    t.join(120)
+rs = [t.result for t in flood if not t.is_alive()]
+late = [r for r in rs if r.status == 429]
+check(len(rs) == 150 and late and set(r.status for r in rs) <= {200, 409, 429},
+      "150 MATCH at once: the rest 429", sorted(set(r.status for r in rs)))
+check(all((r.json or {}).get("cmd") == "MATCH" and (r.json or {}).get("code") == 429
+          and r.header("Retry-After") for r in late), "each says MATCH, 429, when to retry",
+      late[:1])
+
 chatlib.done()
