@@ -436,5 +436,7 @@ check(len(sts) == 150 and sts.count(200) >= 40 and sts.count(429) >= 1
       and set(sts) <= {200, 409, 429}, "150 joins at once: the rest 429",
       sorted(set(sts)))
 eq(gf.delete("match").status, 204, "out of the queue")
+eq(sql("SELECT COUNT(*) FROM match_queue WHERE user_id=%d" % uid(gf)), [["0"]],
+   "not waiting: the tests after this one match among themselves")
 
 chatlib.done()

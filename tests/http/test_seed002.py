@@ -179,5 +179,8 @@ check(len(rs) == 150 and late and set(r.status for r in rs) <= {200, 409, 429},
 check(all((r.json or {}).get("cmd") == "MATCH" and (r.json or {}).get("code") == 429
           and r.header("Retry-After") for r in late), "each says MATCH, 429, when to retry",
       late[:1])
+# Out of the queue again: the tests after this one match among themselves.
+eq(gf.delete("match").status, 204, "out of the queue")
+eq(sql("SELECT COUNT(*) FROM match_queue WHERE user_id=%d" % af), [["0"]], "not waiting")
 
 chatlib.done()
