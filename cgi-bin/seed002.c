@@ -88,6 +88,21 @@ cmd_fail(struct req *r, const char *cmd, int st, const char *code,
 	return http_reply_json(r, st, o);
 }
 
+/*
+ * A command that tells someone counts with the user's sends (auth.c):
+ * 0 when it may go, else the 429 in the cmd form, sent.
+ */
+static int
+cmd_rate(struct req *r, const char *cmd, const char *msg)
+{
+	int	 wait;
+
+	if ((wait = auth_send_allowed(r->uid)) == 0)
+		return 0;
+	http_retry_after(r, wait);
+	return cmd_fail(r, cmd, 429, "rate_limited", msg);
+}
+
 /* The database failed: 503 in the cmd form. */
 static int
 cmd_fail_db(struct req *r, const char *cmd)
@@ -177,16 +192,14 @@ cmd_match(struct req *r, const char *cmd)
 	struct json_object	*o, *u = NULL, *v;
 	struct match_out	 out;
 	int64_t			 id;
+	int			 st;
 
 	if (!get_id(r, "accountId", &id) || id != r->uid)
 		return cmd_fail(r, cmd, 403, "forbidden",
 		    "accountId must be your own");
-	/* A match tells a stranger: it counts with the user's sends. */
-	if (auth_send_allowed(r->uid) != 0) {
-		http_header(r, "Retry-After", "1");
-		return cmd_fail(r, cmd, 429, "rate_limited",
-		    "too many matches, try again later");
-	}
+	/* A match tells a stranger. */
+	if ((st = cmd_rate(r, cmd, "too many matches, try again later")) != 0)
+		return st;
 	o = json_object_new_object();
 	json_object_object_add(o, "cmd", json_object_new_string(cmd));
 	switch (match_join(r->db, r->uid, &out)) {
@@ -237,7 +250,7 @@ cmd_dialogue(struct req *r, const char *cmd)
 	struct msg		 m;
 	enum msg_result		 rc;
 	int64_t			 sender, conv;
-	int			 wait;
+	int			 st;
 
 	if (!get_id(r, "senderId", &sender) || sender != r->uid)
 		return cmd_fail(r, cmd, 403, "forbidden",
@@ -249,11 +262,8 @@ cmd_dialogue(struct req *r, const char *cmd)
 	    !valid_body(body, blen))
 		return cmd_fail(r, cmd, 400, "bad_request",
 		    "content must be 1 to 4000 characters");
-	if ((wait = auth_send_allowed(r->uid)) != 0) {
-		http_header(r, "Retry-After", "1");
-		return cmd_fail(r, cmd, 429, "rate_limited",
-		    "too many messages, try again later");
-	}
+	if ((st = cmd_rate(r, cmd, "too many messages, try again later")) != 0)
+		return st;
 	switch ((rc = msg_resolve_conv(r->db, r->uid, conv))) {
 	case MSG_OK:
 		break;

@@ -303,6 +303,15 @@ def exit_status(proc, timeout=40):
         return None
 
 
+def all_at_once(fn, arg_lists, timeout=120):
+    """fn(*args) for every args at the same moment, one thread each: the
+    answers in the same order (None for a call still going at timeout)."""
+    ts = [in_thread(fn, *args) for args in arg_lists]
+    for t in ts:
+        t.join(timeout)
+    return [None if t.is_alive() else t.result for t in ts]
+
+
 def in_thread(fn, *args):
     """Run fn(*args) in a thread; returns a joinable with .result."""
     class T(threading.Thread):
