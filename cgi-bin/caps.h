@@ -40,6 +40,23 @@
 /* Long-poll. */
 #define CAP_POLL_DEFAULT_S	25
 #define CAP_POLL_MAX_S		60
+/*
+ * One request per process (plain CGI, mod_fcgid): a waiting poll holds a
+ * web server worker (25 on a small Apache), so only CHAT_PARKED_MAX of
+ * them wait at once on a host, each for at most CAP_PARK_ONE_S (below
+ * Apache's default Timeout of 60 s), less as more wait; the others are
+ * answered at once and told to come back after CAP_POLL_AFTER_MS, more as
+ * more come.
+ */
+#define CAP_PARKED_MAX		8		/* CHAT_PARKED_MAX */
+#define CAP_PARK_ONE_S		25
+#define CAP_PARK_MIN_S		2
+#define CAP_POLL_AFTER_MS	1000
+#define CAP_POLL_AFTER_MAX_MS	4000
+
+/* Settings and MySQL connections. */
+#define CAP_CONF_LINE		4096		/* bytes of a settings file line */
+#define CAP_DB_WAIT_MS		2000		/* a request waits this long for a connection: then 503 busy */
 
 /* Sessions and passwords. */
 #define CAP_TOKEN_BYTES		32		/* 256-bit session tokens */

@@ -1,13 +1,21 @@
 /*
- * conf.c: read the CHAT_* environment once.  A missing or unparsable number
- * takes its default from caps.h; out-of-range values are clamped.
+ * conf.c: the settings, read once.  CHAT_* comes from the environment;
+ * what the environment lacks comes from a settings file, so that hosts
+ * that pass no environment to a CGI program (suEXEC drops SetEnv) and cron
+ * lines of a control panel need nothing but the file: $CHAT_CONF, else
+ * chat.conf in the folder of the running binary.  A missing or unparsable
+ * number takes its default from caps.h; out-of-range values are clamped.
  */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "caps.h"
 #include "conf.h"
+#include "util.h"
 
 struct conf conf;
 
@@ -35,6 +43,83 @@ env_int(const char *name, int def, int lo, int hi)
 	return n < lo ? lo : n > hi ? hi : (int)n;
 }
 
+/* s without leading and trailing blanks (in place). */
+static char *
+trim(char *s)
+{
+	char	*e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' ||
+	    e[-1] == '\n'))
+		*--e = '\0';
+	return s;
+}
+
+/*
+ * Read the settings file at path: lines NAME=value, blank lines and lines
+ * starting with # skipped, a value may be quoted ("..." or '...').  Only
+ * CHAT_ names are taken, and only where the environment has none (the
+ * environment wins).  1 read, 0 no such file, -1 unreadable or a bad line
+ * (logged, with its number; the good lines still count).
+ */
+int
+conf_file(const char *path)
+{
+	FILE	*f;
+	char	 line[CAP_CONF_LINE], *name, *val, *eq;
+	size_t	 len;
+	int	 n = 0, rc = 1;
+
+	if ((f = fopen(path, "re")) == NULL) {
+		if (errno == ENOENT)
+			return 0;
+		LOG("settings file %s: %s", path, strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		n++;
+		if (strchr(line, '\n') == NULL && !feof(f)) {
+			LOG("settings file %s:%d: line too long", path, n);
+			rc = -1;
+			while (fgets(line, sizeof(line), f) != NULL &&
+			    strchr(line, '\n') == NULL)
+				;
+			continue;
+		}
+		name = trim(line);
+		if (*name == '\0' || *name == '#')
+			continue;
+		if ((eq = strchr(name, '=')) == NULL ||
+		    strncmp(name, "CHAT_", 5) != 0) {
+			LOG("settings file %s:%d: not a CHAT_NAME=value line",
+			    path, n);
+			rc = -1;
+			continue;
+		}
+		*eq = '\0';
+		name = trim(name);
+		val = trim(eq + 1);
+		len = strlen(val);
+		if (len >= 2 && (val[0] == '"' || val[0] == '\'') &&
+		    val[len - 1] == val[0]) {
+			val[len - 1] = '\0';
+			val++;
+		}
+		if (name[strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")]
+		    != '\0') {
+			LOG("settings file %s:%d: bad name", path, n);
+			rc = -1;
+			continue;
+		}
+		(void)setenv(name, val, 0);
+	}
+	fclose(f);
+	return rc;
+}
+
 /* FNV-1a: the host id is a hash of host name and run folder. */
 static uint32_t
 fnv1a(uint32_t h, const char *s)
@@ -44,11 +129,38 @@ fnv1a(uint32_t h, const char *s)
 	return h;
 }
 
+/* The settings file: $CHAT_CONF, else chat.conf beside the binary. */
+static void
+conf_find(void)
+{
+	static char	 path[PATH_MAX];
+	const char	*p;
+	char		*slash;
+	ssize_t		 n;
+
+	if ((p = getenv("CHAT_CONF")) != NULL && *p != '\0') {
+		if (conf_file(p) == 0)
+			LOG("settings file %s (CHAT_CONF): no such file", p);
+		conf.file = p;
+		return;
+	}
+	n = readlink("/proc/self/exe", path, sizeof(path) - 1);
+	if (n <= 0 || (size_t)n > sizeof(path) - sizeof("chat.conf"))
+		return;
+	path[n] = '\0';
+	if ((slash = strrchr(path, '/')) == NULL)
+		return;
+	strcpy(slash + 1, "chat.conf");
+	if (conf_file(path) != 0)
+		conf.file = path;
+}
+
 void
 conf_load(void)
 {
 	char	 host[256];
 
+	conf_find();
 	conf.db_host = env_str("CHAT_DB_HOST", NULL);
 	conf.db_port = (unsigned)env_int("CHAT_DB_PORT", 3306, 1, 65535);
 	conf.db_socket = env_str("CHAT_DB_SOCKET", NULL);
@@ -56,6 +168,7 @@ conf_load(void)
 	conf.db_pass = env_str("CHAT_DB_PASS", "");
 	conf.db_name = env_str("CHAT_DB_NAME", "chat");
 	conf.run_dir = env_str("CHAT_RUN", NULL);
+	conf.parked_max = env_int("CHAT_PARKED_MAX", CAP_PARKED_MAX, 0, 10000);
 	conf.resend_s = env_int("CHAT_RESEND_S", CAP_RESEND_S, 1, 3600);
 	conf.idle_s = env_int("CHAT_IDLE_S", CAP_IDLE_S, 1, 86400);
 	conf.seen_every_s = conf.idle_s / 4 < CAP_SEEN_WRITE_S ?
@@ -80,4 +193,60 @@ conf_load(void)
 	    conf.run_dir ? conf.run_dir : "-");
 	conf.origin = (uint32_t)env_int("CHAT_HOST_ID",
 	    (int)(conf.origin & 0x7fffffff), 0, 0x7fffffff);
+	/* Until conf_mode() says otherwise (the sweeper never does). */
+	conf.mode = MODE_FASTCGI;
+	conf.db_conns = env_int("CHAT_DB_CONNS", 0, 0, 1000);
+}
+
+/* 1 when the parent process is Apache (it spawned us: mod_fcgid). */
+static int
+parent_is_apache(void)
+{
+	char	 path[64], comm[32];
+	FILE	*f;
+	int	 yes = 0;
+
+	snprintf(path, sizeof(path), "/proc/%ld/comm", (long)getppid());
+	if ((f = fopen(path, "re")) == NULL)
+		return 0;
+	if (fgets(comm, sizeof(comm), f) != NULL) {
+		comm[strcspn(comm, "\n")] = '\0';
+		yes = strcmp(comm, "apache2") == 0 ||
+		    strcmp(comm, "httpd") == 0;
+	}
+	fclose(f);
+	return yes;
+}
+
+/*
+ * Settle how this chatd runs: CHAT_MODE (cgi, fcgid, fastcgi), else plain
+ * CGI when cgi is set, else fcgid when it was given its listening socket
+ * (no CHAT_FCGI_SOCKET: own_socket 0) by Apache, which sends one request
+ * at a time to each process, else fastcgi.  A cgi or fcgid process serves
+ * one request at a time on one thread and one MySQL connection.
+ */
+void
+conf_mode(int cgi, int own_socket)
+{
+	const char	*m;
+
+	m = env_str("CHAT_MODE", "");
+	if (strcmp(m, "cgi") == 0)
+		conf.mode = MODE_CGI;
+	else if (strcmp(m, "fcgid") == 0)
+		conf.mode = cgi ? MODE_CGI : MODE_FCGID;
+	else if (strcmp(m, "fastcgi") == 0)
+		conf.mode = cgi ? MODE_CGI : MODE_FASTCGI;
+	else {
+		if (*m != '\0')
+			LOG("CHAT_MODE=%s: not cgi, fcgid or fastcgi; ignored",
+			    m);
+		conf.mode = cgi ? MODE_CGI : !own_socket &&
+		    parent_is_apache() ? MODE_FCGID : MODE_FASTCGI;
+	}
+	if (conf.mode != MODE_FASTCGI) {
+		conf.threads = 1;
+		conf.deliverers = 1;
+		conf.db_conns = 1;
+	}
 }

@@ -1,20 +1,33 @@
 /*
- * conf.h: the settings read once from the environment at start (CHAT_*),
- * with defaults from caps.h.  Read-only after conf_load().
+ * conf.h: the settings, read once at start: CHAT_* from the environment,
+ * else from a settings file (chat.conf beside the binary, or $CHAT_CONF),
+ * else the defaults of caps.h.  Read-only after conf_load() and
+ * conf_mode().
  */
 #ifndef CONF_H
 #define CONF_H
 
 #include <stdint.h>
 
+/* How the process is run (CHAT_MODE, else found out at start). */
+enum mode {
+	MODE_FASTCGI,	/* a long-lived server: many requests at once */
+	MODE_FCGID,	/* FastCGI, one request at a time (Apache mod_fcgid) */
+	MODE_CGI	/* one request, one process */
+};
+
 struct conf {
+	const char	*file;		/* the settings file read, or NULL */
 	const char	*db_host;	/* CHAT_DB_HOST: TCP server, or NULL */
 	unsigned int	 db_port;	/* CHAT_DB_PORT */
 	const char	*db_socket;	/* CHAT_DB_SOCKET: unix socket */
 	const char	*db_user;	/* CHAT_DB_USER */
 	const char	*db_pass;	/* CHAT_DB_PASS */
 	const char	*db_name;	/* CHAT_DB_NAME */
+	int		 db_conns;	/* CHAT_DB_CONNS per process; 0: no cap */
 	const char	*run_dir;	/* CHAT_RUN: sockets, pid files */
+	enum mode	 mode;		/* CHAT_MODE */
+	int		 parked_max;	/* CHAT_PARKED_MAX: cgi/fcgid polls waiting per host */
 	int		 resend_s;	/* CHAT_RESEND_S */
 	int		 idle_s;	/* CHAT_IDLE_S */
 	int		 seen_every_s;	/* last_seen written at most this often */
@@ -34,6 +47,8 @@ struct conf {
 
 extern struct conf conf;
 
+int	conf_file(const char *);
 void	conf_load(void);
+void	conf_mode(int, int);
 
 #endif /* CONF_H */

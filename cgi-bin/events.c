@@ -591,6 +591,7 @@ marker(void *arg)
 		pthread_mutex_unlock(&mark_mu);
 		usleep(2000);	/* gather what the other answers add */
 		mark_flush(db);
+		db_release(db);		/* within CHAT_DB_CONNS */
 	}
 	db_free(db);
 	return NULL;

@@ -13,6 +13,7 @@
 
 #include <fastcgi.h>
 
+#include "db.h"
 #include "http.h"
 #include "valid.h"
 
@@ -600,10 +601,17 @@ http_fail(struct req *r, int st, const char *code, const char *msg)
 	return rc;
 }
 
-/* The database failed: 503, the client may try again. */
+/* The database failed: 503 busy or unavailable; the client may try again. */
 int
 http_fail_db(struct req *r)
 {
+	if (r->db != NULL && db_is_busy(r->db)) {
+		/* Up, but no connection for us: CHAT_DB_CONNS or the
+		 * account's limit (db.c logged which). */
+		http_header(r, "Retry-After", "2");
+		return http_fail(r, 503, "busy",
+		    "the server is busy, try again in a moment");
+	}
 	http_header(r, "Retry-After", "1");
 	return http_fail(r, 503, "unavailable",
 	    "the database is unavailable, try again");

@@ -156,11 +156,6 @@ spill(void *arg)
 	return NULL;
 }
 
-/* CGI mode: the one request is done. */
-static pthread_mutex_t	 cgi_mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t	 cgi_cv = PTHREAD_COND_INITIALIZER;
-static int		 cgi_done;
-
 /*
  * A wake this process did not feed (another process's, the watcher's, an
  * unfed push): what its inboxes know of these users is stale.
@@ -246,7 +241,9 @@ worker(void *arg)
 		http_init(&job->r, &job->f, NULL);
 		job->r.db = db;
 		job->r.owner = job;
-		if (route_dispatch(&job->r) == 0)
+		rc = route_dispatch(&job->r);
+		db_release(db);		/* within CHAT_DB_CONNS: for others */
+		if (rc == 0)
 			continue;	/* parked: the waiter owns it now */
 		job_done(&job->r);
 	}
@@ -325,10 +322,21 @@ serve(const char *sock_path)
 		LOG("cannot make a pipe");
 		return 1;
 	}
-	pthread_create(&spill_th, NULL, spill, NULL);
+	if ((errno = pthread_create(&spill_th, NULL, spill, NULL)) != 0) {
+		LOG("cannot start a thread: %s (a process limit: ulimit -u, "
+		    "Apache's RLimitNPROC?)", strerror(errno));
+		return 1;
+	}
 	th = xcalloc((size_t)conf.threads, sizeof(*th));
 	for (i = 0; i < conf.threads; i++)
-		pthread_create(&th[i], NULL, worker, NULL);
+		if ((errno = pthread_create(&th[i], NULL, worker, NULL)) != 0) {
+			LOG("started %d of %d workers: %s (a process limit: "
+			    "ulimit -u, Apache's RLimitNPROC?)", i,
+			    conf.threads, strerror(errno));
+			if (i == 0)
+				return 1;
+			conf.threads = i;
+		}
 	LOG("chatd %ld: %d workers, %d deliverers, listening on %s",
 	    (long)getpid(), conf.threads, conf.deliverers,
 	    sock_path ? sock_path : "fd 0");
@@ -363,15 +371,21 @@ serve(const char *sock_path)
 	return 0;
 }
 
-/* CGI mode: the waiter's done function. */
+/*
+ * One request per process: plain CGI (one request, then exit) and mod_fcgid
+ * (FastCGI, but Apache sends each process one request at a time).  One
+ * thread and at most one MySQL connection: no waiter, no marker, no
+ * watcher, no send queue; a poll waits on this thread (poll.c) holding no
+ * connection, so a host's process limit (RLimitNPROC counts threads) and
+ * the account's connection limit go as far as they can.
+ */
 static void
-cgi_finish(struct req *r)
+one_setup(void)
 {
-	(void)r;
-	pthread_mutex_lock(&cgi_mu);
-	cgi_done = 1;
-	pthread_cond_signal(&cgi_cv);
-	pthread_mutex_unlock(&cgi_mu);
+	signal(SIGPIPE, SIG_IGN);
+	/* Without CHAT_RUN, or with one it cannot write (logged): polls do
+	 * not wait, clients come back every second or so. */
+	(void)wake_init(wake_here_fn, NULL, 0);
 }
 
 /* Plain CGI: one request from the environment, stdin and stdout. */
@@ -380,23 +394,46 @@ cgi(void)
 {
 	struct req	 r;
 
-	signal(SIGPIPE, SIG_IGN);
-	msg_init(cgi_finish);
-	if (waiter_init(1, cgi_finish, db_open) == -1 ||
-	    wake_init(wake_here_fn, wake_fed_fn, 1) == -1)
-		return 1;
+	one_setup();
 	http_init(&r, NULL, environ);
 	r.db = db_open();
-	if (route_dispatch(&r) == 0) {
-		pthread_mutex_lock(&cgi_mu);
-		while (!cgi_done)
-			pthread_cond_wait(&cgi_cv, &cgi_mu);
-		pthread_mutex_unlock(&cgi_mu);
-	}
+	(void)route_dispatch(&r);	/* never parks in this mode */
 	fflush(stdout);
 	wake_stop();
 	db_free(r.db);
 	http_free(&r);
+	return 0;
+}
+
+/*
+ * mod_fcgid: requests one after another on the listening socket Apache
+ * gave us (fd 0), on one connection kept between them (Apache's
+ * FcgidMaxProcesses times one must fit the account's limit).  Ends when
+ * Apache stops the process (SIGTERM fails the accept).
+ */
+static int
+serve_one(void)
+{
+	FCGX_Request	 f;
+	struct req	 r;
+	struct db	*db;
+
+	one_setup();
+	db = db_open();
+	thread_db = db;
+	if (FCGX_InitRequest(&f, 0, 0) != 0)
+		return 1;
+	LOG("chatd %ld: one request at a time (mod_fcgid)", (long)getpid());
+	while (FCGX_Accept_r(&f) >= 0) {
+		http_init(&r, &f, NULL);
+		r.db = db;
+		(void)route_dispatch(&r);	/* never parks in this mode */
+		FCGX_Detach(&f);
+		FCGX_Finish_r(&f);
+		http_free(&r);
+	}
+	wake_stop();
+	db_free(db);
 	return 0;
 }
 
@@ -418,7 +455,6 @@ main(void)
 	const char	*sock;
 
 	conf_load();
-	raise_fd_limit();
 	if (mysql_library_init(0, NULL, NULL) != 0 || auth_init() == -1) {
 		LOG("cannot initialise libraries");
 		return 1;
@@ -426,7 +462,14 @@ main(void)
 	if (FCGX_Init() != 0)
 		return 1;
 	sock = getenv("CHAT_FCGI_SOCKET");
-	if (sock == NULL && FCGX_IsCGI())
+	conf_mode(sock == NULL && FCGX_IsCGI(), sock != NULL);
+	switch (conf.mode) {
+	case MODE_CGI:
 		return cgi();
-	return serve(sock);
+	case MODE_FCGID:
+		return serve_one();
+	default:
+		raise_fd_limit();
+		return serve(sock);
+	}
 }

@@ -17,6 +17,7 @@
 #include "events.h"
 #include "handlers.h"
 #include "http.h"
+#include "inbox.h"
 #include "poll.h"
 #include "util.h"
 #include "waiter.h"
@@ -72,12 +73,14 @@ poll_watch(void *arg)
 			poll_keepalive(db);
 			next_keep = now + (conf.idle_s * 1000) / 3;
 		}
-		if (conf.watch_ms == 0)
+		if (conf.watch_ms == 0) {
+			db_release(db);
 			continue;
+		}
 		ids.n = 0;
-		if (event_watch(db, &w, &ids) == -1)
-			continue;
-		wake_here(ids.v, ids.n);
+		if (event_watch(db, &w, &ids) != -1)
+			wake_here(ids.v, ids.n);
+		db_release(db);		/* within CHAT_DB_CONNS */
 	}
 	return NULL;
 }
@@ -157,6 +160,58 @@ poll_prepare(struct req *r)
 }
 
 /*
+ * One request per process (plain CGI, mod_fcgid), where a waiting poll
+ * holds one of the web server's few workers: the poll waits here, on this
+ * thread, holding no MySQL connection, for a wake on a socket of its own
+ * (wake.c), its recheck time or its deadline; at most CHAT_PARKED_MAX
+ * wait on the host, each for less as more wait.  One that may not wait is
+ * answered at once, with when to poll again (poll_after_ms, 1 to 1.5 s:
+ * delivery slows to about a second, and nothing fails).  Returns the
+ * status sent.
+ */
+static int
+poll_here(struct req *r, waiter_fetch fetch)
+{
+	int64_t	 now, until, most;
+	int	 n, many;
+
+	now = mono_ms();
+	/* What this process saw of the user may be stale by now. */
+	inbox_forget(&r->uid, 1);
+	if (r->poll_deadline <= now ||
+	    (n = wake_listen(conf.parked_max, &many)) < 0) {
+		if (r->poll_deadline > now)
+			r->poll_after_ms = CAP_POLL_AFTER_MS +
+			    (int)(random() % (CAP_POLL_AFTER_MS / 2 + 1));
+		if (fetch(r, 0) == 0)
+			fetch(r, 1);
+		return r->status;
+	}
+	most = (int64_t)CAP_PARK_ONE_S * 1000 *
+	    (conf.parked_max - n + 1) / conf.parked_max;
+	if (most < CAP_PARK_MIN_S * 1000)
+		most = CAP_PARK_MIN_S * 1000;
+	if (r->poll_deadline > now + most)
+		r->poll_deadline = now + most;
+	for (;;) {
+		r->poll_recheck = 0;
+		if (fetch(r, 0) != 0)
+			break;
+		if ((now = mono_ms()) >= r->poll_deadline) {
+			fetch(r, 1);
+			break;
+		}
+		until = r->poll_deadline;
+		if (r->poll_recheck > 0 && r->poll_recheck < until)
+			until = r->poll_recheck;
+		db_close(r->db);	/* waiting holds no connection */
+		(void)wake_wait(r->uid, until);
+	}
+	wake_unlisten();
+	return r->status;
+}
+
+/*
  * Answer r with fetch now if it finds events, else park it.  Returns the
  * status sent, or 0 when parked (the waiter owns r from then on).
  */
@@ -166,6 +221,8 @@ poll_run(struct req *r, waiter_fetch fetch)
 	uint64_t	 gen;
 	int		 i;
 
+	if (conf.mode != MODE_FASTCGI)
+		return poll_here(r, fetch);
 	pthread_once(&watch_once, poll_watch_start);
 	for (i = 0; i < 3; i++) {
 		gen = waiter_gen(r->uid);
@@ -189,6 +246,13 @@ poll_fetch(struct req *r, int final)
 	int		 n;
 	int64_t		 next;
 
+	if (final && r->poll_after_ms > 0) {
+		buf_addf(&b, "{\"events\":[],\"poll_after_ms\":%d}",
+		    r->poll_after_ms);
+		http_reply(r, 200, b.p, b.len);
+		buf_free(&b);
+		return 1;
+	}
 	if (final) {
 		http_reply(r, 200, "{\"events\":[]}", 13);
 		return 1;

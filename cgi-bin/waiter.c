@@ -357,6 +357,7 @@ waiter_deliver(void *arg)
 		if (db == NULL)
 			db = db_fn();	/* on first use: CGI polls rarely park */
 		deliver(w, gen, db);
+		db_release(db);		/* within CHAT_DB_CONNS */
 		pthread_mutex_lock(&mu);
 	}
 	pthread_mutex_unlock(&mu);

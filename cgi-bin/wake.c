@@ -4,7 +4,10 @@
  * process that commits events (chatd, CGI, the sweeper) sends the user ids
  * to every socket in that folder.  The folder listing is cached and read
  * again when its mtime changes.  Sockets of dead processes are removed
- * when a send to them is refused.
+ * when a send to them is refused.  A process that serves one request at
+ * a time (plain CGI, mod_fcgid) listens only while a poll of its waits,
+ * on $CHAT_RUN/wake/PID.poll.sock, without a thread (wake_listen,
+ * wake_wait); those sockets tell how many polls wait on the host.
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -13,6 +16,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +35,7 @@ static int		 rx_fd = -1, tx_fd = -1;
 static char		 dir[256], self[sizeof(((struct sockaddr_un *)0)->sun_path)];
 static pthread_t	 rx_thread;
 static volatile int	 rx_stop;
+static int		 rx_thread_on;	/* listening on wake_rx, for good */
 
 static pthread_mutex_t	 peer_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct timespec	 peer_mtime;
@@ -81,7 +86,9 @@ wake_init(wake_fn fn, wake_fn fed, int listen)
 	    sizeof(dir))
 		return -1;
 	if (mkdir(dir, 0700) == -1 && errno != EEXIST) {
-		LOG("mkdir %s: %s", dir, strerror(errno));
+		LOG("CHAT_RUN: cannot make %s (%s): no wakes between "
+		    "processes; polls do not wait", dir, strerror(errno));
+		dir[0] = '\0';
 		return -1;
 	}
 	if ((tx_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
@@ -111,7 +118,135 @@ wake_init(wake_fn fn, wake_fn fed, int listen)
 	}
 	if (pthread_create(&rx_thread, NULL, wake_rx, NULL) != 0)
 		return -1;
+	rx_thread_on = 1;
 	return 0;
+}
+
+/*
+ * Polls waiting on this host in processes of their own: their sockets in
+ * the folder.  One left by a process that died (killed by the web server
+ * at its timeout, say) is removed, not counted.
+ */
+static int
+count_waiting(void)
+{
+	struct sockaddr_un	 sa;
+	DIR			*d;
+	struct dirent		*e;
+	size_t			 len;
+	int			 fd, n = 0;
+
+	if ((d = opendir(dir)) == NULL)
+		return 0;
+	if ((fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1) {
+		closedir(d);
+		return 0;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	while ((e = readdir(d)) != NULL) {
+		len = strlen(e->d_name);
+		if (len < 11 || strcmp(e->d_name + len - 10, ".poll.sock") != 0)
+			continue;
+		if ((size_t)snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/%s",
+		    dir, e->d_name) >= sizeof(sa.sun_path))
+			continue;
+		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+			n++;
+		else if (errno == ECONNREFUSED)
+			unlink(sa.sun_path);
+	}
+	close(fd);
+	closedir(d);
+	return n;
+}
+
+/*
+ * This process's poll is about to wait (one request per process): count
+ * the polls already waiting on the host, and unless more than max do,
+ * listen on a socket of its own, so that a commit from now on wakes it.
+ * Returns the count, this one included, or -1 when it may not wait: too
+ * many wait (*many set), or no socket (no CHAT_RUN, or it is not
+ * writable: logged once).
+ */
+int
+wake_listen(int max, int *many)
+{
+	struct sockaddr_un	 sa;
+	int			 n;
+
+	*many = 0;
+	if (rx_fd != -1)
+		return 1;
+	if (dir[0] == '\0' || tx_fd == -1)
+		return -1;
+	if ((n = count_waiting()) >= max) {
+		*many = 1;
+		return -1;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	if ((size_t)snprintf(self, sizeof(self), "%s/%ld.poll.sock", dir,
+	    (long)getpid()) >= sizeof(self))
+		return -1;
+	strcpy(sa.sun_path, self);
+	if ((rx_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
+		return -1;
+	unlink(self);
+	if (bind(rx_fd, (struct sockaddr *)&sa, sizeof(sa)) == -1) {
+		LOG("CHAT_RUN: cannot bind %s (%s): polls do not wait", self,
+		    strerror(errno));
+		close(rx_fd);
+		rx_fd = -1;
+		self[0] = '\0';
+		return -1;
+	}
+	return n + 1;
+}
+
+/*
+ * Wait, on this thread, for a wake of uid or until the monotonic time
+ * until: 1 woken, 0 time is up.  Wakes of other users go to the wake
+ * function (what this process knows of them is stale).
+ */
+int
+wake_wait(int64_t uid, int64_t until)
+{
+	struct pollfd	 pfd;
+	int64_t		 ids[WAKE_BATCH], left;
+	ssize_t		 n;
+	size_t		 i;
+
+	if (rx_fd == -1)
+		return 0;
+	pfd.fd = rx_fd;
+	pfd.events = POLLIN;
+	while ((left = until - mono_ms()) > 0) {
+		if (poll(&pfd, 1, left > 60000 ? 60000 : (int)left) <= 0)
+			continue;
+		while ((n = recv(rx_fd, ids, sizeof(ids), MSG_DONTWAIT)) > 0) {
+			if (n < (ssize_t)sizeof(int64_t))
+				continue;
+			if (local_fn != NULL)
+				local_fn(ids, (size_t)n / sizeof(int64_t));
+			for (i = 0; i < (size_t)n / sizeof(int64_t); i++)
+				if (ids[i] == uid)
+					return 1;
+		}
+	}
+	return 0;
+}
+
+/* The poll is done waiting: remove its socket (see wake_listen). */
+void
+wake_unlisten(void)
+{
+	if (rx_fd == -1 || rx_thread_on)
+		return;
+	unlink(self);
+	close(rx_fd);
+	rx_fd = -1;
+	self[0] = '\0';
 }
 
 /* Read the folder again if it changed.  Needs peer_mu. */
@@ -218,6 +353,7 @@ wake_user(int64_t uid)
 void
 wake_stop(void)
 {
+	wake_unlisten();
 	if (rx_fd != -1) {
 		unlink(self);
 		/*

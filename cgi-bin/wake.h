@@ -19,5 +19,8 @@ void	wake_users_fed(const int64_t *, size_t);
 void	wake_here(const int64_t *, size_t);
 void	wake_user(int64_t);
 void	wake_stop(void);
+int	wake_listen(int, int *);
+int	wake_wait(int64_t, int64_t);
+void	wake_unlisten(void);
 
 #endif /* WAKE_H */

@@ -139,6 +139,14 @@ START_TEST(t_password_hash)
 	/* The dummy verification for unknown users runs and returns. */
 	auth_verify_dummy(pw, strlen(pw));
 	auth_verify_dummy("not a password", 14);
+	/*
+	 * Its hash is written in auth.c, not made at start: it must be a
+	 * hash of the same cost as a real one (else an unknown user name
+	 * answers faster), and a real hash.
+	 */
+	ck_assert_int_eq(crypto_pwhash_str_needs_rehash(auth_dummy_hash,
+	    CAP_KDF_OPS, CAP_KDF_MEM), 0);
+	ck_assert_int_eq(auth_verify(auth_dummy_hash, "not a password", 14), 1);
 }
 END_TEST
 
