@@ -479,7 +479,15 @@ async function post(id, t, body, client_id) {
   if (!S.me) return;                                // signed out meanwhile
   let res = null;
   const signal = typeof AbortSignal.timeout === 'function' ? AbortSignal.timeout(SEND_TIMEOUT) : undefined;
-  try { res = await api('POST', 'messages', { conversation_id: id, client_id, body }, { signal }); } catch { res = null; }
+  const until = Date.now() + SEND_TIMEOUT;
+  for (;;) {
+    try { res = await api('POST', 'messages', { conversation_id: id, client_id, body }, { signal }); } catch { res = null; }
+    // A busy server (a shared host's few connections) asks to come back in
+    // a moment: the same client_id again is safe, within the send's time.
+    const wait = (res?.retryAfter || 1) * 1000;
+    if (res?.status !== 503 || res.data?.error?.code !== 'busy' || Date.now() + wait >= until) break;
+    await new Promise(ok => setTimeout(ok, wait));
+  }
   if (res?.ok && res.data?.id) {
     const m = { sender: S.me.username, body, client_id, conversation_id: id, ...res.data };
     t.put(m);                                         // replaces the local copy

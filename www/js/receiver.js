@@ -8,6 +8,9 @@
 //   BroadcastChannel; each tab drops repeats by event id.
 // - Acks ride on the next poll (?ack=1,2,3); what is left when the tab
 //   goes is sent with a keepalive POST /api/ack.
+// - A server that cannot hold the poll (plain CGI on a shared host) says
+//   when to poll again (poll_after_ms); one that is busy answers 503
+//   "busy" with Retry-After: neither is "offline".
 // - Errors back off exponentially with jitter (Retry-After respected);
 //   the browser's "online" event retries at once. The first poll after a
 //   failure asks with timeout=0, so its answer comes at once and reports
@@ -171,6 +174,15 @@ export class Receiver {
           this.deliver(events);
           for (const e of events) this.acks.add(e.id);   // handled: ack on the next poll
         }
+        // A host that cannot hold every poll open (plain CGI) answers at
+        // once and says when to come back.
+        const after = Number(res.data?.poll_after_ms);
+        if (after > 0) await sleep(Math.min(after, 60000), this.stop$.signal);
+        continue;
+      }
+      if (res?.status === 503 && res.data?.error?.code === 'busy') {
+        // Up but busy: not offline; come back when it says.
+        await sleep(Math.max(1000, res.retryAfter * 1000) * (1 + Math.random() / 2), this.stop$.signal);
         continue;
       }
       if (res?.status === 401) {
