@@ -411,8 +411,34 @@ send_set(int64_t uid)
 	return h % (CAP_SEND_SLOTS / CAP_SEND_WAYS) * CAP_SEND_WAYS;
 }
 
+/*
+ * The same limit where a request is a process of its own (plain CGI) or
+ * lands on any of a few (mod_fcgid): buckets in the process would start
+ * full every time, so it is counted in MySQL, CHAT_SEND_BURST per window
+ * of CHAT_SEND_BURST / CHAT_SEND_RATE seconds (60 per 3 s by default: the
+ * same rate, the same burst).  A window is a rate_limit row
+ * (send:USER:WINDOW), in the 5-minute window the sweeper clears.  A
+ * database error lets the send go: the send then fails on its own.
+ */
+static int
+send_allowed_db(struct db *db, int64_t uid)
+{
+	char	 key[64];
+	int64_t	 now = time(NULL), w, win;
+
+	w = conf.send_burst / conf.send_rate;
+	if (w < 1)
+		w = 1;
+	snprintf(key, sizeof(key), "send:%lld:%lld", (long long)uid,
+	    (long long)(now / w));
+	if (auth_window_take(db, key, CAP_LOGIN_WINDOW_S, conf.send_burst,
+	    &win) <= 0)
+		return 0;
+	return (int)(w - now % w);
+}
+
 int
-auth_send_allowed(int64_t uid)
+auth_send_allowed(struct db *db, int64_t uid)
 {
 	static pthread_mutex_t	 mu = PTHREAD_MUTEX_INITIALIZER;
 	static struct bucket	 slot[CAP_SEND_SLOTS];
@@ -424,6 +450,8 @@ auth_send_allowed(int64_t uid)
 
 	if (conf.send_rate == 0)
 		return 0;
+	if (conf.mode != MODE_FASTCGI && db != NULL)
+		return send_allowed_db(db, uid);
 	set = &slot[send_set(uid)];
 	now = mono_ms();
 	pthread_mutex_lock(&mu);
@@ -463,7 +491,7 @@ auth_push_allowed(struct req *r)
 {
 	int	 wait;
 
-	if ((wait = auth_send_allowed(r->uid)) == 0)
+	if ((wait = auth_send_allowed(r->db, r->uid)) == 0)
 		return 0;
 	return http_fail_rate(r, wait);
 }

@@ -31,7 +31,7 @@ void	auth_forget(const unsigned char[32]);
 void	auth_forget_user(int64_t);
 int	auth_window_take(struct db *, const char *, int, int64_t, int64_t *);
 int	auth_window_give(struct db *, const char *, int64_t);
-int	auth_send_allowed(int64_t);
+int	auth_send_allowed(struct db *, int64_t);
 int	auth_push_allowed(struct req *);
 
 #endif /* AUTH_H */

@@ -665,7 +665,7 @@ h_msg_send(struct req *r)
 	if ((conv != 0) == (v[2].s != NULL))
 		return http_fail(r, 400, "bad_request",
 		    "give either to or conversation_id");
-	if ((wait = auth_send_allowed(r->uid)) != 0)
+	if ((wait = auth_send_allowed(r->db, r->uid)) != 0)
 		return http_fail_rate(r, wait);
 	/* A conversation id is checked by the send itself. */
 	if (conv == 0 && (rc = msg_resolve_user(r->db, r->uid, v[2].s,

@@ -97,7 +97,7 @@ cmd_rate(struct req *r, const char *cmd, const char *msg)
 {
 	int	 wait;
 
-	if ((wait = auth_send_allowed(r->uid)) == 0)
+	if ((wait = auth_send_allowed(r->db, r->uid)) == 0)
 		return 0;
 	http_retry_after(r, wait);
 	return cmd_fail(r, cmd, 429, "rate_limited", msg);

@@ -462,7 +462,7 @@ frame_message(struct req *r, struct json_object *c, const char *mid,
 	if (body == NULL || !valid_body(body, blen))
 		return frame_word(r, "RE_MESSAGE", mid, mlen, "MF",
 		    "content must be 1 to 4000 characters");
-	if ((wait = auth_send_allowed(r->uid)) != 0)
+	if ((wait = auth_send_allowed(r->db, r->uid)) != 0)
 		return http_fail_rate(r, wait);
 	if ((rc = msg_resolve_user(r->db, r->uid, rcv, &conv)) == MSG_OK)
 		rc = msg_send(r->db, r->uid, r->username, conv, mid, mlen,

@@ -225,6 +225,24 @@ for h in hold:
 st, _, js, _ = run("GET", "/api/me", sid=a.sid)
 eq(st, 200, "served again once a connection is free")
 
+# --- the send limit holds across processes -----------------------------------------
+# 20 a second in bursts of 60, counted in MySQL: 130 sends in a moment
+# (at most two windows of 3 s) through as many processes are not all taken.
+from concurrent.futures import ThreadPoolExecutor
+with ThreadPoolExecutor(8) as ex:
+    codes = list(ex.map(lambda i: run("POST", "/api/messages",
+                                      {"to": b.name, "client_id": "cg-r%d" % i, "body": "r"},
+                                      sid=a.sid)[0], range(130)))
+took = codes.count(201)
+check(60 <= took <= 120 and codes.count(429) == 130 - took,
+      "CGI sends past the limit are refused with 429 (each process alone would allow 60)",
+      (took, sorted(set(codes))))
+stored = int(chatlib.sql("SELECT COUNT(*) FROM message WHERE client_id LIKE 'cg-r%%' "
+                         "AND sender_id = (SELECT id FROM user WHERE username = '%s')"
+                         % a.name)[0][0])
+eq(stored, took, "a refused send stores nothing")
+b.drain()
+
 # --- a run folder it cannot write -------------------------------------------------
 notdir = os.path.join(root, "a-file")
 open(notdir, "w").close()

@@ -159,31 +159,31 @@ START_TEST(t_send_bucket)
 
 	/* A burst of 3, then refused. */
 	for (i = 0; i < 3; i++)
-		ck_assert_msg(auth_send_allowed(42) == 0, "send %d refused", i);
-	ck_assert_int_ne(auth_send_allowed(42), 0);
-	ck_assert_int_ne(auth_send_allowed(42), 0);
+		ck_assert_msg(auth_send_allowed(NULL, 42) == 0, "send %d refused", i);
+	ck_assert_int_ne(auth_send_allowed(NULL, 42), 0);
+	ck_assert_int_ne(auth_send_allowed(NULL, 42), 0);
 
 	/* Another user has a bucket of its own. */
 	for (i = 0; i < 3; i++)
-		ck_assert_int_eq(auth_send_allowed(43), 0);
-	ck_assert_int_ne(auth_send_allowed(43), 0);
+		ck_assert_int_eq(auth_send_allowed(NULL, 43), 0);
+	ck_assert_int_ne(auth_send_allowed(NULL, 43), 0);
 
 	/* 2 per second: after 0.6 s one more (and only one). */
 	usleep(600 * 1000);
-	ck_assert_int_eq(auth_send_allowed(42), 0);
-	ck_assert_int_ne(auth_send_allowed(42), 0);
+	ck_assert_int_eq(auth_send_allowed(NULL, 42), 0);
+	ck_assert_int_ne(auth_send_allowed(NULL, 42), 0);
 
 	/* After 2 s the bucket is full again, but holds no more than 3. */
 	usleep(2000 * 1000);
 	for (i = 0; i < 3; i++)
-		ck_assert_msg(auth_send_allowed(42) == 0, "refill %d refused",
+		ck_assert_msg(auth_send_allowed(NULL, 42) == 0, "refill %d refused",
 		    i);
-	ck_assert_int_ne(auth_send_allowed(42), 0);
+	ck_assert_int_ne(auth_send_allowed(NULL, 42), 0);
 
 	/* Rate 0: unlimited. */
 	conf.send_rate = 0;
 	for (i = 0; i < 1000; i++)
-		ck_assert_int_eq(auth_send_allowed(42), 0);
+		ck_assert_int_eq(auth_send_allowed(NULL, 42), 0);
 }
 END_TEST
 
@@ -216,7 +216,7 @@ START_TEST(t_send_bucket_shared)
 	ok = 0;
 	for (i = 0; i < 100; i++)
 		for (j = 0; j <= CAP_SEND_WAYS; j++)
-			ok += auth_send_allowed(u[j]) == 0;
+			ok += auth_send_allowed(NULL, u[j]) == 0;
 	ck_assert_int_le(ok, CAP_SEND_WAYS * 3 + 2);
 	ck_assert_int_ge(ok, CAP_SEND_WAYS * 3);
 
@@ -226,11 +226,11 @@ START_TEST(t_send_bucket_shared)
 	 */
 	usleep(2000 * 1000);
 	for (j = 0; j < CAP_SEND_WAYS; j++)
-		ck_assert_int_eq(auth_send_allowed(u[j]), 0);
+		ck_assert_int_eq(auth_send_allowed(NULL, u[j]), 0);
 	usleep(1000 * 1000);
 	for (i = 0; i < 3; i++)
-		ck_assert_int_eq(auth_send_allowed(u[CAP_SEND_WAYS]), 0);
-	ck_assert_int_ne(auth_send_allowed(u[CAP_SEND_WAYS]), 0);
+		ck_assert_int_eq(auth_send_allowed(NULL, u[CAP_SEND_WAYS]), 0);
+	ck_assert_int_ne(auth_send_allowed(NULL, u[CAP_SEND_WAYS]), 0);
 }
 END_TEST
 
