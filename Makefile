@@ -6,6 +6,10 @@
 #   make test     unit tests, then end-to-end tests against a throw-away
 #                 stack on a free port; ends with "N passed, N failed"
 #   make bench    the load generator against a stack (docs/BENCHMARKS.md)
+#   make static   build/static/chatd and chat-sweep with the libraries linked
+#                 in, for a host that lacks them (only glibc stays dynamic)
+#   make dist     dist/chat/: the static programs, the web client, the SQL
+#                 and the Apache files, ready to upload to a shared host
 #   make clean
 
 PORT	?= 8080
@@ -64,6 +68,45 @@ $(B)/san/chat-sweep: $(B)/san/sweeper.o $(B)/san/libchat.a
 
 san: $(B)/san/chatd $(B)/san/chat-sweep
 
+# The same programs for a host without the libraries: libfcgi, json-c,
+# libsodium and the MariaDB client with what it needs (OpenSSL, zlib) linked
+# in from the archives Debian's -dev packages ship; glibc (libc, libm) stays
+# dynamic, and so do PIE and full RELRO.  The client's optional auth plugins
+# (ed25519, caching_sha2...) are not in it (it looks for them where Debian
+# keeps them): the account must use mysql_native_password, MariaDB's default.
+STATIC_A = fcgi json-c mariadb ssl crypto z sodium
+STATIC_PKG  := $(shell pkg-config --static --libs $(PKGS) 2>/dev/null)
+STATIC_LIBS := $(foreach l,$(STATIC_PKG),$(if $(filter $(STATIC_A:%=-l%),$(l)),-l:lib$(l:-l%=%).a,$(l)))
+
+$(B)/static/chatd: $(B)/main.o $(B)/libchat.a
+	@mkdir -p $(B)/static
+	$(CC) $(LDFLAGS) -o $@ $(B)/main.o $(B)/libchat.a $(STATIC_LIBS)
+
+$(B)/static/chat-sweep: $(B)/sweeper.o $(B)/libchat.a
+	@mkdir -p $(B)/static
+	$(CC) $(LDFLAGS) -o $@ $(B)/sweeper.o $(B)/libchat.a $(STATIC_LIBS)
+
+static: $(B)/static/chatd $(B)/static/chat-sweep
+
+# dist/chat/: what a shared host needs, to upload as it is (README: "Shared
+# hosting, step by step").  sql/install.sql is every migration in one file
+# for a control panel's SQL import; scripts/migrate.sh and sql/ for a host
+# with a shell.  The programs are stripped (build/static/ keeps symbols).
+DIST	 = dist/chat
+dist: static
+	rm -rf $(DIST)
+	mkdir -p $(DIST)/cgi-bin $(DIST)/sql $(DIST)/scripts
+	strip -o $(DIST)/cgi-bin/chatd $(B)/static/chatd
+	strip -o $(DIST)/cgi-bin/chat-sweep $(B)/static/chat-sweep
+	cp cgi-bin/chat.conf.example $(DIST)/cgi-bin/
+	cp -R www $(DIST)/www
+	cp sql/[0-9][0-9][0-9]-*.sql $(DIST)/sql/
+	scripts/install-sql.sh >$(DIST)/sql/install.sql.tmp
+	mv $(DIST)/sql/install.sql.tmp $(DIST)/sql/install.sql
+	cp scripts/migrate.sh $(DIST)/scripts/
+	if [ -d deploy/apache ]; then mkdir -p $(DIST)/deploy && \
+	    cp -R deploy/apache $(DIST)/deploy/; fi
+
 # Unit tests: each tests/unit/test_X.c includes cgi-bin/X.c.
 UNIT	 = $(patsubst tests/unit/%.c,$(B)/unit/%,$(wildcard tests/unit/test_*.c))
 $(B)/unit/%: tests/unit/%.c $(B)/san/libchat.a $(HDRS)
@@ -84,7 +127,7 @@ run: deps
 	scripts/stack.sh run "$(CURDIR)/var" $(PORT)
 
 test: deps-test
-	$(MAKE) all san unit $(if $(wildcard tests/bench/loadgen.c),tests/bench/loadgen)
+	$(MAKE) all san unit static dist $(if $(wildcard tests/bench/loadgen.c),tests/bench/loadgen)
 	tests/run.sh
 
 tests/bench/loadgen: tests/bench/loadgen.c
@@ -95,6 +138,6 @@ bench: deps
 	tests/bench/bench.sh
 
 clean:
-	rm -rf $(B) cgi-bin/chatd cgi-bin/chat-sweep tests/bench/loadgen
+	rm -rf $(B) dist cgi-bin/chatd cgi-bin/chat-sweep tests/bench/loadgen
 
-.PHONY: all san unit deps deps-test run test bench clean
+.PHONY: all san unit static dist deps deps-test run test bench clean

@@ -3,7 +3,8 @@
  * what the environment lacks comes from a settings file, so that hosts
  * that pass no environment to a CGI program (suEXEC drops SetEnv) and cron
  * lines of a control panel need nothing but the file: $CHAT_CONF, else
- * chat.conf in the folder of the running binary.  A missing or unparsable
+ * chat.conf in the folder of the running binary (from /proc, else the
+ * CGI's SCRIPT_FILENAME).  A missing or unparsable
  * number takes its default from caps.h; out-of-range values are clamped.
  */
 #include <errno.h>
@@ -145,9 +146,16 @@ conf_find(void)
 		return;
 	}
 	n = readlink("/proc/self/exe", path, sizeof(path) - 1);
-	if (n <= 0 || (size_t)n > sizeof(path) - sizeof("chat.conf"))
+	if (n > 0 && (size_t)n <= sizeof(path) - sizeof("chat.conf"))
+		path[n] = '\0';
+	else if ((p = getenv("SCRIPT_FILENAME")) != NULL &&
+	    strlen(p) <= sizeof(path) - sizeof("chat.conf"))
+		strcpy(path, p);	/* no /proc (a chroot): CGI says */
+	else {
+		LOG("cannot tell where this program is (no /proc?): no "
+		    "chat.conf read; set CHAT_CONF");
 		return;
-	path[n] = '\0';
+	}
 	if ((slash = strrchr(path, '/')) == NULL)
 		return;
 	strcpy(slash + 1, "chat.conf");

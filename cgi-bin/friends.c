@@ -12,6 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "auth.h"
 #include "db.h"
 #include "events.h"
@@ -107,7 +109,9 @@ static const char *const stmts[STMT__MAX] = {
 static void
 backoff(int i)
 {
-	usleep((useconds_t)(1000 + arc4random_uniform(2000u << i)));
+	/* libsodium's, not glibc's arc4random (2.36): the static build
+	 * runs on hosts with glibc 2.34. */
+	usleep((useconds_t)(1000 + randombytes_uniform(2000u << i)));
 }
 
 /* "lo:hi": the open_pair key of two users. */
