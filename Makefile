@@ -134,7 +134,7 @@ tests/bench/loadgen: tests/bench/loadgen.c
 	$(CC) -O2 -g -std=gnu11 $(WARN) -o $@ $< $(shell pkg-config --cflags --libs json-c) -lm
 
 bench: deps
-	$(MAKE) all tests/bench/loadgen
+	$(MAKE) all static tests/bench/loadgen
 	tests/bench/bench.sh
 
 clean:

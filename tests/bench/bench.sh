@@ -58,7 +58,8 @@ when=$(date -u '+%Y-%m-%d %H:%M UTC')
 echo "chat bench  $when  $(nproc) cores  $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 echo "stack $BENCH_URL  (folder ${BENCH_STACK:-unknown})"
 echo "targets: latency p50 <= 1.5 ms, p99 <= 6 ms; throughput >= 3000 msg/s; 10k parked: chatd RSS <= 150 MB, p50 within 2x;"
-echo "         fan-out to 200 <= 100 ms; footprint lighttpd + chatd + sweeper <= 20 MB"
+echo "         fan-out to 200 <= 100 ms; footprint lighttpd + chatd + sweeper <= 20 MB;"
+echo "         shared host (Apache, plain CGI, 25 workers, 10 connections): >= 100 people, median delivery <= 2 s"
 echo
 # Each scenario's lines go to the terminal as they come and to $out, from
 # which the summary table is made.
@@ -78,6 +79,45 @@ run throughput "$tp" "$secs"
 run fanout "$fan"
 BENCH_PAIRS=$pairs run idle "$idle" "$secs"
 run calibrate "$cal"
+
+# 6. The shared host: Apache (25 workers) in front of the static chatd as
+# plain CGI, a MySQL account of 10 connections (BENCH_SHARED=0 skips it;
+# it needs Debian's apache2 and the stack's own MariaDB, to make the
+# account).  People in pairs poll like the web client and send a message
+# every 5 s each (tests/bench/shared.py); the most of them served with no
+# error, nothing lost and median delivery within 2 s.
+shared() {
+	[ "${BENCH_SHARED:-1}" = 1 ] || return 0
+	command -v apache2 >/dev/null 2>&1 || [ -x /usr/sbin/apache2 ] || {
+		echo "shared skipped: no apache2 (apt-get install apache2)"; return 0; }
+	[ -n "${BENCH_STACK:-}" ] && [ -f "$BENCH_STACK/my.cnf" ] && [ -z "${CHAT_DB_HOST:-}" ] || {
+		echo "shared skipped: needs the stack's own MariaDB (BENCH_STACK)"; return 0; }
+	sdir="$BENCH_STATE/apache"
+	sport=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	spass=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')
+	(set -a; . "$BENCH_STACK/db.env"; set +a
+	 mariadb --defaults-file="$BENCH_STACK/my.cnf" -u "$(id -un)" -e "
+	    CREATE USER IF NOT EXISTS 'chat_shared'@'localhost';
+	    ALTER USER 'chat_shared'@'localhost' IDENTIFIED BY '$spass'
+	        WITH MAX_USER_CONNECTIONS 10;
+	    GRANT ALL ON \`$CHAT_DB_NAME\`.* TO 'chat_shared'@'localhost';") || return 1
+	(set -a; . "$BENCH_STACK/db.env"; set +a
+	 CHAT_DB_USER=chat_shared CHAT_DB_PASS=$spass CHAT_SIGNUP_LIMIT=0 \
+	 CHAT_CGI_BIN="$top/build/static/chatd" \
+	     "$top/scripts/apache.sh" start "$sdir" "$sport" cgi) >"$BENCH_STATE/apache.log" 2>&1 || {
+		echo "shared: Apache did not start, see $BENCH_STATE/apache.log"; return 1; }
+	"$top/tests/bench/shared.py" --url "http://127.0.0.1:$sport/" --setup-url "$BENCH_URL" \
+	    --levels "$slevels" --seconds "$ssecs" --exe "$sdir/cgi-bin/chatd"
+	_rc=$?
+	"$top/scripts/apache.sh" stop "$sdir" >/dev/null 2>&1
+	return $_rc
+}
+if [ "${BENCH_QUICK:-0}" = 1 ]; then
+	slevels=${BENCH_SHARED_LEVELS:-10} ssecs=${BENCH_SHARED_SECONDS:-5}
+else
+	slevels=${BENCH_SHARED_LEVELS:-25,50,100,150,200} ssecs=${BENCH_SHARED_SECONDS:-30}
+fi
+{ shared 2>>"$BENCH_STATE/loadgen.log" || : >"$failed"; } | tee -a "$out"
 
 # The table: each target of docs/BENCHMARKS.md against what was measured.
 # Verdicts only at the sizes the targets are for.
@@ -116,6 +156,11 @@ $1 == "throughput" && /CPU/ && stack != "" {
 	    val($0, "lighttpd"), val($0, "chatd"), val($0, "mariadb"))
 }
 $1 == "fanout" && /median/ { fmed = val($0, "median"); fworst = val($0, "worst") }
+$1 == "shared" && $3 == "people:" {
+	sh[$2] = sprintf("p50 %s ms, p99 %s ms", val($0, "p50"), val($0, "p99"))
+}
+$1 == "shared" && /CGI CPU per request/ { shcpu = $0; sub(/.*exec included\): /, "", shcpu) }
+$1 == "shared" && /most people/ { most = val($0, "people:") }
 $1 == "idle" && /parked/ { parked = $2 }
 $1 == "idle" && /RSS/ && stack != "" { irss = val($0, "chatd") }
 $1 == "idle+latency"	{ i50 = val($0, "p50") }
@@ -145,6 +190,14 @@ END {
 	row("5. footprint, idle", fp == "" ? none :
 	    sprintf("%.1f MB lighttpd + chatd + sweeper", fp),
 	    "<= 20 MB", fp != "" && fp <= 20)
+	if (most != "")
+		row("6. shared host, CGI, 10 conns", sprintf("%d people online", most),
+		    ">= 100 people", most >= 100)
+	for (n = 25; n <= 200; n += 25)
+		if (n in sh)
+			printf "%-34s %s\n", "   delivery at " n " people", sh[n]
+	if (shcpu != "")
+		printf "%-34s %s\n", "   CPU of one CGI request", shcpu
 	if (ncal) {
 		m = sprintf("%d req/s", cal[1])
 		if (ncal > 1)

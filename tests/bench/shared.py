@@ -11,13 +11,14 @@ CPU and peak memory of the CGI processes.  "most people" is the largest
 number with zero errors, nothing lost and median delivery within 2 s.
 
   shared.py --url APACHE_URL --setup-url LIGHTTPD_URL --levels 25,50,100
-            [--seconds 30] [--reaper PID ...] [--exe PATH]
+            [--seconds 30] [--exe PATH]
 
 --setup-url signs the people up and befriends them (any front of the same
-database: the KDF work of signups is not what is measured).  --reaper: the
-process(es) that reap the CGI processes (mod_cgid's daemon): their
-children's CPU time, read from /proc, over the requests made, is the CPU
-per CGI request.
+database: the KDF work of signups is not what is measured).  --exe: the
+CGI program Apache runs (with its chat.conf beside it): each kind of
+request is run 20 times as Apache would start it, for its CPU time, and
+its peak memory is sampled while the levels run.  Machine CPU per request
+is everything (Apache, the programs, MariaDB, this tool) over the requests.
 """
 import argparse
 import http.client
@@ -113,17 +114,42 @@ def setup(front, n):
     return people
 
 
-def children_cpu(pids):
-    """CPU seconds of the reaped children of pids."""
-    hz = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for pid in pids:
-        try:
-            f = open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()
-            total += int(f[13]) + int(f[14])    # cutime, cstime
-        except (OSError, IndexError, ValueError):
-            pass
-    return total / hz
+def cgi_cost(exe, people, n=20):
+    """CPU ms (median of n) and peak memory of one CGI request of each kind,
+    the program started as Apache starts it (its chat.conf beside it)."""
+    sid, to = people[0][1], people[1][0]
+    out = {}
+    for kind, method, uri, body in (
+            ("health", "GET", "/api/health", b""),
+            ("poll", "GET", "/api/poll?timeout=0", b""),
+            ("send", "POST", "/api/messages", None)):
+        cpu, rss = [], 0
+        for i in range(n):
+            data = body if body is not None else json.dumps(
+                {"to": to, "client_id": "cost-%d-%f" % (i, time.time()), "body": "x"}).encode()
+            env = {"REQUEST_METHOD": method, "REQUEST_URI": uri, "GATEWAY_INTERFACE": "CGI/1.1",
+                   "REMOTE_ADDR": "127.0.0.1", "HTTP_COOKIE": "sid=" + sid,
+                   "CONTENT_TYPE": "application/json", "CONTENT_LENGTH": str(len(data))}
+            r, w = os.pipe()
+            os.write(w, data)
+            os.close(w)
+            pid = os.posix_spawn(exe, [exe], env, file_actions=[
+                (os.POSIX_SPAWN_DUP2, r, 0),
+                (os.POSIX_SPAWN_OPEN, 1, "/dev/null", os.O_WRONLY, 0)])
+            os.close(r)
+            _, _, ru = os.wait4(pid, 0)
+            cpu.append((ru.ru_utime + ru.ru_stime) * 1000)
+            time.sleep(0.06)    # within the send limit
+        out[kind] = statistics.median(cpu)
+    return out
+
+
+def machine_cpu():
+    """CPU seconds the whole machine has spent (every process: Apache,
+    the CGI programs, MariaDB, and this load tool too)."""
+    f = open("/proc/stat").readline().split()[1:]
+    busy = sum(int(x) for i, x in enumerate(f) if i not in (3, 4))    # less idle, iowait
+    return busy / os.sysconf("SC_CLK_TCK")
 
 
 def peak_chatd_kb(stop, out, exe):
@@ -143,7 +169,7 @@ def peak_chatd_kb(stop, out, exe):
         stop.wait(0.2)
 
 
-def level(front, people, seconds, reapers, exe):
+def level(front, people, seconds, exe):
     """One run with these people: a dict of what was measured."""
     n = len(people)
     stop = threading.Event()
@@ -215,7 +241,7 @@ def level(front, people, seconds, reapers, exe):
     hstop = threading.Event()
     ht = threading.Thread(target=peak_chatd_kb, args=(hstop, peak, exe))
     ht.start()
-    cpu0 = children_cpu(reapers)
+    cpu0 = machine_cpu()
     ts = [threading.Thread(target=poller, args=(i,)) for i in range(n)]
     ts += [threading.Thread(target=sender, args=(i,)) for i in range(n)]
     for t in ts:
@@ -234,7 +260,7 @@ def level(front, people, seconds, reapers, exe):
     stop.set()
     for t in ts:
         t.join(40)
-    cpu = children_cpu(reapers) - cpu0
+    cpu = machine_cpu() - cpu0
     hstop.set()
     ht.join()
     lat = sorted(got.values())
@@ -243,7 +269,7 @@ def level(front, people, seconds, reapers, exe):
     return {"people": n, "sent": len(sent), "delivered": len(lat), "lost": lost,
             "repeats": repeats[0], "errors": errors, "requests": requests[0],
             "p50": statistics.median(lat) if lat else 0, "p99": q[98],
-            "cpu_ms": cpu * 1000 / requests[0] if requests[0] and reapers else None,
+            "cpu_ms": cpu * 1000 / requests[0] if requests[0] else None,
             "peak_kb": peak[0]}
 
 
@@ -253,21 +279,24 @@ def main():
     ap.add_argument("--setup-url")
     ap.add_argument("--levels", default="25,50,100")
     ap.add_argument("--seconds", type=float, default=30)
-    ap.add_argument("--reaper", type=int, nargs="*", default=[])
     ap.add_argument("--exe", default="", help="the CGI program, for its peak memory")
     a = ap.parse_args()
     front = Front(a.url)
     setup_front = Front(a.setup_url or a.url)
     levels = [int(x) for x in a.levels.split(",")]
     people = setup(setup_front, max(levels) + max(levels) % 2)
+    if a.exe:
+        c = cgi_cost(a.exe, people)
+        print("shared CGI CPU per request (median of 20, exec included): health %.1f ms, "
+              "poll %.1f ms, send %.1f ms" % (c["health"], c["poll"], c["send"]), flush=True)
     best, bad = 0, False
     for n in levels:
         n += n % 2
-        r = level(front, people[:n], a.seconds, a.reaper, os.path.realpath(a.exe) if a.exe else "")
+        r = level(front, people[:n], a.seconds, os.path.realpath(a.exe) if a.exe else "")
         ok = not r["errors"] and not r["lost"] and r["p50"] <= 2.0
         cpu = "%.1f ms" % r["cpu_ms"] if r["cpu_ms"] is not None else "?"
         print("shared %d people: delivery p50 %.0f ms p99 %.0f ms; sent %d delivered %d "
-              "lost %d repeats %d; requests %d (%.0f/s), errors %s; CGI CPU/request %s, "
+              "lost %d repeats %d; requests %d (%.0f/s), errors %s; machine CPU/request %s, "
               "peak RSS %s; %s"
               % (n, r["p50"] * 1000, r["p99"] * 1000, r["sent"], r["delivered"], r["lost"],
                  r["repeats"], r["requests"], r["requests"] / a.seconds,
