@@ -122,8 +122,8 @@ db_connect(unsigned int *err, int64_t deadline)
 				LOG("mysql connect: error %u, the database "
 				    "allows no more connections (%s): lower "
 				    "CHAT_DB_CONNS, the processes (mod_fcgid's "
-				    "FcgidMaxProcesses) or what else uses "
-				    "this account", e, mysql_error(my));
+				    "FcgidMaxProcessesPerClass) or what else "
+				    "uses this account", e, mysql_error(my));
 			else
 				LOG("mysql connect: %s", mysql_error(my));
 			mysql_close(my);

@@ -196,10 +196,15 @@ route_dispatch(struct req *r)
 	const char		*v;
 	int			 st;
 
-	/* lighttpd sets REDIRECT_URI only when it runs its error handler. */
+	/*
+	 * lighttpd sets REDIRECT_URI only when it runs its error handler,
+	 * Apache REDIRECT_URL for its ErrorDocument (and for a rewrite, with
+	 * REDIRECT_STATUS 200); suEXEC passes both.
+	 */
 	v = http_param(r, "REDIRECT_STATUS");
 	st = v != NULL ? atoi(v) : 0;
-	if (http_param(r, "REDIRECT_URI") != NULL && st >= 400 && st <= 599)
+	if ((http_param(r, "REDIRECT_URI") != NULL ||
+	    http_param(r, "REDIRECT_URL") != NULL) && st >= 400 && st <= 599)
 		return server_error(r, st);
 	if (r->uri_long) {
 		if (r->method != M_GET)
