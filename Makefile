@@ -133,11 +133,14 @@ test: deps-test
 tests/bench/loadgen: tests/bench/loadgen.c
 	$(CC) -O2 -g -std=gnu11 $(WARN) -o $@ $< $(shell pkg-config --cflags --libs json-c) -lm
 
-bench: deps
+deps-bench:
+	@scripts/stack.sh deps bench
+
+bench: deps-bench
 	$(MAKE) all static tests/bench/loadgen
 	tests/bench/bench.sh
 
 clean:
 	rm -rf $(B) dist cgi-bin/chatd cgi-bin/chat-sweep tests/bench/loadgen
 
-.PHONY: all san unit static dist deps deps-test run test bench clean
+.PHONY: all san unit static dist deps deps-test deps-bench run test bench clean

@@ -45,12 +45,12 @@ static const struct route routes[] = {
 	{ M_DELETE, "/api/match",			h_match_cancel, R_AUTH },
 	{ M_POST,   "/api/match/away",			h_match_away, R_AUTH },
 	{ M_DELETE, "/api/match/away",			h_match_back, R_AUTH },
-	{ M_GET,    "/api/poll",			h_poll, R_AUTH },
+	{ M_GET,    "/api/poll",			h_poll, R_AUTH | R_SCRIPT },
 	{ M_POST,   "/api/ack",				h_ack, R_AUTH },
 	{ M_POST,   "/api/frame",			h_frame, 0 },
-	{ M_GET,    "/api/frames",			h_frames, R_AUTH },
+	{ M_GET,    "/api/frames",			h_frames, R_AUTH | R_SCRIPT },
 	{ M_POST,   "/api/cmd",				h_cmd, 0 },
-	{ M_GET,    "/api/cmds",			h_cmds, R_AUTH },
+	{ M_GET,    "/api/cmds",			h_cmds, R_AUTH | R_SCRIPT },
 };
 
 #define NROUTES	(sizeof(routes) / sizeof(routes[0]))
@@ -138,6 +138,29 @@ route_find(struct req *r, int *status)
 		*status = 404;
 	buf_free(&allow);
 	return NULL;
+}
+
+/*
+ * Does this GET come from a script?  The long-polls hand out and ack
+ * events, so a picture (<img src="/api/poll?ack=...">), a link or a form
+ * must not be able to send one with the user's cookie.  A browser says
+ * what a request is for (Fetch Metadata): only fetch() and XHR send
+ * Sec-Fetch-Dest "empty"; an image says "image", a link or form
+ * "document".  Without that header (scripts outside a browser, as the
+ * seed documents' clients are; an old browser) what it accepts tells: an
+ * image or a page asks for image/... or text/html, a script for JSON or
+ * anything.  1 yes, 0 no.
+ */
+static int
+from_script(struct req *r)
+{
+	const char	*dest, *acc;
+
+	if ((dest = http_param(r, "HTTP_SEC_FETCH_DEST")) != NULL)
+		return strcmp(dest, "empty") == 0;
+	if ((acc = http_param(r, "HTTP_ACCEPT")) == NULL)
+		return 1;
+	return strstr(acc, "image/") == NULL && strstr(acc, "text/html") == NULL;
 }
 
 /* Is this a JSON content type (application/json, maybe with parameters)? */
@@ -230,6 +253,10 @@ route_dispatch(struct req *r)
 		    (st = http_parse_json(r)) != 0)
 			return st;
 	}
+	if ((rt->flags & R_SCRIPT) && !from_script(r))
+		return http_fail(r, 403, "forbidden", "this GET hands out and "
+		    "acks events: send it from a script (fetch), not as a "
+		    "picture, a link or a form");
 	if (rt->flags & R_AUTH) {
 		if ((st = auth_session(r)) != 0)
 			return st;

@@ -1,17 +1,20 @@
 #!/bin/sh
 # stack.sh: start and stop the whole chat stack in one folder.
 #
-#   scripts/stack.sh deps [test]      install missing Debian packages (root)
+#   scripts/stack.sh deps [test|bench] install missing Debian packages (root)
 #                                     or print the apt-get line and fail
 #   scripts/stack.sh run DIR PORT     start, print the URL, stay in the
-#                                     foreground; Ctrl-C/SIGTERM stops it all
+#                                     foreground and start again a part
+#                                     that dies; Ctrl-C/SIGTERM stops it all
 #   scripts/stack.sh start DIR PORT   start in the background (tests, bench)
-#   scripts/stack.sh stop DIR         stop what `start` started
+#   scripts/stack.sh stop DIR         stop what `start` or `run` started
 #
 # DIR holds everything the stack writes: db/ (a private MariaDB, unless
 # CHAT_DB_HOST points at an existing server), run/ (sockets, pid files),
 # log/.  A second start on the same DIR reuses the data.  Two folders with
 # different ports never collide: no path outside DIR, no system service.
+# `run` waits 1 s before starting a part again, twice as long after each
+# restart up to 30 s, and 1 s again once it ran CHAT_BACKOFF_RESET_S (60).
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -39,7 +42,12 @@ die() {
 deps() {
 	missing=""
 	want="$PKGS"
-	[ "${1:-}" = test ] && want="$want chromium"
+	# The tests and the bench put a real Apache in front of chatd too
+	# (plain CGI and mod_fcgid, as a shared host runs it).
+	case ${1:-} in
+	test) want="$want chromium apache2 libapache2-mod-fcgid" ;;
+	bench) want="$want apache2 libapache2-mod-fcgid" ;;
+	esac
 	for p in $want; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
 		    grep -q 'ok installed' || missing="$missing $p"
@@ -79,11 +87,17 @@ wait_for() {
 # by itself, e.g. MariaDB on the TERM sent to `make run`'s group, removes it.)
 alive() {
 	_p=$(cat "$dir/run/$1.pid" 2>/dev/null) || return 1
-	[ -n "$_p" ] && kill -0 "$_p" 2>/dev/null || return 1
-	_args=$(tr '\0' ' ' <"/proc/$_p/cmdline" 2>/dev/null) || return 1
-	case "$1:$_args" in
+	is_part "$_p" "$1"
+}
+
+# is_part PID PART: PID runs (a zombie has no command line) and is PART.
+is_part() {
+	[ -n "$1" ] && kill -0 "$1" 2>/dev/null || return 1
+	_args=$(tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null) || return 1
+	case "$2:$_args" in
 	lighttpd:*lighttpd*|chatd:*chatd*|mariadb:*mariadbd*) ;;
 	sweeper:*chat-sweep-loop*|sweeper:*stack.sh*) ;;	# this loop, an older one
+	stack:*stack.sh\ run\ *) ;;	# `run`, which starts parts again
 	*) return 1 ;;
 	esac
 }
@@ -109,8 +123,6 @@ db_env() {
 mariadb_start() {
 	[ -n "${CHAT_DB_HOST:-}" ] && return 0
 	alive mariadb && return 0
-	asroot=""
-	[ "$(id -u)" -eq 0 ] && asroot="--user=root"
 	cat >"$dir/my.cnf" <<EOF
 [mysqld]
 datadir=$dir/db
@@ -140,11 +152,7 @@ EOF
 		[ -d "$dir/db/mysql" ] ||
 		    die "mariadb-install-db made no $dir/db, see $dir/log/install-db.log"
 	fi
-	# A group of its own: a TERM to `make run`'s group must not stop
-	# the database before the parts in front of it (stop() does, last).
-	setsid mariadbd --defaults-file="$dir/my.cnf" $asroot \
-	    >>"$dir/log/mariadb.log" 2>&1 &
-	launched="$launched mariadb"
+	launch mariadb
 	wait_for mariadb --defaults-file="$dir/my.cnf" -u "$(id -un)" -e 'SELECT 1' ||
 	    die "MariaDB did not start, see $dir/log/mariadb.log"
 	if [ ! -f "$dir/db.env" ]; then
@@ -158,6 +166,45 @@ EOF
 		printf 'CHAT_DB_SOCKET=%s\nCHAT_DB_USER=chat\nCHAT_DB_PASS=%s\nCHAT_DB_NAME=chat\n' \
 		    "$dir/run/mysqld.sock" "$pass" >"$dir/db.env"
 	fi
+}
+
+# launch PART: start PART in the background, in a process group (and
+# session) of its own: a TERM to `make run`'s group must not reach the
+# parts (stop() stops them, front to back: the database last), and
+# lighttpd's master signals its whole group on exit when it has several
+# workers.  pid_PART is its pid (setsid does not fork here: a background
+# job of this shell leads no group), and so is PART.pid from now on, so
+# that a stop at any moment finds it; the part writes the same pid there
+# again.  Not lighttpd's: lighttpd writes it once it holds the port.
+launch() {
+	case $1 in
+	mariadb)
+		setsid mariadbd --defaults-file="$dir/my.cnf" $asroot \
+		    >>"$dir/log/mariadb.log" 2>&1 & ;;
+	chatd)
+		rm -f "$dir/run/chatd.sock"	# a crash's: not a sign of life
+		CHAT_FCGI_SOCKET="$dir/run/chatd.sock" \
+		    setsid "$bin/chatd" >>"$dir/log/chatd.log" 2>&1 & ;;
+	sweeper)
+		# The sweeper the way cron runs it: one run a minute, each
+		# doing CHAT_SWEEP_S-second rounds for that minute.  A run left
+		# by a loop killed with -9 is stopped with the loop's group (it
+		# went on for up to a minute, alone).
+		setsid sh -c '
+			trap "kill \$child 2>/dev/null; exit 0" TERM INT
+			while :; do
+				"$1" >>"$2" 2>&1 &
+				child=$!
+				wait $child || sleep 1
+			done' chat-sweep-loop "$bin/chat-sweep" \
+		    "$dir/log/sweeper.log" & ;;
+	lighttpd)
+		setsid lighttpd -D -f "$top/lighttpd.conf" \
+		    >>"$dir/log/lighttpd.log" 2>&1 & ;;
+	esac
+	eval "pid_$1=$!"
+	[ "$1" = lighttpd ] || echo "$!" >"$dir/run/$1.pid"
+	launched="$launched $1"
 }
 
 # start: MariaDB, migrations, backend, sweeper loop, lighttpd.
@@ -188,39 +235,13 @@ start() {
 
 	export CHAT_RUN="$dir/run" CHAT_LOG="$dir/log" CHAT_WWW="$top/www"
 	export PORT="$port" CHAT_BIND="${CHAT_BIND:-127.0.0.1}"
-	if ! alive chatd; then
-		rm -f "$dir/run/chatd.sock"	# a crash's: not a sign of life
-		CHAT_FCGI_SOCKET="$dir/run/chatd.sock" \
-		    setsid "$bin/chatd" >>"$dir/log/chatd.log" 2>&1 &
-		launched="$launched chatd"
-	fi
+	alive chatd || launch chatd
 	wait_for test -S "$dir/run/chatd.sock" || die "chatd did not start"
-
-	# The sweeper the way cron runs it: one run a minute, each run doing
-	# CHAT_SWEEP_S-second rounds for that minute.  In a process group of
-	# its own, so that a run left by a loop killed with -9 is stopped with
-	# the group (it went on for up to a minute, alone).
-	if ! alive sweeper; then
-		setsid sh -c '
-			trap "kill \$child 2>/dev/null; exit 0" TERM INT
-			while :; do
-				"$1" >>"$2" 2>&1 &
-				child=$!
-				wait $child || sleep 1
-			done' chat-sweep-loop "$bin/chat-sweep" \
-		    "$dir/log/sweeper.log" &
-		echo $! >"$dir/run/sweeper.pid"
-		launched="$launched sweeper"
-	fi
-
+	alive sweeper || launch sweeper
 	if ! alive lighttpd; then
 		lighttpd -tt -f "$top/lighttpd.conf" >"$dir/log/lighttpd-check.log" 2>&1 ||
 		    die "bad lighttpd.conf, see $dir/log/lighttpd-check.log"
-		# lighttpd's master signals its whole process group on exit
-		# when it has several workers: give it a group of its own.
-		setsid lighttpd -D -f "$top/lighttpd.conf" \
-		    >>"$dir/log/lighttpd.log" 2>&1 &
-		launched="$launched lighttpd"
+		launch lighttpd
 	fi
 	# Our lighttpd, not another one on the same port, must answer.
 	wait_for alive lighttpd ||
@@ -249,59 +270,150 @@ stop_pid() {
 	rm -f "$dir/run/$1.pid"
 }
 
+# stop_group PART GROUP: lighttpd's workers outlive a master killed with
+# -9 and keep the port, and a sweeper run its loop: they are in its group,
+# which setsid made its pid.  Only processes of that name in it are
+# signalled (a stale pid file may name anything).
+stop_group() {
+	case $1 in
+	lighttpd) _name=lighttpd ;;
+	sweeper) _name=chat-sweep ;;
+	*) return 0 ;;
+	esac
+	[ -n "$2" ] && pgrep -g "$2" -x $_name >/dev/null 2>&1 || return 0
+	pkill -TERM -g "$2" -x $_name 2>/dev/null || true
+	wait_for sh -c "! pgrep -g $2 -x $_name" || true
+}
+
 # stop [PART...]: the parts named (all of them when none is), front to
-# back, so nothing new arrives at a part that is stopping.
+# back, so nothing new arrives at a part that is stopping.  All of them:
+# a `run` watching this folder first (it stops them itself, and would
+# start again what stopped under it).
 stop() {
 	[ -d "$dir/run" ] || return 0
+	if [ $# -eq 0 ] && alive stack && [ "$_p" != $$ ]; then
+		_run=$_p
+		kill -TERM "$_run" 2>/dev/null || true
+		i=0	# it stops each part in up to 10 s (a zombie: it ended)
+		while is_part "$_run" stack && [ $i -lt 600 ]; do
+			i=$((i + 1))
+			sleep 0.1
+		done
+	fi
 	for part in lighttpd sweeper chatd mariadb; do
 		case " ${*:-lighttpd sweeper chatd mariadb} " in
 		*" $part "*) ;;
 		*) continue ;;
 		esac
-		# lighttpd's workers outlive a master killed with -9 and keep
-		# the port, and a sweeper run its loop: they are in its group,
-		# which setsid made its pid.  Only processes of that name in it
-		# are signalled (a stale pid file may name anything).
-		group= name=
-		case $part in
-		lighttpd) name=lighttpd ;;
-		sweeper) name=chat-sweep ;;
-		esac
-		[ -n "$name" ] && group=$(cat "$dir/run/$part.pid" 2>/dev/null || true)
+		group=$(cat "$dir/run/$part.pid" 2>/dev/null || true)
 		stop_pid $part
-		if [ -n "$group" ] && pgrep -g "$group" -x $name >/dev/null 2>&1; then
-			pkill -TERM -g "$group" -x $name 2>/dev/null || true
-			wait_for sh -c "! pgrep -g $group -x $name" || true
-		fi
+		stop_group $part "$group"
+	done
+}
+
+# note TEXT: one line, with the time, on stderr and in log/stack.log.
+note() {
+	_l="stack: $(date '+%F %T') $*"
+	echo "$_l" >&2
+	echo "$_l" >>"$dir/log/stack.log"
+}
+
+# ended PID: _how is how PID ended: its exit status or signal when this
+# shell started it (`wait` returns at once, the process having ended),
+# else that it went.  (Not in a $(...): a subshell has no children.)
+ended() {
+	_rc=127
+	if [ -n "$1" ] && ! { kill -0 "$1" 2>/dev/null &&
+	    [ "$(sed 's/.*) //; s/ .*//' "/proc/$1/stat" 2>/dev/null)" != Z ]; }; then
+		_rc=0
+		wait "$1" 2>/dev/null || _rc=$?
+	fi
+	if [ $_rc -eq 127 ]; then
+		_how="went"	# not this shell's child (or a pid used again)
+	elif [ $_rc -gt 128 ] && [ $_rc -le 192 ]; then
+		_how="was killed by signal $((_rc - 128)) ($(kill -l $((_rc - 128))))"
+	else
+		_how="exited with status $_rc"
+	fi
+}
+
+# tend PART: PART runs (its pid file names it, or the pid last seen still
+# runs: starting, or stopping after a TERM from someone else); or it went
+# and that is said, once, with when it starts again; or that time came.
+tend() {
+	if alive $1; then
+		eval "pid_$1=$_p"
+		return 0
+	fi
+	eval "_pid=\${pid_$1:-} _due=\${due_$1:-} _wait=\$wait_$1 _since=\$since_$1"
+	is_part "$_pid" $1 && return 0
+	if [ -z "$_due" ]; then
+		# shellcheck disable=SC2154	# _since: the eval above
+		[ $((now - _since)) -ge "${CHAT_BACKOFF_RESET_S:-60}" ] && _wait=1
+		ended "$_pid"
+		note "$1${_pid:+ (pid $_pid)} $_how after $((now - _since)) s;" \
+		    "starting it again in $_wait s"
+		eval "due_$1=$((now + _wait)) wait_$1=$((_wait * 2 > 30 ? 30 : _wait * 2))"
+	elif [ "$now" -ge "$_due" ]; then
+		# What the old one left: lighttpd's workers hold the port.
+		stop_group $1 "$_pid"
+		launch $1
+		eval "due_$1= since_$1=$now"
+	fi
+}
+
+# supervise: `run`'s loop, once a second until INT or TERM.
+supervise() {
+	parts="mariadb chatd sweeper lighttpd"
+	[ -n "${CHAT_DB_HOST:-}" ] && parts="chatd sweeper lighttpd"
+	now=$(date +%s)
+	for part in $parts; do
+		eval "since_$part=$now wait_$part=1 due_$part="
+		# Its pid even when it went already (its pid file remains):
+		# its group may hold what it left.
+		eval "_pid=\${pid_$part:-}"
+		[ -n "$_pid" ] || _pid=$(cat "$dir/run/$part.pid" 2>/dev/null || true)
+		eval "pid_$part=\$_pid"
+	done
+	quit=
+	trap 'quit=1' INT TERM
+	while [ -z "$quit" ]; do
+		now=$(date +%s)
+		for part in $parts; do
+			[ -z "$quit" ] && tend $part
+		done
+		sleep 1 &
+		wait $! || true
 	done
 }
 
 cmd=${1:-}
+asroot=""
+[ "$(id -u)" -eq 0 ] && asroot="--user=root"
 dir=${2:-$top/var}
 port=${3:-${PORT:-8080}}
 case "$cmd" in
 deps)	deps "${2:-}" ;;
 start)	start ;;
-stop)	stop ;;
+stop)	stop; rm -f "$dir/run/stack.pid" ;;
 run)
+	# One `run` per folder: two would each start again what went.
+	mkdir -p "$dir/run"
+	alive stack && die "stack.sh run (pid $_p) already watches $dir"
 	trap 'echo; echo "stopping..."; stop; exit 0' INT TERM
 	start
+	echo $$ >"$dir/run/stack.pid"
 	echo "Serving on http://$CHAT_BIND:$port/"
 	echo "(data in $dir; logs in $dir/log; Ctrl-C stops everything)"
-	# Stay in the foreground until a signal, or until a part dies: then
-	# say which and stop the rest (a dead MariaDB would leave the others
-	# answering 503 for ever, a dead sweeper nobody ever going offline).
-	while :; do
-		for part in lighttpd chatd sweeper mariadb; do
-			[ $part = mariadb ] && [ -n "${CHAT_DB_HOST:-}" ] && continue
-			alive $part || break 2
-		done
-		sleep 1 &
-		wait $! || true
-	done
-	echo "stack: $part stopped, stopping the rest; see $dir/log/" >&2
+	# Stay in the foreground until a signal, starting again a part that
+	# went (a dead MariaDB would leave the others answering 503 for ever,
+	# a dead sweeper nobody ever going offline); the rest keeps serving.
+	supervise
+	echo
+	echo "stopping..."
 	stop
-	exit 1
+	rm -f "$dir/run/stack.pid"
+	exit 0
 	;;
-*)	sed -n '2,14s/^# \{0,1\}//p' "$0"; exit 2 ;;
+*)	sed -n '2,17s/^# \{0,1\}//p' "$0"; exit 2 ;;
 esac

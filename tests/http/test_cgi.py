@@ -254,16 +254,25 @@ check("CHAT_RUN" in err and err.count("\n") == 1, "one log line naming CHAT_RUN"
 
 # --- a process limit that allows no thread ------------------------------------------
 # RLimitNPROC counts threads; root is exempt, so as an unprivileged user
-# whose limit is the one process it is.
+# whose limit leaves room for the one process it is.
 try:
     nobody = pwd.getpwnam("nobody")
 except KeyError:
     nobody = None
 if os.getuid() == 0 and nobody:
     def as_nobody():
+        # The limit counts every task of the user (a Apache of another
+        # test may run as nobody): room for this process and no thread.
+        tasks = 0
+        for d in os.listdir("/proc"):
+            try:
+                if d.isdigit() and os.stat("/proc/" + d).st_uid == nobody.pw_uid:
+                    tasks += len(os.listdir("/proc/%s/task" % d))
+            except OSError:
+                pass
         os.setgid(nobody.pw_gid)
         os.setuid(nobody.pw_uid)
-        resource.setrlimit(resource.RLIMIT_NPROC, (1, 1))
+        resource.setrlimit(resource.RLIMIT_NPROC, (tasks + 1, tasks + 1))
     os.chmod(RUN, 0o777)
     os.chmod(os.path.join(RUN, "wake"), 0o777)
     os.chmod(os.path.join(root, "host"), 0o755)

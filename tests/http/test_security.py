@@ -8,7 +8,7 @@ import hashlib
 import re
 
 import chatlib
-from chatlib import Client, check, eq, expect_error, signup, sql, uniq
+from chatlib import Client, befriend, check, eq, expect_error, signup, sql, uniq
 
 # --- passwords at rest -------------------------------------------------------
 pw = "correct horse 1"
@@ -149,5 +149,38 @@ for path in ("/", "/js/app.js", "/css/app.css"):
     check(tag, path + ": has an ETag to revalidate with", r.headers)
     eq(Client().get(path, headers={"If-None-Match": tag}).status, 304,
        path + ": unchanged, 304 without the body")
+
+# --- GETs that change state come only from scripts ---------------------------------
+# The long-polls hand out and ack events: a picture, a link or a form
+# pointing at them must not do it with the user's cookie (an avatar of
+# /api/poll?ack=... did).  Browsers say what a request is for
+# (Sec-Fetch-Dest); without it, what it accepts tells.
+v, w = chatlib.signup("gs"), chatlib.signup("gs")
+befriend(v, w)
+v.drain()
+r = w.post("messages", {"to": v.name, "client_id": "gs-1", "body": "keep me"})
+eq(r.status, 201, "a message to ack")
+evs = v.poll(0)
+ids = [e["id"] for e in evs if e["type"] == "message"]
+eq(len(ids), 1, "handed out once")
+ack = ",".join(map(str, ids))
+for what, hdr in (("an image (Fetch Metadata)", {"Sec-Fetch-Dest": "image", "Sec-Fetch-Mode": "no-cors"}),
+                  ("a link (Fetch Metadata)", {"Sec-Fetch-Dest": "document", "Sec-Fetch-Mode": "navigate"}),
+                  ("an old browser's image", {"Accept": "image/avif,image/webp,*/*"}),
+                  ("an old browser's link", {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})):
+    for path in ("poll?timeout=0&ack=" + ack, "frames?timeout=0", "cmds?timeout=0"):
+        r = v.get(path, headers=hdr)
+        expect_error(r, 403, "forbidden", "GET /api/%s as %s" % (path.split("?")[0], what))
+eq(len(chatlib.pending_events(v.user["id"], "message")), 1,
+   "the event was neither acked nor handed out by them")
+for what, hdr in (("fetch()", {"Sec-Fetch-Dest": "empty", "Sec-Fetch-Mode": "cors"}),
+                  ("a script outside a browser", {}),
+                  ("a script asking for JSON", {"Accept": "application/json"})):
+    r = v.get("poll?timeout=0", headers=hdr)
+    eq(r.status, 200, "GET /api/poll from " + what)
+r = v.get("poll?timeout=0&ack=" + ack, headers={"Sec-Fetch-Dest": "empty"})
+eq(r.status, 200, "fetch() acks")
+check(chatlib.wait_until(lambda: not chatlib.pending_events(v.user["id"], "message"), 5),
+      "and the ack went through")
 
 chatlib.done()

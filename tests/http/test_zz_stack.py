@@ -3,10 +3,15 @@ whole stack).  A second start on the same folder that fails (another port,
 say) stops only what it started itself, never the stack already serving.
 A pid file left by a crash or a reboot that names a pid now used by some
 other process is not taken for the part (the part is started) and that
-process is never signalled.  lighttpd's workers, which outlive a master
-killed with -9 and keep the port, are stopped with it, and so is a
-sweeper run whose loop was killed with -9.  A port another program holds
-is reported before anything is started."""
+process is never signalled.  `stack.sh run` watching a stack `start`
+started: lighttpd's master killed with -9 is started again on the same
+port, its workers (which outlive it and keep the port) stopped first; the
+sweeper's loop killed with -9 is started again, the sweeper run it had
+started stopped.  A second `run` on the folder refuses; `stack.sh stop`
+from another shell ends the `run` (which would start again what it
+stops), and so does a TERM.  A port another program holds is reported
+before anything is started.  (test_zz_heal: chatd, MariaDB, the backoff,
+Ctrl-C.)"""
 import os
 import shutil
 import signal
@@ -85,23 +90,33 @@ victim.wait()
 chatlib.stack("start")
 
 # 3. lighttpd's master killed with -9 while `make run` (stack.sh run)
-# watches: it stops the rest, and the workers no longer hold the port.
+# watches a stack it did not start: lighttpd is started again on the same
+# port, the old master's workers (they keep the port) stopped first.
 log_path = os.path.join(chatlib.STACK_DIR, "log", "run-ops.log")
 run, serving = chatlib.stack_run(log_path)
 check(serving, "stack.sh run serves the running stack", open(log_path).read())
+p = subprocess.run([STACK, "run", chatlib.STACK_DIR, str(chatlib.PORT)],
+                   stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=30)
+check(p.returncode == 1 and "already watches" in p.stderr,
+      "a second run on the folder refuses", (p.returncode, p.stderr[-300:]))
 master = pid_of("lighttpd")
 check(master and lighttpd_group(master), "lighttpd runs in a group of its own", master)
 os.kill(master, signal.SIGKILL)
-rc = chatlib.exit_status(run)
-eq(rc, 1, "stack.sh run ends, failing, once lighttpd is gone")
-check("lighttpd stopped" in open(log_path).read(), "it says which part stopped",
-      open(log_path).read())
-left = lighttpd_group(master)
-eq(left, [], "no lighttpd worker is left behind")
-eq(health(), "refused", "nothing answers on the port any more")
-for p in left:  # leave a clean port for the start below either way
-    os.kill(p, signal.SIGTERM)
-chatlib.wait_until(lambda: not lighttpd_group(master), timeout=10)
+check(chatlib.wait_until(lambda: pid_of("lighttpd") not in (None, master), timeout=20),
+      "lighttpd is started again", pid_of("lighttpd"))
+eq(lighttpd_group(master), [], "no worker of the old master is left")
+check(chatlib.wait_until(lambda: health() == 200, timeout=10), "served on the same port", health())
+check("lighttpd (pid %d) went after" % master in open(log_path).read() and
+      "starting it again in 1 s" in open(log_path).read(),
+      "it says which part went", open(log_path).read())
+eq(run.poll(), None, "stack.sh run goes on watching")
+# `stack.sh stop` from another shell: the run ends first (it would start
+# again what stop stops), then everything stops.
+eq(stack_sh("stop", chatlib.STACK_DIR), 0, "stack.sh stop")
+eq(chatlib.exit_status(run, timeout=10), 0, "it ends the run")
+eq(health(), "refused", "nothing answers on the port")
+time.sleep(2.5)
+eq(health(), "refused", "and nothing was started again")
 chatlib.stack("start")
 eq(health(), 200, "started again after")
 
@@ -125,9 +140,10 @@ check(not os.path.exists(os.path.join(fresh, "db")), "no database was made", os.
 shutil.rmtree(fresh, ignore_errors=True)
 eq(health(), 200, "the running stack is untouched")
 
-# 5. The sweeper's loop killed with -9 while `make run` watches: it stops
-# the rest, and the sweeper run the loop had started goes too (it went on
-# alone for up to a minute, sweeping a stack that was stopped).
+# 5. The sweeper's loop killed with -9 while `make run` watches: the loop
+# is started again, and the sweeper run the old loop had started is
+# stopped (it went on alone for up to a minute).  A TERM ends the run and
+# stops everything, the new loop too.
 log_path = os.path.join(chatlib.STACK_DIR, "log", "run-ops-sweeper.log")
 run, serving = chatlib.stack_run(log_path)
 check(serving, "stack.sh run serves the running stack", open(log_path).read())
@@ -140,14 +156,6 @@ def sweep_runs():
     return [int(p) for p in out.split()]
 
 
-runs = chatlib.wait_until(sweep_runs, timeout=10)
-check(runs, "the loop runs the sweeper", runs)
-os.kill(loop, signal.SIGKILL)
-eq(chatlib.exit_status(run), 1, "stack.sh run ends, failing, once the sweeper is gone")
-check("sweeper stopped" in open(log_path).read(), "it says which part stopped",
-      open(log_path).read())
-
-
 def running(pid):
     try:
         st = open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()[0]
@@ -156,10 +164,23 @@ def running(pid):
     return st != "Z"     # a zombie has stopped
 
 
+runs = chatlib.wait_until(sweep_runs, timeout=10)
+check(runs, "the loop runs the sweeper", runs)
+os.kill(loop, signal.SIGKILL)
+check(chatlib.wait_until(lambda: pid_of("sweeper") not in (None, loop), timeout=20),
+      "the loop is started again", pid_of("sweeper"))
+check("sweeper (pid %d) went after" % loop in open(log_path).read(),
+      "it says which part went", open(log_path).read())
 left = [p for p in runs or [] if chatlib.wait_until(lambda: not running(p), timeout=10) is not True]
-eq(left, [], "the sweeper run the loop had started is stopped too")
+eq(left, [], "the sweeper run the old loop had started is stopped")
 for p in left:
     os.kill(p, signal.SIGTERM)
+eq(health(), 200, "the stack serves on")
+new_loop = pid_of("sweeper")
+run.send_signal(signal.SIGTERM)
+eq(chatlib.exit_status(run), 0, "a TERM ends stack.sh run")
+eq(health(), "refused", "and stops the stack")
+check(new_loop and not running(new_loop), "the new loop too", new_loop)
 chatlib.stack("start")
 eq(health(), 200, "started again after")
 
