@@ -273,6 +273,12 @@ if os.getuid() == 0 and nobody:
         os.setgid(nobody.pw_gid)
         os.setuid(nobody.pw_uid)
         resource.setrlimit(resource.RLIMIT_NPROC, (tasks + 1, tasks + 1))
+    # nobody must reach the database's socket (the test stack's folder
+    # is private: mkdtemp makes it 0700).
+    d = os.path.dirname(db["CHAT_DB_SOCKET"])
+    while d != "/":
+        os.chmod(d, os.stat(d).st_mode | 0o001)
+        d = os.path.dirname(d)
     os.chmod(RUN, 0o777)
     os.chmod(os.path.join(RUN, "wake"), 0o777)
     os.chmod(os.path.join(root, "host"), 0o755)
