@@ -30,7 +30,7 @@ SAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 	    -fno-sanitize-recover=all
 
 LIB_SRCS = util conf db http route valid auth users friends messages conv inbox \
-	   match poll events waiter wake seed003 seed002
+	   match poll events waiter wake seed003 seed002 pictures
 B	 = build
 OBJS	 = $(LIB_SRCS:%=$(B)/%.o)
 HDRS	 = $(wildcard cgi-bin/*.h)

@@ -21,6 +21,7 @@
 #define CAP_EMAIL		254
 #define CAP_NICKNAME		64
 #define CAP_AVATAR_URL		512
+#define CAP_PICTURE		(48 * 1024)	/* bytes of an uploaded picture (the browser scales it to 256 px) */
 #define CAP_LOCATION		128
 #define CAP_BIO			1000
 #define CAP_PUBLIC_KEY		8192
@@ -95,6 +96,9 @@
 #define CAP_SWEEP_ROUND		5000		/* idle users or guests per round */
 #define CAP_GUEST_TTL_S		3600		/* guest kept after its last session */
 #define CAP_AWAY_S		10		/* CHAT_AWAY_S: a closed page's stranger chats end after */
+#define CAP_EVENTS_MAX		2000		/* CHAT_EVENTS_MAX: pending events a user keeps (the oldest go, one resync instead) */
+#define CAP_EVENTS_AGE_S	(3 * 86400)	/* CHAT_EVENTS_AGE_S: ... and an offline user's, this old */
+#define CAP_RESYNC_CONVS	500		/* conversations one resync event names */
 #define CAP_WATCH_MS		500		/* CHAT_WATCH_MS: cross-host wake scan */
 #define CAP_WATCH_BACK_MS	10000		/* ... which looks again this far back */
 #define CAP_WATCH_ROWS		50000		/* rows one look reads at most */

@@ -186,6 +186,9 @@ conf_load(void)
 	conf.guest_ttl_s = env_int("CHAT_GUEST_TTL_S", CAP_GUEST_TTL_S, 0,
 	    30 * 86400);
 	conf.away_s = env_int("CHAT_AWAY_S", CAP_AWAY_S, 1, 3600);
+	conf.events_max = env_int("CHAT_EVENTS_MAX", CAP_EVENTS_MAX, 1, 10000000);
+	conf.events_age_s = env_int("CHAT_EVENTS_AGE_S", CAP_EVENTS_AGE_S, 1,
+	    365 * 86400);
 	conf.watch_ms = env_int("CHAT_WATCH_MS", CAP_WATCH_MS, 0, 60000);
 	conf.threads = env_int("CHAT_THREADS", CAP_WORKERS, 1, 64);
 	conf.deliverers = env_int("CHAT_DELIVERERS", CAP_DELIVERERS, 1, 64);

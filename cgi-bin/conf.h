@@ -35,6 +35,8 @@ struct conf {
 	int		 sweep_run_s;	/* CHAT_SWEEP_RUN_S */
 	int		 guest_ttl_s;	/* CHAT_GUEST_TTL_S */
 	int		 away_s;	/* CHAT_AWAY_S */
+	int		 events_max;	/* CHAT_EVENTS_MAX per user */
+	int		 events_age_s;	/* CHAT_EVENTS_AGE_S, offline users */
 	int		 watch_ms;	/* CHAT_WATCH_MS; 0: no cross-host scan */
 	int		 threads;	/* CHAT_THREADS */
 	int		 deliverers;	/* CHAT_DELIVERERS */

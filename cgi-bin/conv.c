@@ -571,7 +571,7 @@ h_conv_patch(struct req *r)
 {
 	static const struct field fields[] = {
 		{ "title",	valid_title,	0 },
-		{ "avatar_url",	valid_url,	0 },
+		{ "avatar_url",	valid_picture_url,	0 },
 	};
 	struct fval	 v[2];
 	struct ids	 wake = { 0 };

@@ -36,6 +36,12 @@ enum stmt {
 	STMT_MEMBER_IDS,
 	STMT_WATCH,
 	STMT_WATCH_START,
+	STMT_TRIM_CUT,
+	STMT_TRIM_OLD,
+	STMT_TRIM_CONVS,
+	STMT_TRIM_RESYNCS,
+	STMT_TRIM_DROP,
+	STMT_TRIM_DROP_ONE,
 	STMT__MAX
 };
 
@@ -85,6 +91,35 @@ static const char *const stmts[STMT__MAX] = {
 	"ORDER BY id LIMIT 1000",
 	/* STMT_WATCH_START */
 	"SELECT COALESCE(MAX(id), 0) FROM event",
+	/* STMT_TRIM_CUT: the newest row of uid's to drop: the one n newer. */
+	"SELECT id FROM event WHERE user_id = ? ORDER BY id DESC "
+	"LIMIT 1 OFFSET ?",
+	/* STMT_TRIM_OLD: the newest of uid's rows this old, if uid is away. */
+	"SELECT COALESCE(MAX(e.id), 0) FROM event e "
+	"JOIN user u ON u.id = e.user_id AND u.online = 0 "
+	"AND u.last_seen < NOW(3) - INTERVAL ? SECOND "
+	"WHERE e.user_id = ? AND e.type <> 'resync' "
+	"AND e.created_at < NOW(3) - INTERVAL ? SECOND",
+	/*
+	 * STMT_TRIM_CONVS: the conversations of uid's rows up to an id (a
+	 * message's, or a read mark's, a conversation_updated's...) and those
+	 * a pending resync names, uid still a member.
+	 */
+	"SELECT DISTINCT t.c FROM ("
+	"SELECT CAST(COALESCE(JSON_VALUE(payload, '$.message.conversation_id'), "
+	"JSON_VALUE(payload, '$.conversation_id')) AS UNSIGNED) AS c "
+	"FROM event WHERE user_id = ? AND id <= ? AND type <> 'resync' "
+	"UNION SELECT j.c FROM event e, JSON_TABLE(e.payload, "
+	"'$.conversations[*]' COLUMNS (c BIGINT UNSIGNED PATH '$')) AS j "
+	"WHERE e.user_id = ? AND e.type = 'resync') AS t "
+	"JOIN conv_member m ON m.conv_id = t.c AND m.user_id = ? "
+	"ORDER BY t.c LIMIT ?",
+	/* STMT_TRIM_RESYNCS */
+	"SELECT id FROM event WHERE user_id = ? AND type = 'resync'",
+	/* STMT_TRIM_DROP: by uid's index; locks no gap past the kept rows. */
+	"DELETE FROM event WHERE user_id = ? AND id <= ?",
+	/* STMT_TRIM_DROP_ONE */
+	"DELETE FROM event WHERE id = ? AND user_id = ?",
 };
 
 /* The marker's state: see mark_later() below. */
@@ -97,6 +132,7 @@ static struct ids	 acking, acking_uids;	/* being deleted now */
 static int		 marker_on;
 static int	mark_later(int64_t, const int64_t *, size_t);
 static int	mark_pending(int64_t, int64_t);
+static int	collect(struct dbres *, struct ids *);
 
 /*
  * Push one event of type for uid; payload is a JSON object's text (the
@@ -634,6 +670,70 @@ int
 event_ack(struct db *db, int64_t uid, const char *ids_json)
 {
 	return db_exec(db, stmts[STMT_ACK], "si", ids_json, uid) < 0 ? -1 : 0;
+}
+
+/*
+ * Bound uid's pending events (issue 21): drop the oldest so that keep
+ * rows are left with the resync (age_s 0), or, age_s > 0 and uid offline
+ * that long, those created age_s ago.  Messages stay in history: the
+ * dropped rows' conversations (and those of the resync pending before,
+ * which goes) are named by one new resync event,
+ * {"conversations":[ids...]}, the newest of uid's rows; the client
+ * fetches their history and the conversation list.  Other dropped events
+ * (friend requests...) are in their lists (GET /api/friends/requests).
+ * uid is appended to wake when something was dropped.  Needs a
+ * transaction; the caller makes sure no other trim of uid runs at once
+ * (sweeper.c: a named lock).  How many rows went, or -1.
+ */
+long
+event_trim(struct db *db, int64_t uid, int keep, int age_s, struct ids *wake)
+{
+	struct ids	 convs = { 0 }, old = { 0 };
+	struct buf	 payload = { 0 };
+	int64_t		 cut = 0;
+	long long	 n = 0;
+	size_t		 i;
+	int		 rc;
+
+	if (age_s > 0)
+		rc = db_one(db, &cut, stmts[STMT_TRIM_OLD], "iii",
+		    (int64_t)age_s, uid, (int64_t)age_s);
+	else
+		rc = db_one(db, &cut, stmts[STMT_TRIM_CUT], "ii", uid,
+		    (int64_t)(keep > 1 ? keep - 1 : 0));
+	if (rc == -1)
+		return -1;
+	if (rc == 0 || cut == 0)
+		return 0;
+	if (collect(db_query(db, stmts[STMT_TRIM_CONVS], "iiiii", uid, cut,
+	    uid, uid, (int64_t)CAP_RESYNC_CONVS), &convs) == -1 ||
+	    collect(db_query(db, stmts[STMT_TRIM_RESYNCS], "i", uid),
+	    &old) == -1 ||
+	    (n = db_exec(db, stmts[STMT_TRIM_DROP], "ii", uid, cut)) < 0) {
+		n = -1;
+		goto out;
+	}
+	if (n == 0)		/* acked meanwhile: nothing to catch up */
+		goto out;
+	for (i = 0; i < old.n; i++)
+		if (db_exec(db, stmts[STMT_TRIM_DROP_ONE], "ii", old.v[i],
+		    uid) < 0) {
+			n = -1;
+			goto out;
+		}
+	buf_adds(&payload, "{\"conversations\":");
+	buf_add_ids(&payload, convs.v, convs.n);
+	buf_addc(&payload, '}');
+	if (event_push(db, uid, "resync", payload.p) == -1) {
+		n = -1;
+		goto out;
+	}
+	ids_add(wake, uid);
+out:
+	ids_free(&convs);
+	ids_free(&old);
+	buf_free(&payload);
+	return (long)n;
 }
 
 static int

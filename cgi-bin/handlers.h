@@ -47,6 +47,10 @@ int	h_match_cancel(struct req *);
 int	h_match_away(struct req *);
 int	h_match_back(struct req *);
 
+/* pictures.c */
+int	h_picture_put(struct req *);
+int	h_picture_get(struct req *);
+
 /* poll.c */
 int	h_poll(struct req *);
 int	h_ack(struct req *);

@@ -540,11 +540,12 @@ http_write(struct req *r, const char *p, size_t n)
 }
 
 /*
- * Send status st with a JSON body (NULL: none).  Returns st, so a handler
- * can `return http_reply(...)`.
+ * Send status st with a body of content type type (body NULL: none) and
+ * Cache-Control cache.  Returns st.
  */
-int
-http_reply(struct req *r, int st, const char *body, size_t len)
+static int
+reply(struct req *r, int st, const char *type, const char *cache,
+    const char *body, size_t len)
 {
 	struct buf	 h = { 0 };
 
@@ -553,8 +554,8 @@ http_reply(struct req *r, int st, const char *body, size_t len)
 	r->status = st;
 	buf_addf(&h, "Status: %d %s\r\n", st, reason(st));
 	if (body != NULL)
-		buf_adds(&h, "Content-Type: application/json\r\n");
-	buf_adds(&h, "Cache-Control: no-store\r\n");
+		buf_addf(&h, "Content-Type: %s\r\n", type);
+	buf_addf(&h, "Cache-Control: %s\r\n", cache);
 	if (r->hdr.len)
 		buf_add(&h, r->hdr.p, r->hdr.len);
 	if (body != NULL)
@@ -567,6 +568,31 @@ http_reply(struct req *r, int st, const char *body, size_t len)
 	if (r->out == NULL && !r->slim)
 		fflush(stdout);
 	return st;
+}
+
+/*
+ * Send status st with a JSON body (NULL: none), never kept by a cache.
+ * Returns st, so a handler can `return http_reply(...)`.
+ */
+int
+http_reply(struct req *r, int st, const char *body, size_t len)
+{
+	return reply(r, st, "application/json", "no-store", body, len);
+}
+
+/*
+ * Send 200 with len bytes of body of content type type (a trusted constant,
+ * e.g. "image/png"), kept by caches for a year: only for answers that
+ * never change under their URL (a picture named by its content hash).
+ * Browsers must not guess another type (nosniff).  Returns 200.
+ */
+int
+http_reply_immutable(struct req *r, const char *type, const char *body,
+    size_t len)
+{
+	http_header(r, "X-Content-Type-Options", "nosniff");
+	return reply(r, 200, type, "public, max-age=31536000, immutable",
+	    body, len);
 }
 
 /* Answer with a json-c object, which is released. */

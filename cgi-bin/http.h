@@ -82,6 +82,8 @@ int	 http_query_int(struct req *, const char *, int64_t, int64_t *);
 
 void	 http_header(struct req *, const char *, const char *);
 int	 http_reply(struct req *, int, const char *, size_t);
+int	 http_reply_immutable(struct req *, const char *, const char *,
+	    size_t);
 int	 http_reply_json(struct req *, int, struct json_object *);
 int	 http_fail(struct req *, int, const char *, const char *);
 int	 http_fail_db(struct req *);

@@ -2,7 +2,9 @@
  * route.c: the table of every endpoint and the dispatcher.  The row says
  * what runs before the handler (a session, registered users only); every
  * POST, PATCH and DELETE needs Content-Type: application/json (the CSRF
- * defence with SameSite cookies) and a body within CAP_BODY.
+ * defence with SameSite cookies) and a body within CAP_BODY, except a
+ * picture upload (R_PICTURE): image/png, image/jpeg, image/webp or
+ * image/gif, which no form can send either.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +53,8 @@ static const struct route routes[] = {
 	{ M_GET,    "/api/frames",			h_frames, R_AUTH | R_SCRIPT },
 	{ M_POST,   "/api/cmd",				h_cmd, 0 },
 	{ M_GET,    "/api/cmds",			h_cmds, R_AUTH | R_SCRIPT },
+	{ M_POST,   "/api/pictures",			h_picture_put, R_AUTH | R_PICTURE },
+	{ M_GET,    "/api/pictures/{hash}",		h_picture_get, 0 },
 };
 
 #define NROUTES	(sizeof(routes) / sizeof(routes[0]))
@@ -175,6 +179,34 @@ is_json_type(const char *ct)
 }
 
 /*
+ * Is this a picture's content type (image/png, image/jpeg, image/webp or
+ * image/gif, maybe with parameters)?  Like application/json, none of them
+ * can be sent by an HTML form (only application/x-www-form-urlencoded,
+ * multipart/form-data and text/plain can), and a script on another origin
+ * needs a CORS preflight for them, which is never granted; the session
+ * cookie is SameSite=Strict besides.  What the picture is comes from its
+ * bytes (pictures.c), not from this header.
+ */
+static int
+is_picture_type(const char *ct)
+{
+	static const char *const types[] = {
+		"image/png", "image/jpeg", "image/webp", "image/gif"
+	};
+	size_t	 i, n;
+
+	if (ct == NULL)
+		return 0;
+	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		n = strlen(types[i]);
+		if (strncasecmp(ct, types[i], n) == 0 &&
+		    (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' '))
+			return 1;
+	}
+	return 0;
+}
+
+/*
  * An error lighttpd answered itself (a body over server.max-request-size,
  * a static file not found, a header too large ...), handed here by its
  * server.error-handler as a GET of the same URI: the same status, in JSON
@@ -243,7 +275,16 @@ route_dispatch(struct req *r)
 		    http_fail(r, 405, "method_not_allowed",
 			"method not allowed here") :
 		    http_fail(r, 404, "not_found", "no such endpoint");
-	if (r->method != M_GET) {
+	if (r->method != M_GET && (rt->flags & R_PICTURE)) {
+		if (!is_picture_type(http_param(r, "CONTENT_TYPE"))) {
+			http_drain(r);
+			return http_fail(r, 415, "unsupported_media_type",
+			    "send the picture with Content-Type image/png, "
+			    "image/jpeg, image/webp or image/gif");
+		}
+		if ((st = http_read_body(r)) != 0)
+			return st;
+	} else if (r->method != M_GET) {
 		if (!is_json_type(http_param(r, "CONTENT_TYPE"))) {
 			http_drain(r);
 			return http_fail(r, 415, "unsupported_media_type",

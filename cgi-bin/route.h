@@ -14,6 +14,7 @@ typedef int (*handler)(struct req *);
 enum route_flag {
 	R_AUTH = 1 << 0,	/* needs a session: 401 without */
 	R_USER = 1 << 1,	/* registered users only: 403 for guests */
+	R_PICTURE = 1 << 2,	/* the body is a picture (image/...), not JSON */
 	R_SCRIPT = 1 << 3,	/* a GET that changes state: scripts only (403) */
 };
 

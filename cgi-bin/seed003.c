@@ -82,12 +82,24 @@ enum signup_field {
 	SU__MAX
 };
 
+/*
+ * The document's profilePicture is a link anywhere ("personalpicture.com/
+ * link"): any one line of text is taken, so its clients still sign up,
+ * but only the server's own picture path is stored (valid_picture_url);
+ * anything else leaves the picture empty.
+ */
+static int
+valid_seed_picture(const char *s, size_t n)
+{
+	return valid_line(s, n, 0, CAP_AVATAR_URL);
+}
+
 static const struct field signup_fields[SU__MAX] = {
 	{ "userName", valid_username, F_REQUIRED },	/* SU_USERNAME */
 	{ "hashValue", valid_password, F_REQUIRED },	/* SU_PASSWORD */
 	{ "emailAddress", valid_email, 0 },		/* SU_EMAIL */
 	{ "nickName", valid_nickname, 0 },		/* SU_NICKNAME */
-	{ "profilePicture", valid_url, 0 },		/* SU_PICTURE */
+	{ "profilePicture", valid_seed_picture, 0 },	/* SU_PICTURE */
 	{ "location", valid_location, 0 },		/* SU_LOCATION */
 	{ "personalDescription", valid_bio, 0 },	/* SU_BIO */
 	{ "rsaPublicKey", valid_public_key, 0 },	/* SU_PUBLIC_KEY */
@@ -285,9 +297,7 @@ check_fields(struct json_object *c, const struct field *f, size_t n,
 
 /*
  * TYPE "1": sign up and log in.  "SS" (and the sid cookie), or "SF" with
- * a reason: a taken name or a field the native signup would refuse.  A
- * picture link without a scheme ("host/path", as in the document) is
- * taken as https://host/path.
+ * a reason: a taken name or a field the native signup would refuse.
  */
 static int
 frame_signup(struct req *r, struct json_object *c, const char *mid,
@@ -295,23 +305,10 @@ frame_signup(struct req *r, struct json_object *c, const char *mid,
 {
 	struct user_new	 u;
 	struct fval	 v[SU__MAX];
-	struct json_object *pic;
 	char		 why[96], hash[AUTH_HASH_MAX];
-	char		 url[CAP_AVATAR_URL + 16];
 	int64_t		 uid;
-	size_t		 n;
-	const char	*s;
 	int		 rc;
 
-	/* Before the check, so the check sees what will be stored. */
-	if ((s = get_str(c, "profilePicture", &n)) != NULL && n > 0 &&
-	    n <= CAP_AVATAR_URL && memchr(s, ':', n) == NULL) {
-		/* By length: a NUL inside must reach the check, not end it. */
-		memcpy(url, "https://", 8);
-		memcpy(url + 8, s, n);
-		pic = json_object_new_string_len(url, (int)n + 8);
-		json_object_object_add(c, "profilePicture", pic);
-	}
 	if (!check_fields(c, signup_fields, SU__MAX, v, why, sizeof(why)))
 		return frame_word(r, "RE_SIGNUP", mid, mlen, "SF", why);
 	if ((rc = user_may_create_reply(r)) != 0)
@@ -323,7 +320,10 @@ frame_signup(struct req *r, struct json_object *c, const char *mid,
 	u.hash = hash;
 	u.email = v[SU_EMAIL].s;
 	u.nickname = v[SU_NICKNAME].s;
-	u.avatar_url = v[SU_PICTURE].s;
+	/* Only the server's own pictures are shown (valid_picture_url). */
+	if (v[SU_PICTURE].s != NULL &&
+	    valid_picture_url(v[SU_PICTURE].s, v[SU_PICTURE].len))
+		u.avatar_url = v[SU_PICTURE].s;
 	u.location = v[SU_LOCATION].s;
 	u.bio = v[SU_BIO].s;
 	u.public_key = v[SU_PUBLIC_KEY].s;

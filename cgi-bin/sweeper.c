@@ -11,9 +11,13 @@
  *   - events handed out CHAT_RESEND_S ago and not acked are queued again
  *     (seed 003: resend every 15 s; polls also resend them on their own);
  *   - expired sessions, old rate-limit windows and, CHAT_GUEST_TTL_S after
- *     their last session ended, guests and their stranger chats are removed.
+ *     their last session ended, guests and their stranger chats are removed;
+ *   - users with more than CHAT_EVENTS_MAX pending events, and (once a
+ *     minute) users offline with events CHAT_EVENTS_AGE_S old, lose the
+ *     oldest and get one resync event instead (event_trim).
  * Two sweepers at once are safe: every change is conditional on the state
- * it changes (online = 1, ...), so a row is changed and announced once.
+ * it changes (online = 1, ...), so a row is changed and announced once;
+ * the trim of pending events runs in one sweeper at a time (a named lock).
  * Prints what it changed; exits non-zero on failure, for cron's mail.
  */
 #include <signal.h>
@@ -44,6 +48,10 @@ enum stmt {
 	STMT_GUEST_CONVS,
 	STMT_GUEST_DELETE,
 	STMT_AWAY,
+	STMT_OVER_CAP,
+	STMT_AGED,
+	STMT_TRIM_LOCK,
+	STMT_TRIM_UNLOCK,
 	STMT__MAX
 };
 
@@ -80,6 +88,22 @@ static const char *const stmts[STMT__MAX] = {
 	/* STMT_AWAY: pages gone CHAT_AWAY_S ago, their users not back. */
 	"SELECT id FROM user WHERE away_at < NOW(3) - INTERVAL ? SECOND "
 	"LIMIT ?",
+	/*
+	 * STMT_OVER_CAP: users with more than CHAT_EVENTS_MAX pending events.
+	 * A scan of the index k_event_user, whose size the cap bounds.
+	 */
+	"SELECT user_id FROM event GROUP BY user_id HAVING COUNT(*) > ? "
+	"LIMIT ?",
+	/* STMT_AGED: offline users with events CHAT_EVENTS_AGE_S old. */
+	"SELECT DISTINCT e.user_id FROM "
+	"(SELECT NOW(3) - INTERVAL ? SECOND AS t) AS a "
+	"JOIN event e ON e.created_at < a.t AND e.type <> 'resync' "
+	"JOIN user u ON u.id = e.user_id AND u.online = 0 "
+	"AND u.last_seen < a.t LIMIT ?",
+	/* STMT_TRIM_LOCK: one sweeper trims at a time (two resyncs else). */
+	"SELECT GET_LOCK('chat_sweep_trim', 0)",
+	/* STMT_TRIM_UNLOCK */
+	"SELECT RELEASE_LOCK('chat_sweep_trim')",
 };
 
 static volatile sig_atomic_t	 stop;
@@ -126,6 +150,20 @@ offline_one(struct db *db, int64_t uid, struct ids *wake)
 	    db_exec(db, stmts[STMT_REQUEUE_USER], "i", uid) < 0))
 		rc = -1;
 	return rc;
+}
+
+/* uid's pending events down to CHAT_EVENTS_MAX.  How many went, or -1. */
+static int
+cap_one(struct db *db, int64_t uid, struct ids *wake)
+{
+	return (int)event_trim(db, uid, conf.events_max, 0, wake);
+}
+
+/* uid's events CHAT_EVENTS_AGE_S old, if away that long.  Count or -1. */
+static int
+aged_one(struct db *db, int64_t uid, struct ids *wake)
+{
+	return (int)event_trim(db, uid, 0, conf.events_age_s, wake);
 }
 
 /* Guest uid gone for good: its stranger chats and the account.  1 or -1. */
@@ -262,6 +300,35 @@ batches(struct db *db, const char *sql, int64_t a)
 	return total;
 }
 
+/*
+ * Pending events past CHAT_EVENTS_MAX, and once a minute (or every
+ * CHAT_EVENTS_AGE_S, if less) those of users offline for
+ * CHAT_EVENTS_AGE_S, dropped (a resync instead: event_trim).
+ * A sweeper that finds another at it skips the step.  How many, or -1.
+ */
+static long
+sweep_events(struct db *db)
+{
+	static time_t	 aged_next;
+	int64_t		 got = 0;
+	long		 n, k = 0;
+
+	if (db_one(db, &got, stmts[STMT_TRIM_LOCK], "") == -1)
+		return -1;
+	if (got != 1)
+		return 0;
+	n = select_in_batches(db, stmts[STMT_OVER_CAP], conf.events_max,
+	    cap_one);
+	if (n != -1 && time(NULL) >= aged_next) {
+		aged_next = time(NULL) + (conf.events_age_s < 60 ?
+		    conf.events_age_s : 60);
+		k = select_in_batches(db, stmts[STMT_AGED], conf.events_age_s,
+		    aged_one);
+	}
+	(void)db_one(db, NULL, stmts[STMT_TRIM_UNLOCK], "");
+	return n == -1 || k == -1 ? -1 : n + k;
+}
+
 /* Guests with no session, quiet for CHAT_GUEST_TTL_S.  How many, or -1. */
 static long
 sweep_guests(struct db *db)
@@ -289,7 +356,7 @@ step(struct db *db, const char *what, long n, int *failed)
 static int
 sweep_round(struct db *db)
 {
-	long	 idle, away, requeued, sessions, windows, guests;
+	long	 idle, away, requeued, sessions, windows, guests, trimmed;
 	int64_t	 old_win;
 	int	 failed = 0;
 
@@ -307,11 +374,12 @@ sweep_round(struct db *db)
 	windows = step(db, "rate windows", batches(db, stmts[STMT_WINDOWS],
 	    old_win), &failed);
 	guests = step(db, "guests", sweep_guests(db), &failed);
-	if (idle || away || requeued || guests || sessions)
+	trimmed = step(db, "pending events cap", sweep_events(db), &failed);
+	if (idle || away || requeued || guests || sessions || trimmed)
 		printf("sweep: %ld offline, %ld away, %ld requeued, "
 		    "%ld guests removed, %ld sessions expired, "
-		    "%ld rate windows dropped\n", idle, away, requeued, guests,
-		    sessions, windows);
+		    "%ld rate windows dropped, %ld events dropped (resync)\n",
+		    idle, away, requeued, guests, sessions, windows, trimmed);
 	fflush(stdout);
 	return failed ? -1 : 0;
 }

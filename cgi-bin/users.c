@@ -104,7 +104,7 @@ static const struct field signup_fields[SIGNUP__MAX] = {
 	{ "password",	valid_password,	F_REQUIRED },	/* SIGNUP_PASSWORD */
 	{ "email",	valid_email,	0 },		/* SIGNUP_EMAIL */
 	{ "nickname",	valid_nickname,	0 },		/* SIGNUP_NICKNAME */
-	{ "avatar_url",	valid_url,	0 },		/* SIGNUP_AVATAR_URL */
+	{ "avatar_url",	valid_picture_url,	0 },		/* SIGNUP_AVATAR_URL */
 	{ "location",	valid_location,	0 },		/* SIGNUP_LOCATION */
 	{ "bio",	valid_bio,	0 },		/* SIGNUP_BIO */
 	{ "public_key",	valid_public_key, 0 },		/* SIGNUP_PUBLIC_KEY */
@@ -143,7 +143,7 @@ enum me_field {
 static const struct field me_fields[ME__MAX] = {
 	{ "nickname",	valid_nickname,	0 },		/* ME_NICKNAME */
 	{ "email",	valid_email,	0 },		/* ME_EMAIL */
-	{ "avatar_url",	valid_url,	0 },		/* ME_AVATAR_URL */
+	{ "avatar_url",	valid_picture_url,	0 },		/* ME_AVATAR_URL */
 	{ "location",	valid_location,	0 },		/* ME_LOCATION */
 	{ "bio",	valid_bio,	0 },		/* ME_BIO */
 	{ "public_key",	valid_public_key, 0 },		/* ME_PUBLIC_KEY */

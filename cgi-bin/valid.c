@@ -157,21 +157,27 @@ valid_email(const char *s, size_t n)
 	return memchr(at + 1, '@', n - (size_t)(at - s) - 1) == NULL;
 }
 
-/* Empty, or an http(s) URL without spaces, quotes or brackets. */
+/*
+ * A picture's address (avatar_url of users and topics): empty (none), or
+ * the server's own path of an uploaded picture, /api/pictures/ and the
+ * 64 lowercase hex digits of its SHA-256.  Nothing else: a picture
+ * elsewhere is fetched by every viewer's browser, with the session cookie
+ * when it is on the same host (another port is the same site), and tells
+ * its owner who looks (issue 21).
+ */
 int
-valid_url(const char *s, size_t n)
+valid_picture_url(const char *s, size_t n)
 {
-	size_t	 i;
+	static const char	 pre[] = "/api/pictures/";
+	size_t			 i, np = sizeof(pre) - 1;
 
 	if (n == 0)
 		return 1;
-	if (!valid_line(s, n, 1, CAP_AVATAR_URL))
+	if (n != np + 64 || memcmp(s, pre, np) != 0)
 		return 0;
-	if (!((n > 8 && strncmp(s, "https://", 8) == 0) ||
-	    (n > 7 && strncmp(s, "http://", 7) == 0)))
-		return 0;
-	for (i = 0; i < n; i++)
-		if (strchr(" \"'<>\\`", s[i]) != NULL)
+	for (i = np; i < n; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') ||
+		    (s[i] >= 'a' && s[i] <= 'f')))
 			return 0;
 	return 1;
 }

@@ -38,7 +38,7 @@ int	valid_text(const char *, size_t, size_t, size_t);
 int	valid_username(const char *, size_t);
 int	valid_password(const char *, size_t);
 int	valid_email(const char *, size_t);
-int	valid_url(const char *, size_t);
+int	valid_picture_url(const char *, size_t);
 int	valid_nickname(const char *, size_t);
 int	valid_location(const char *, size_t);
 int	valid_bio(const char *, size_t);

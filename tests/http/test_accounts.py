@@ -65,7 +65,7 @@ name = uniq("acc")
 profile = {
     "email": "ann@example.org",
     "nickname": "Ann \u00e9 \U0001F600",
-    "avatar_url": "https://example.org/ann.png",
+    "avatar_url": "/api/pictures/abababababababababababababababababababababababababababababababab",
     "location": "Z\u00fcrich",
     "bio": "line one\nline two\ttabbed",
     "public_key": "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEA\n-----END PUBLIC KEY-----\n",
@@ -193,7 +193,7 @@ expect_error(Client().post("guest", {"nickname": ""}), 400, "bad_request",
 p = signup("pat", nickname="Before", location="Old town", bio="old bio",
            email="old@example.org")
 changes = {"nickname": "After \U0001F680", "email": "new@example.org",
-           "avatar_url": "http://example.org/p.png", "location": "",
+           "avatar_url": "/api/pictures/cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd", "location": "",
            "bio": "new\nbio", "public_key": "ssh-ed25519 AAAA me@host"}
 r = p.patch("me", changes)
 eq(r.status, 200, "PATCH /api/me")

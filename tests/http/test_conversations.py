@@ -36,7 +36,7 @@ def read_event(conv, user, seq=None):
 
 # --- the items -------------------------------------------------------------------
 a = signup("ca", nickname="Alice A")
-b = signup("cb", nickname="Bob B", avatar_url="https://example.com/b.png")
+b = signup("cb", nickname="Bob B", avatar_url="/api/pictures/cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd")
 c = signup("cc", nickname="Carol C")
 d = signup("cd", nickname="Dave D")
 ab = befriend(a, b)
@@ -53,7 +53,7 @@ for k in ("id", "kind", "title", "avatar_url", "members", "last_message",
     check(k in x, "list item has " + k, x)
 eq(x.get("kind"), "direct", "kind direct")
 eq(x.get("title"), "Bob B", "a direct conversation is titled with the friend's nickname")
-eq(x.get("avatar_url"), "https://example.com/b.png", "and shows the friend's avatar")
+eq(x.get("avatar_url"), "/api/pictures/cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd", "and shows the friend's avatar")
 eq(sorted(x.get("members", [])), sorted([a.name, b.name]), "members")
 eq(x.get("last_message"), None, "no message yet")
 eq(x.get("unread"), 0, "nothing unread")

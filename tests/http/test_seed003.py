@@ -110,7 +110,7 @@ row = sql("SELECT password_hash, email, nickname, avatar_url, location, bio, "
 check(row[0].startswith("$argon2id$"), "hashValue stored through the KDF",
       row[0])
 eq(row[1:], ["vincent313@foxmail.com", "zhiyong",
-             "https://personalpicture.com/link", "longyan", "cooking man",
+             "", "longyan", "cooking man",
              "24sdfqwrwer", "0"], "signup fields stored")
 r = v.get("me")
 eq((r.json or {}).get("username"), vname, "the signup cookie is a session")
@@ -130,14 +130,22 @@ reply(frame(other, "1", content, mid), "signup with a short password",
 mid, content, s = signup_frame("x y", "su7")
 reply(frame(other, "1", content, mid), "signup with a bad user name",
       "RE_SIGNUP", "su7", "SF")
-# A picture link without a scheme gets https:// put in front; a NUL inside
-# it is refused as on the native signup (it used to cut the link short).
+# The document's picture link (anywhere) is taken but not stored: only
+# the server's own pictures are shown (issue 21); a NUL inside it is
+# refused as on the native signup (it used to cut the link short).
 mid, content, s = signup_frame(n, "su8",
                                profilePicture="example.com/pic\u0000\"><b>")
 reply(frame(other, "1", content, mid), "signup with a NUL in the picture",
       "RE_SIGNUP", "su8", "SF")
 eq(sql("SELECT COUNT(*) FROM user WHERE username='%s'" % n), [["0"]],
    "refused signups stored nothing")
+pn = uniq("pic")
+pic = "/api/pictures/" + "ab" * 32
+mid, content, s = signup_frame(pn, "su9", profilePicture=pic)
+reply(frame(Client(), "1", content, mid), "signup with a server picture",
+      "RE_SIGNUP", "su9", "SS")
+eq(sql("SELECT avatar_url FROM user WHERE username='%s'" % pn), [[pic]],
+   "the server's own picture is stored")
 
 # --- bad frames: 400 --------------------------------------------------------
 for body, what in [
@@ -188,7 +196,7 @@ eq(r.status, 401, "user info without a session")
 r = frame(v, "3", zname, "getuserinfo0010001")
 got = reply(r, "user info", "RE_GETUSER_SUC", "getuserinfo0010001")
 eq(got, {"userName": zname, "emailAddress": "", "nickName": "zhiyong",
-         "profilePicture": "https://personalpicture.com/link",
+         "profilePicture": "",
          "location": "longyan", "personalDescription": "cooking man",
          "rsaPublicKey": "24sdfqwrwer"}, "profile of a non-friend (no email)")
 got = reply(frame(v, "3", vname, "gi2"), "own info", "RE_GETUSER_SUC", "gi2")

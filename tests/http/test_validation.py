@@ -249,8 +249,9 @@ caps = (("nickname", "n", 64), ("email", None, 254),
 def at_len(field, unit, n):
     if field == "email":
         return "e" * (n - len("@example.org")) + "@example.org"
-    if field == "avatar_url":
-        return "https://example.org/" + "p" * (n - len("https://example.org/"))
+    if field == "avatar_url":   # only the server's picture path is taken
+        return ("/api/pictures/" + "e" * 64 if n <= 512 else
+                "https://example.org/" + "p" * (n - len("https://example.org/")))
     return unit * n
 
 

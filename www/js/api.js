@@ -19,6 +19,18 @@ export async function api(method, path, body, { signal, keepalive } = {}) {
   return { status: r.status, ok: r.ok, data, retryAfter: Number(r.headers.get('Retry-After')) || 0 };
 }
 
+// POST raw bytes (a picture: POST /api/pictures) with their own type,
+// image/png, image/jpeg, image/webp or image/gif, which no form can send
+// either. Answers like api().
+export async function apiBytes(path, blob) {
+  const opts = { method: 'POST', credentials: 'same-origin', cache: 'no-store',
+    headers: { Accept: 'application/json', 'Content-Type': blob.type }, body: blob };
+  const r = await fetch(new URL(path, BASE), opts);
+  let data = null;
+  try { data = await r.json(); } catch { data = null; }
+  return { status: r.status, ok: r.ok, data, retryAfter: Number(r.headers.get('Retry-After')) || 0 };
+}
+
 // The server's error message ({"error":{"code","message"}}), or a fallback.
 export function errorText(res, fallback) {
   if (!res) return 'No connection to the server.';

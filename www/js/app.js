@@ -108,10 +108,28 @@ function onEvent(e) {
   case 'match_found': matched(e.conversation_id, e.partner); break;
   case 'partner_left': onPartnerLeft(e); break;
   case 'conversation_updated': onConversationUpdated(e); break;
+  // The server dropped older events it held for us (too many, or too
+  // old): catch up from history and the lists (docs/API.md).
+  case 'resync': onResync(e); break;
   // A system notice an admin wrote (README): shown longer than the others.
   case 'notice': if (typeof e.text === 'string' && e.text) toast(`Notice: ${e.text}`, 'notice', 15000); break;
   default: break;     // types added later are ignored
   }
+}
+
+// A resync names the conversations whose message events were dropped:
+// each held one fetches its history after the last seq it holds (the
+// gap-filling of chat.js); the list (unread counts, previews) and the
+// friends pane (requests) are fetched again. Once per tab: every tab
+// gets the event through the shared poll.
+function onResync(e) {
+  const ids = Array.isArray(e.conversations) ? e.conversations : [];
+  for (const id of ids) {
+    const t = S.threads.get(id);
+    if (t?.loaded || t?.sync) syncThread(id);       // not held: fetched when opened
+  }
+  loadConversations();            // marks the open chat read, as always
+  loadFriends();
 }
 
 // What other tabs of this browser tell us.

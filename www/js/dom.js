@@ -85,12 +85,14 @@ export function hue(name) {
   return x % 8;
 }
 
-// A round avatar: the picture (http/https only), or initials on a colour
+// A round avatar: the picture (only the server's own, /api/pictures/<hash>:
+// an address anywhere else is never requested), or initials on a colour
 // chosen from the name. online: true/false adds a presence dot; undefined none.
+export const isPictureUrl = (url) => typeof url === 'string' && /^\/api\/pictures\/[0-9a-f]{64}$/.test(url);
 export function avatar(name, url, { online, size = '' } = {}) {
   const a = h('span', { class: `avatar c${hue(name)} ${size}`.trim(), 'aria-hidden': 'true' });
   const text = initials(name);
-  if (url && /^https?:\/\//i.test(url)) {
+  if (isPictureUrl(url)) {
     const img = h('img', { src: url, alt: '', referrerpolicy: 'no-referrer', loading: 'lazy', decoding: 'async' });
     img.addEventListener('error', () => { img.remove(); a.textContent = text; });
     a.append(img);

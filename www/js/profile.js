@@ -1,5 +1,6 @@
 // profile.js: edit your own profile (PATCH /api/me) and view others'
-// (GET /api/users/{name}).
+// (GET /api/users/{name}). The picture is chosen from a file, scaled down
+// and uploaded at once (pictures.js); Save stores its address.
 
 import { api, errorText, enc } from './api.js';
 import { $, h, clear, show, avatar, lastSeen } from './dom.js';
@@ -7,6 +8,7 @@ import { S, isMe } from './state.js';
 import { toast } from './ui.js';
 import { broadcast } from './receiver.js';
 import { chatWith, sendRequest } from './friends.js';
+import { uploadPicture } from './pictures.js';
 
 const FIELDS = ['nickname', 'email', 'avatar_url', 'location', 'bio', 'public_key'];
 
@@ -87,8 +89,27 @@ export async function showUser(name) {
   d.showModal();
 }
 
+// A file chosen: upload it now (scaled down); Save keeps its address.
+async function pickPicture() {
+  const input = $('#profile-picture');
+  const file = input.files?.[0];
+  if (!file) return;
+  const f = $('#form-profile');
+  const btn = f.querySelector('button[type=submit]');
+  $('#profile-error').textContent = '';
+  btn.disabled = true;
+  const r = await uploadPicture(file);
+  btn.disabled = false;
+  input.value = '';
+  if (!r.ok) { $('#profile-error').textContent = r.error; return; }
+  f.avatar_url.value = r.url;
+  previewAvatar();
+}
+
 export function initProfile() {
   $('#me-button').addEventListener('click', profileDialog);
   $('#form-profile').addEventListener('submit', saveProfile);
-  $('#form-profile').avatar_url.addEventListener('input', previewAvatar);
+  $('#form-profile').nickname.addEventListener('input', previewAvatar);
+  $('#profile-picture').addEventListener('change', pickPicture);
+  $('#profile-picture-remove').addEventListener('click', () => { $('#form-profile').avatar_url.value = ''; previewAvatar(); });
 }

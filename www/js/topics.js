@@ -1,5 +1,6 @@
-// topics.js: group chats. Create with a title and members chosen from
-// friends; rename, add and remove members, make admins, leave.
+// topics.js: group chats. Create with a title, a picture (pictures.js)
+// and members chosen from friends; rename, change the picture, add and
+// remove members, make admins, leave.
 
 import { api, errorText, enc } from './api.js';
 import { $, h, clear, show, avatar, holdFocus } from './dom.js';
@@ -7,6 +8,7 @@ import { S, isMe } from './state.js';
 import { toast, confirmDialog } from './ui.js';
 import { loadConversations } from './convlist.js';
 import { openConversation, closeChat, loadDetail } from './chat.js';
+import { uploadPicture } from './pictures.js';
 
 let editing = null;     // the conversation in the dialog, null when creating
 
@@ -49,6 +51,9 @@ export async function topicDialog(conv, keepOpen) {
   $('#dlg-topic-title').textContent = conv ? 'Group details' : 'New group';
   f.title.value = conv ? conv.title : f.title.value;
   f.title.readOnly = !canManage;
+  if (!keepOpen) f.avatar_url.value = conv?.avatar_url || '';
+  show($('#topic-picture-field'), canManage);
+  previewTopic();
 
   const inGroup = new Set((conv?.members_detail || []).map(m => m.username.toLowerCase()));
   const boxes = clear($('#topic-members'));
@@ -87,9 +92,17 @@ async function saveTopic(e) {
   try {
     if (!editing) {
       res = await api('POST', 'conversations', { title, members });
+      if (res.ok && f.avatar_url.value) {
+        const id = res.data.id;
+        res = await api('PATCH', `conversations/${id}`, { avatar_url: f.avatar_url.value });
+        if (res.ok) res.data = { ...res.data, id };
+      }
     } else {
       res = { ok: true, data: editing };
-      if (title !== editing.title) res = await api('PATCH', `conversations/${editing.id}`, { title });
+      const change = {};
+      if (title !== editing.title) change.title = title;
+      if (f.avatar_url.value !== (editing.avatar_url || '')) change.avatar_url = f.avatar_url.value;
+      if (Object.keys(change).length) res = await api('PATCH', `conversations/${editing.id}`, change);
       if (res.ok && members.length) res = await api('POST', `conversations/${editing.id}/members`, { members });
     }
   } catch { res = null; }
@@ -129,7 +142,31 @@ export async function onConversationUpdated(e) {
   if (editing?.id === id && $('#dlg-topic').open) topicDialog(S.convs.get(id), true);
 }
 
+function previewTopic() {
+  const f = $('#form-topic');
+  clear($('#topic-avatar')).append(avatar(f.title.value || 'Group', f.avatar_url.value, { size: 'big' }));
+}
+
+// A file chosen: upload it now (scaled down); Create or Save keeps it.
+async function pickPicture() {
+  const input = $('#topic-picture');
+  const file = input.files?.[0];
+  if (!file) return;
+  const f = $('#form-topic');
+  $('#topic-error').textContent = '';
+  $('#topic-save').disabled = true;
+  const r = await uploadPicture(file);
+  $('#topic-save').disabled = false;
+  input.value = '';
+  if (!r.ok) { $('#topic-error').textContent = r.error; return; }
+  f.avatar_url.value = r.url;
+  previewTopic();
+}
+
 export function initTopics() {
+  $('#topic-picture').addEventListener('change', pickPicture);
+  $('#topic-picture-remove').addEventListener('click', () => { $('#form-topic').avatar_url.value = ''; previewTopic(); });
+  $('#form-topic').title.addEventListener('input', previewTopic);
   $('#new-topic').addEventListener('click', () => topicDialog(null));
   $('#form-topic').addEventListener('submit', saveTopic);
   $('#topic-leave').addEventListener('click', () => editing && leaveTopic(editing));

@@ -112,15 +112,12 @@ export function chatBanner(text, kind = 'info', action) {
 }
 export function hideChatBanner() { show($('#chat-banner'), false); }
 
-// The tab title "(3) Chat" and a red dot on the favicon while anything is unread.
+// The tab title "(3) Chat" and a red dot on the favicon while anything is
+// unread (two files: the CSP's img-src allows only the server itself).
 export function unreadIndicator(total) {
   document.title = total > 0 ? `(${total > 99 ? '99+' : total}) Chat` : 'Chat';
   const link = $('#favicon');
-  const dot = total > 0 ? '<circle cx="25" cy="7" r="6.5" fill="#e5372b" stroke="#fff" stroke-width="1.5"/>' : '';
-  const svg = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="8" fill="#2563eb"/>'
-    + '<path d="M10.5 7.5h11a2.5 2.5 0 0 1 2.5 2.5v7.5a2.5 2.5 0 0 1-2.5 2.5H15l-4.5 4v-4a2.5 2.5 0 0 1-2.5-2.5V10a2.5 2.5 0 0 1 2.5-2.5z" fill="none" stroke="#fff" stroke-width="2" stroke-linejoin="round" stroke-linecap="round"/>'
-    + dot + '</svg>';
-  const href = 'data:image/svg+xml,' + encodeURIComponent(svg);
+  const href = total > 0 ? 'img/icon-unread.svg' : 'img/icon.svg';
   if (link.getAttribute('href') !== href) link.setAttribute('href', href);
 }
 
