@@ -73,8 +73,10 @@ def sid_of(cookie):
     return None
 
 
-def setup(front, n):
-    """n people in n/2 pairs of friends: [(name, sid)], partner index."""
+def setup(front, n, odd=()):
+    """n people in n/2 pairs of friends, and each one of odd befriended
+    with the first (the last of an odd number writes to the first):
+    [(name, sid)]."""
     tag = "".join(random.choice(string.ascii_lowercase) for _ in range(5))
     people = [None] * n
 
@@ -94,8 +96,9 @@ def setup(front, n):
             ts.pop(0).join()
     for t in ts:
         t.join()
-    for i in range(0, n, 2):
-        a, b = people[i], people[i + 1]
+    pairs = [(i, i + 1) for i in range(0, n, 2)] + [(0, i) for i in odd if i > 1]
+    for i, j in pairs:
+        a, b = people[i], people[j]
         st, js, _, _ = front.req("POST", "friends/requests", a[1], {"to": b[0]})
         if st != 201:
             raise SystemExit("shared: friend request failed: %s %s" % (st, js))
@@ -216,7 +219,8 @@ def level(front, people, seconds, exe):
             front.req("POST", "ack", sid, {"ids": ack})
 
     def sender(i):
-        sid, to = people[i][1], people[i ^ 1][0]
+        # Pairs; with an odd number the last one writes to the first.
+        sid, to = people[i][1], people[i ^ 1 if i ^ 1 < n else 0][0]
         k = 0
         stop_send.wait(random.random() * 5)
         while not stop_send.is_set():
@@ -284,14 +288,14 @@ def main():
     front = Front(a.url)
     setup_front = Front(a.setup_url or a.url)
     levels = [int(x) for x in a.levels.split(",")]
-    people = setup(setup_front, max(levels) + max(levels) % 2)
+    people = setup(setup_front, max(levels) + max(levels) % 2,
+                   [n - 1 for n in levels if n % 2])
     if a.exe:
         c = cgi_cost(a.exe, people)
         print("shared CGI CPU per request (median of 20, exec included): health %.1f ms, "
               "poll %.1f ms, send %.1f ms" % (c["health"], c["poll"], c["send"]), flush=True)
     best, bad = 0, False
     for n in levels:
-        n += n % 2
         r = level(front, people[:n], a.seconds, os.path.realpath(a.exe) if a.exe else "")
         ok = not r["errors"] and not r["lost"] and r["p50"] <= 2.0
         cpu = "%.1f ms" % r["cpu_ms"] if r["cpu_ms"] is not None else "?"
