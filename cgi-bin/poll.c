@@ -160,6 +160,27 @@ poll_prepare(struct req *r)
 }
 
 /*
+ * How long a poll that may not wait tells its client to stay away: 1 to
+ * 1.5 s (jittered, so that a hundred clients do not come back together),
+ * longer while the host has more to run than it has cores (the load
+ * average), up to CAP_POLL_AFTER_MAX_MS: a busy shared host slows
+ * delivery down rather than drown in polls.
+ */
+static int
+poll_after(void)
+{
+	double	 load[1];
+	long	 cpus;
+	int	 ms;
+
+	ms = CAP_POLL_AFTER_MS + (int)(random() % (CAP_POLL_AFTER_MS / 2 + 1));
+	cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	if (getloadavg(load, 1) == 1 && cpus > 0 && load[0] > cpus)
+		ms = (int)(ms * load[0] / cpus);
+	return ms < CAP_POLL_AFTER_MAX_MS ? ms : CAP_POLL_AFTER_MAX_MS;
+}
+
+/*
  * One request per process (plain CGI, mod_fcgid), where a waiting poll
  * holds one of the web server's few workers: the poll waits here, on this
  * thread, holding no MySQL connection, for a wake on a socket of its own
@@ -181,8 +202,7 @@ poll_here(struct req *r, waiter_fetch fetch)
 	if (r->poll_deadline <= now ||
 	    (n = wake_listen(conf.parked_max, &many)) < 0) {
 		if (r->poll_deadline > now)
-			r->poll_after_ms = CAP_POLL_AFTER_MS +
-			    (int)(random() % (CAP_POLL_AFTER_MS / 2 + 1));
+			r->poll_after_ms = poll_after();
 		if (fetch(r, 0) == 0)
 			fetch(r, 1);
 		return r->status;
