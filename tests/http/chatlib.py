@@ -8,7 +8,9 @@ Settings come from tests/run.sh: BASE_URL, STACK_DIR, PORT, CHAT_BIN.
 import http.client
 import json
 import os
+import pwd
 import random
+import socket
 import string
 import subprocess
 import sys
@@ -215,6 +217,28 @@ def mariadb(*args):
     (the stack's chat.cnf: no password on the command line), batch mode."""
     return ["mariadb", "--defaults-file=" + os.path.join(STACK_DIR, "chat.cnf"),
             "--batch", "--skip-column-names"] + list(args)
+
+
+def admin(query):
+    """Rows (lists of strings) of a query as the database's administrator:
+    the stack's MariaDB lets the OS user that started it in over the
+    socket, and it sees every account's connections, makes accounts."""
+    me = pwd.getpwuid(os.getuid()).pw_name
+    p = subprocess.run(["mariadb", "--defaults-file=" + os.path.join(STACK_DIR, "my.cnf"),
+                        "-u", me, "--batch", "--skip-column-names", "-e", query],
+                       capture_output=True, text=True)
+    if p.returncode != 0:
+        raise RuntimeError("admin SQL failed: %s" % p.stderr.strip())
+    return [line.split("\t") for line in p.stdout.splitlines()]
+
+
+def free_port():
+    """A TCP port nothing listens on now, on 127.0.0.1."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
 
 
 def sql(query):

@@ -38,18 +38,8 @@ root = tempfile.mkdtemp(prefix="chat-cgi.")
 os.chmod(root, 0o755)
 
 
-def admin(query):
-    """As the database's administrator (the OS user over the socket), who
-    sees every account's connections: rows of strings."""
-    out = subprocess.run(["mariadb", "--defaults-file=" + os.path.join(chatlib.STACK_DIR, "my.cnf"),
-                          "-u", pwd.getpwuid(os.getuid()).pw_name, "--batch",
-                          "--skip-column-names", "-e", query],
-                         check=True, capture_output=True, text=True).stdout
-    return [line.split("\t") for line in out.splitlines()]
-
-
 def limit_account(n):
-    admin("CREATE USER IF NOT EXISTS '%s'@'localhost' IDENTIFIED BY '%s'; "
+    chatlib.admin("CREATE USER IF NOT EXISTS '%s'@'localhost' IDENTIFIED BY '%s'; "
           "GRANT ALL ON chat.* TO '%s'@'localhost'; "
           "ALTER USER '%s'@'localhost' WITH MAX_USER_CONNECTIONS %d"
           % (ACCOUNT, ACCOUNT_PASS, ACCOUNT, ACCOUNT, n))
@@ -57,7 +47,7 @@ def limit_account(n):
 
 def connections():
     """Connections the CGI account holds now."""
-    rows = admin("SELECT COUNT(*) FROM information_schema.PROCESSLIST "
+    rows = chatlib.admin("SELECT COUNT(*) FROM information_schema.PROCESSLIST "
                  "WHERE USER = '%s'" % ACCOUNT)
     return int(rows[0][0])
 

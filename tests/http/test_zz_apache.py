@@ -19,7 +19,6 @@ import json
 import os
 import pwd
 import random
-import socket
 import string
 import subprocess
 import threading
@@ -42,27 +41,6 @@ T0 = time.time()
 
 def say(msg):
     print("[%5.1f s] %s" % (time.time() - T0, msg), flush=True)
-
-
-def admin(query):
-    """A query as the database's administrator (the stack's MariaDB lets the
-    OS user that started it in over the socket)."""
-    me = pwd.getpwuid(os.getuid()).pw_name
-    p = subprocess.run(["mariadb", "--defaults-file=" +
-                        os.path.join(chatlib.STACK_DIR, "my.cnf"), "-u", me,
-                        "--batch", "--skip-column-names", "-e", query],
-                       capture_output=True, text=True)
-    if p.returncode != 0:
-        raise RuntimeError("admin SQL failed: %s" % p.stderr.strip())
-    return [line.split("\t") for line in p.stdout.splitlines()]
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 class Web(chatlib.Client):
@@ -101,7 +79,7 @@ class Apache:
     def __init__(self, mode):
         self.mode = mode
         self.dir = os.path.join(chatlib.STACK_DIR, "apache-" + mode)
-        self.port = free_port()
+        self.port = chatlib.free_port()
         self.url = "http://127.0.0.1:%d/" % self.port
         env = {k: v for k, v in os.environ.items() if not k.startswith("CHAT_")}
         env.update({"CHAT_DB_SOCKET": DB["CHAT_DB_SOCKET"],
@@ -469,7 +447,7 @@ def main():
                  "CHAT_DB_SOCKET" in DB,
                  "the test stack has its private MariaDB (the account is made there)"):
         return
-    admin("CREATE USER IF NOT EXISTS '%s'@'localhost';"
+    chatlib.admin("CREATE USER IF NOT EXISTS '%s'@'localhost';"
           "ALTER USER '%s'@'localhost' IDENTIFIED BY '%s' "
           "WITH MAX_USER_CONNECTIONS 10;"
           "GRANT ALL ON `%s`.* TO '%s'@'localhost';"

@@ -4,8 +4,6 @@ workers, deliverers, marker and watcher share the three: a burst of
 requests, polls parked and woken, sends, all answered, while the database
 never sees more than three connections of chatd (and the sweeper's one)."""
 import os
-import pwd
-import subprocess
 import threading
 import time
 
@@ -18,12 +16,8 @@ before = os.environ.get("CHAT_DB_CONNS")
 def admin_count():
     """Connections of the application's account, as the administrator
     sees them (the account itself sees only its own)."""
-    out = subprocess.run(
-        ["mariadb", "--defaults-file=" + os.path.join(chatlib.STACK_DIR, "my.cnf"),
-         "-u", pwd.getpwuid(os.getuid()).pw_name, "--batch", "--skip-column-names",
-         "-e", "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE USER = 'chat'"],
-        check=True, capture_output=True, text=True).stdout
-    return int(out.strip())
+    return int(chatlib.admin("SELECT COUNT(*) FROM information_schema.PROCESSLIST "
+                             "WHERE USER = 'chat'")[0][0])
 
 
 def restart_with(v):

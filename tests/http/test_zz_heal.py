@@ -26,20 +26,12 @@ STACK = os.path.join(chatlib.TOP, "scripts", "stack.sh")
 RESET_S = 12
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
-
-
 # The stack's folder beside the shared one (run.sh removes it with its
 # own), short enough for unix socket paths.
 parent = os.path.dirname(chatlib.STACK_DIR) if chatlib.STACK_DIR else None
 folder = tempfile.mkdtemp(prefix="heal-", dir=parent)
 run_dir = os.path.join(folder, "run")
-port = free_port()
+port = chatlib.free_port()
 chatlib.PORT = port     # Client talks to this stack
 log_path = os.path.join(folder, "run.log")
 

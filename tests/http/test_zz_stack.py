@@ -40,14 +40,6 @@ def health():
         return "refused"
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
-
-
 def pid_of(part):
     try:
         return int(open(os.path.join(RUN, part + ".pid")).read())
@@ -66,7 +58,7 @@ eq(health(), 200, "the stack serves")
 
 # 1. A start on the same folder with another port: lighttpd is already
 # there (on the first port), so the health check on the new port fails.
-rc = stack_sh("start", chatlib.STACK_DIR, str(free_port()), timeout=120)
+rc = stack_sh("start", chatlib.STACK_DIR, str(chatlib.free_port()), timeout=120)
 check(rc != 0, "a start on a port nobody serves fails", rc)
 eq(health(), 200, "and the stack that was serving still serves")
 if health() != 200:
