@@ -39,9 +39,8 @@ enum stmt {
 	STMT_TRIM_CUT,
 	STMT_TRIM_OLD,
 	STMT_TRIM_CONVS,
-	STMT_TRIM_RESYNCS,
 	STMT_TRIM_DROP,
-	STMT_TRIM_DROP_ONE,
+	STMT_TRIM_RESYNC_DROP,
 	STMT__MAX
 };
 
@@ -114,12 +113,10 @@ static const char *const stmts[STMT__MAX] = {
 	"WHERE e.user_id = ? AND e.type = 'resync') AS t "
 	"JOIN conv_member m ON m.conv_id = t.c AND m.user_id = ? "
 	"ORDER BY t.c LIMIT ?",
-	/* STMT_TRIM_RESYNCS */
-	"SELECT id FROM event WHERE user_id = ? AND type = 'resync'",
 	/* STMT_TRIM_DROP: by uid's index; locks no gap past the kept rows. */
 	"DELETE FROM event WHERE user_id = ? AND id <= ?",
-	/* STMT_TRIM_DROP_ONE */
-	"DELETE FROM event WHERE id = ? AND user_id = ?",
+	/* STMT_TRIM_RESYNC_DROP: the resync pending before (a new one comes). */
+	"DELETE FROM event WHERE user_id = ? AND type = 'resync'",
 };
 
 /* The marker's state: see mark_later() below. */
@@ -688,11 +685,10 @@ event_ack(struct db *db, int64_t uid, const char *ids_json)
 long
 event_trim(struct db *db, int64_t uid, int keep, int age_s, struct ids *wake)
 {
-	struct ids	 convs = { 0 }, old = { 0 };
+	struct ids	 convs = { 0 };
 	struct buf	 payload = { 0 };
 	int64_t		 cut = 0;
 	long long	 n = 0;
-	size_t		 i;
 	int		 rc;
 
 	if (age_s > 0)
@@ -707,20 +703,16 @@ event_trim(struct db *db, int64_t uid, int keep, int age_s, struct ids *wake)
 		return 0;
 	if (collect(db_query(db, stmts[STMT_TRIM_CONVS], "iiiii", uid, cut,
 	    uid, uid, (int64_t)CAP_RESYNC_CONVS), &convs) == -1 ||
-	    collect(db_query(db, stmts[STMT_TRIM_RESYNCS], "i", uid),
-	    &old) == -1 ||
 	    (n = db_exec(db, stmts[STMT_TRIM_DROP], "ii", uid, cut)) < 0) {
 		n = -1;
 		goto out;
 	}
 	if (n == 0)		/* acked meanwhile: nothing to catch up */
 		goto out;
-	for (i = 0; i < old.n; i++)
-		if (db_exec(db, stmts[STMT_TRIM_DROP_ONE], "ii", old.v[i],
-		    uid) < 0) {
-			n = -1;
-			goto out;
-		}
+	if (db_exec(db, stmts[STMT_TRIM_RESYNC_DROP], "i", uid) < 0) {
+		n = -1;
+		goto out;
+	}
 	buf_adds(&payload, "{\"conversations\":");
 	buf_add_ids(&payload, convs.v, convs.n);
 	buf_addc(&payload, '}');
@@ -731,7 +723,6 @@ event_trim(struct db *db, int64_t uid, int keep, int age_s, struct ids *wake)
 	ids_add(wake, uid);
 out:
 	ids_free(&convs);
-	ids_free(&old);
 	buf_free(&payload);
 	return (long)n;
 }

@@ -17,6 +17,7 @@
 #include "handlers.h"
 #include "http.h"
 #include "route.h"
+#include "valid.h"
 
 enum stmt {
 	STMT_PIC_PUT,
@@ -57,29 +58,6 @@ picture_type(const unsigned char *p, size_t n)
 	    memcmp(p, "GIF89a", 6) == 0))
 		return "image/gif";
 	return NULL;
-}
-
-/* The 32 bytes of 64 lowercase hex digits s into out: 1, or 0 if not. */
-static int
-hash_of_hex(const char *s, unsigned char out[32])
-{
-	size_t	 i;
-	int	 hi, lo;
-
-	if (strlen(s) != 64)
-		return 0;
-	for (i = 0; i < 32; i++) {
-		hi = s[2 * i];
-		lo = s[2 * i + 1];
-		hi = hi >= '0' && hi <= '9' ? hi - '0' :
-		    hi >= 'a' && hi <= 'f' ? hi - 'a' + 10 : -1;
-		lo = lo >= '0' && lo <= '9' ? lo - '0' :
-		    lo >= 'a' && lo <= 'f' ? lo - 'a' + 10 : -1;
-		if (hi < 0 || lo < 0)
-			return 0;
-		out[i] = (unsigned char)(hi << 4 | lo);
-	}
-	return 1;
 }
 
 /*
@@ -138,7 +116,10 @@ h_picture_get(struct req *r)
 	size_t		 n;
 	int		 rc;
 
-	if (!hash_of_hex(route_param(r, 0), hash))
+	/* The path is what avatar_url may name (valid.c), or nothing. */
+	if (!valid_picture_url(r->path, strlen(r->path)) ||
+	    sodium_hex2bin(hash, sizeof(hash), route_param(r, 0), 64, NULL,
+	    NULL, NULL) != 0)
 		return http_fail(r, 404, "not_found", "no such picture");
 	if ((res = db_query(r->db, stmts[STMT_PIC_GET], "bi",
 	    (const char *)hash, sizeof(hash), (int64_t)CAP_PICTURE)) == NULL)
