@@ -158,9 +158,16 @@ if js:
 
 # --- polls fit the host: CHAT_PARKED_MAX=3 ---------------------------------------
 users = [signup("cp") for _ in range(4)]
-polls = [start("GET", "/api/poll?timeout=60", sid=u.sid) for u in users[:3]]
-chatlib.wait_until(lambda: len([n for n in os.listdir(os.path.join(RUN, "wake"))
-                                if n.endswith(".poll.sock")]) == 3, 10)
+def waiting():
+    return len([n for n in os.listdir(os.path.join(RUN, "wake")) if n.endswith(".poll.sock")])
+
+
+# One after another: each counts those already waiting (two started at
+# the same moment may each count the other as not there yet).
+polls = []
+for u in users[:3]:
+    polls.append(start("GET", "/api/poll?timeout=60", sid=u.sid))
+    chatlib.wait_until(lambda: waiting() == len(polls), 10)
 t0 = time.time()
 st, _, js, _ = run("GET", "/api/poll?timeout=25", sid=users[3].sid)
 eq(st, 200, "a fourth poll is answered")
