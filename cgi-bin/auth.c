@@ -24,6 +24,7 @@
 enum stmt {
 	STMT_SESSION_NEW,
 	STMT_SESSION_GET,
+	STMT_SESSION_ALIVE,
 	STMT_SESSION_END,
 	STMT_SESSION_TRIM,
 	STMT_WINDOW_TAKE,
@@ -40,6 +41,8 @@ static const char *const stmts[STMT__MAX] = {
 	"COALESCE(TIMESTAMPDIFF(SECOND, u.last_seen, NOW(3)), 1000000) "
 	"FROM session s JOIN user u ON u.id = s.user_id "
 	"WHERE s.token_hash = ? AND s.expires_at > NOW(3)",
+	/* STMT_SESSION_ALIVE */
+	"SELECT 1 FROM session WHERE id = ? AND expires_at > NOW(3)",
 	/* STMT_SESSION_END */
 	"DELETE FROM session WHERE id = ?",
 	/* STMT_SESSION_TRIM: all but the user's newest ? sessions. */
@@ -137,7 +140,6 @@ auth_session_new(struct req *r, int64_t uid, int guest)
 {
 	char		 tok[AUTH_TOKEN_LEN + 1], cookie[160];
 	unsigned char	 hash[32];
-	long long	 n;
 	int		 life;
 
 	life = guest ? CAP_GUEST_SESSION_S : CAP_SESSION_S;
@@ -151,11 +153,9 @@ auth_session_new(struct req *r, int64_t uid, int guest)
 	 * A user keeps CAP_USER_SESSIONS sessions, the newest: logins in a
 	 * loop must not grow the table for a month.
 	 */
-	if ((n = db_exec(r->db, stmts[STMT_SESSION_TRIM], "iii", uid, uid,
-	    (int64_t)CAP_USER_SESSIONS)) < 0)
+	if (db_exec(r->db, stmts[STMT_SESSION_TRIM], "iii", uid, uid,
+	    (int64_t)CAP_USER_SESSIONS) < 0)
 		return -1;
-	if (n > 0)
-		auth_forget_user(uid);
 	snprintf(cookie, sizeof(cookie),
 	    "sid=%s; Path=/; Max-Age=%d; HttpOnly; SameSite=Strict%s",
 	    tok, life, r->https ? "; Secure" : "");
@@ -170,142 +170,11 @@ auth_session_end(struct db *db, int64_t sid)
 }
 
 /*
- * Sessions looked up in the last CAP_SESSION_CACHE_MS, by token hash: a
- * busy client (a sender, a poller acking) costs one query every few
- * seconds instead of one per request.  Logout and a password change drop
- * their entries here at once; in another backend process a session ended
- * there stays valid for at most CAP_SESSION_CACHE_MS.
- */
-struct cached {
-	unsigned char	 hash[32];
-	int		 used;
-	int64_t		 sid;
-	int64_t		 uid;
-	char		 username[CAP_USERNAME_MAX + 1];
-	int		 guest;
-	int		 online;
-	int64_t		 fetched;	/* mono ms */
-	int64_t		 seen_at;	/* mono ms when last_seen was written */
-};
-
-static pthread_mutex_t	 cache_mu = PTHREAD_MUTEX_INITIALIZER;
-static struct cached	 cache[CAP_SESSION_SLOTS];
-
-/*
- * The cache is CACHE_WAYS-way: a token hash may sit in any slot of its set,
- * so two busy sessions that share a set do not throw each other out.
- */
-#define CACHE_WAYS	4
-
-/* The slot of hash: where it is, else a free or the oldest of its set. */
-static struct cached *
-cache_slot(const unsigned char hash[32])
-{
-	struct cached	*set, *c;
-	uint32_t	 i;
-	int		 k;
-
-	memcpy(&i, hash, sizeof(i));	/* the hash is uniform already */
-	set = &cache[(i % (CAP_SESSION_SLOTS / CACHE_WAYS)) * CACHE_WAYS];
-	c = set;
-	for (k = 0; k < CACHE_WAYS; k++) {
-		if (set[k].used && memcmp(set[k].hash, hash, 32) == 0)
-			return &set[k];
-		if (c->used && (!set[k].used || set[k].fetched < c->fetched))
-			c = &set[k];
-	}
-	return c;
-}
-
-/* Fill r from the cache: 1 hit, 0 miss. */
-static int
-cache_get(struct req *r)
-{
-	struct cached	*c;
-	int64_t		 now = mono_ms();
-	int		 hit = 0;
-
-	pthread_mutex_lock(&cache_mu);
-	c = cache_slot(r->sid_hash);
-	if (c->used && memcmp(c->hash, r->sid_hash, 32) == 0 &&
-	    now - c->fetched < CAP_SESSION_CACHE_MS) {
-		r->sid = c->sid;
-		r->uid = c->uid;
-		memcpy(r->username, c->username, sizeof(r->username));
-		r->guest = c->guest;
-		r->was_online = c->online;
-		r->seen_age = (now - c->seen_at) / 1000;
-		hit = 1;
-	}
-	pthread_mutex_unlock(&cache_mu);
-	return hit;
-}
-
-static void
-cache_put(struct req *r)
-{
-	struct cached	*c;
-	int64_t		 now = mono_ms();
-
-	pthread_mutex_lock(&cache_mu);
-	c = cache_slot(r->sid_hash);
-	memcpy(c->hash, r->sid_hash, 32);
-	c->used = 1;
-	c->sid = r->sid;
-	c->uid = r->uid;
-	memcpy(c->username, r->username, sizeof(c->username));
-	c->guest = r->guest;
-	c->online = r->was_online;
-	c->fetched = now;
-	c->seen_at = now - r->seen_age * 1000;
-	pthread_mutex_unlock(&cache_mu);
-}
-
-/* r's user was just written online with a fresh last_seen. */
-void
-auth_touched(struct req *r)
-{
-	struct cached	*c;
-
-	pthread_mutex_lock(&cache_mu);
-	c = cache_slot(r->sid_hash);
-	if (c->used && memcmp(c->hash, r->sid_hash, 32) == 0) {
-		c->online = 1;
-		c->seen_at = mono_ms();
-	}
-	pthread_mutex_unlock(&cache_mu);
-}
-
-/* The session with this token hash ended (logout). */
-void
-auth_forget(const unsigned char hash[32])
-{
-	struct cached	*c;
-
-	pthread_mutex_lock(&cache_mu);
-	c = cache_slot(hash);
-	if (c->used && memcmp(c->hash, hash, 32) == 0)
-		c->used = 0;
-	pthread_mutex_unlock(&cache_mu);
-}
-
-/* Every session of uid ended or changed (password change). */
-void
-auth_forget_user(int64_t uid)
-{
-	size_t	 i;
-
-	pthread_mutex_lock(&cache_mu);
-	for (i = 0; i < CAP_SESSION_SLOTS; i++)
-		if (cache[i].used && cache[i].uid == uid)
-			cache[i].used = 0;
-	pthread_mutex_unlock(&cache_mu);
-}
-
-/*
  * Find the session of r's sid cookie and fill r->uid, r->sid, r->username,
- * r->guest (from the cache when fresh).  Returns 0, or the status already
- * sent (401, 503).
+ * r->guest, in MySQL on every request: a session ended by one process or
+ * host (logout, a password change, logout everywhere) is ended for all at
+ * once; a cache here kept it alive for seconds elsewhere.  One lookup by
+ * a unique key.  Returns 0, or the status already sent (401, 503).
  */
 int
 auth_session(struct req *r)
@@ -321,8 +190,6 @@ auth_session(struct req *r)
 		return http_fail(r, 401, "unauthorized", "log in first");
 	auth_token_hash(tok, len, hash);
 	memcpy(r->sid_hash, hash, sizeof(hash));
-	if (cache_get(r))
-		return 0;
 	if ((res = db_query(r->db, stmts[STMT_SESSION_GET], "b",
 	    (const char *)hash, sizeof(hash))) == NULL)
 		return http_fail_db(r);
@@ -339,7 +206,25 @@ auth_session(struct req *r)
 	r->was_online = (int)db_int(res, 4);
 	r->seen_age = db_int(res, 5);
 	db_res_free(res);
-	cache_put(r);
+	return 0;
+}
+
+/*
+ * Whether r's session (found by auth_session) still stands: a poll that
+ * waited asks before it hands out what woke it.  0 yes, else the status
+ * sent (401, 503).
+ */
+int
+auth_session_alive(struct req *r)
+{
+	int64_t	 one;
+	int	 rc;
+
+	if ((rc = db_one(r->db, &one, stmts[STMT_SESSION_ALIVE], "i",
+	    r->sid)) == -1)
+		return http_fail_db(r);
+	if (rc == 0)
+		return http_fail(r, 401, "unauthorized", "log in first");
 	return 0;
 }
 

@@ -69,8 +69,6 @@
 #define CAP_KDF_CONCURRENT	2		/* hashes at once per process */
 #define CAP_SEEN_WRITE_S	30		/* last_seen written at most this often (or CHAT_IDLE_S / 4) */
 #define CAP_STAMP_AGE_MS	200		/* an answer's events stamped sent after this, unless acked */
-#define CAP_SESSION_CACHE_MS	5000		/* a session looked up is trusted this long */
-#define CAP_SESSION_SLOTS	16384		/* sessions cached per process */
 
 /* Login throttling: fixed windows. */
 #define CAP_LOGIN_WINDOW_S	300

@@ -56,6 +56,7 @@ struct req {
 	int64_t		 poll_deadline;	/* monotonic ms: answer by then */
 	int64_t		 poll_recheck;	/* monotonic ms: look again (0: no) */
 	int		 poll_after_ms;	/* could not wait: poll again after */
+	int		(*poll_fetch)(struct req *, int); /* poll.c, once parked */
 	int		 content_str;	/* seed 003: CONTENT goes out as a JSON string */
 	void		*owner;		/* the accept loop's job holding r */
 	struct buf	 hdr;		/* extra response headers */

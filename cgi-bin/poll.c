@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "auth.h"
 #include "caps.h"
 #include "conf.h"
 #include "db.h"
@@ -181,6 +182,20 @@ poll_after(void)
 }
 
 /*
+ * The fetch of a poll that waited: its session may have ended meanwhile
+ * (logout everywhere, a password change, in any process or host; their
+ * sessions_ended event is what woke it), and an ended session gets a 401,
+ * not the events.  See waiter_fetch.
+ */
+static int
+fetch_alive(struct req *r, int final)
+{
+	if (auth_session_alive(r) != 0)
+		return 1;
+	return r->poll_fetch(r, final);
+}
+
+/*
  * One request per process (plain CGI, mod_fcgid), where a waiting poll
  * holds one of the web server's few workers: the poll waits here, on this
  * thread, holding no MySQL connection, for a wake on a socket of its own
@@ -226,6 +241,7 @@ poll_here(struct req *r, waiter_fetch fetch)
 			until = r->poll_recheck;
 		db_close(r->db);	/* waiting holds no connection */
 		(void)wake_wait(r->uid, until);
+		fetch = fetch_alive;
 	}
 	wake_unlisten();
 	return r->status;
@@ -241,6 +257,7 @@ poll_run(struct req *r, waiter_fetch fetch)
 	uint64_t	 gen;
 	int		 i;
 
+	r->poll_fetch = fetch;
 	if (conf.mode != MODE_FASTCGI)
 		return poll_here(r, fetch);
 	pthread_once(&watch_once, poll_watch_start);
@@ -251,7 +268,7 @@ poll_run(struct req *r, waiter_fetch fetch)
 		if (mono_ms() >= r->poll_deadline)
 			break;
 		http_slim(r);	/* it may wait for minutes */
-		if (waiter_park(r, fetch, gen) == 0)
+		if (waiter_park(r, fetch_alive, gen) == 0)
 			return 0;
 	}
 	fetch(r, 1);

@@ -304,7 +304,7 @@ cmd_logout(struct req *r, const char *cmd)
 {
 	struct json_object	*o;
 
-	if (user_logout(r) == -1)
+	if (user_logout(r, 0) == -1)
 		return cmd_fail_db(r, cmd);
 	o = json_object_new_object();
 	json_object_object_add(o, "cmd", json_object_new_string(cmd));

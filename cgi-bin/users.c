@@ -65,7 +65,7 @@ static const char *const stmts[STMT__MAX] = {
 	"UPDATE user SET password_hash = ? WHERE id = ?",
 	/* STMT_USER_HASH */
 	"SELECT password_hash FROM user WHERE id = ?",
-	/* STMT_SESSIONS_OTHERS */
+	/* STMT_SESSIONS_OTHERS: every session of the user but one (0: all). */
 	"DELETE FROM session WHERE user_id = ? AND id <> ?",
 	/*
 	 * STMT_SEEN_ONLINE: 0 rows when the user is offline now.  These
@@ -242,15 +242,13 @@ user_touch(struct req *r)
 		return;
 	if (r->was_online) {
 		/*
-		 * Online as far as we know (the session cache may be a few
-		 * seconds old): write last_seen, unless the sweeper took the
-		 * user offline meanwhile, which the flip below finds.
+		 * Online when the session was read: write last_seen, unless
+		 * the sweeper took the user offline meanwhile, which the flip
+		 * below finds.
 		 */
 		if ((n = db_exec(r->db, stmts[STMT_SEEN_ONLINE], "i",
-		    r->uid)) == 1) {
-			auth_touched(r);
+		    r->uid)) == 1)
 			return;
-		}
 		if (n < 0)
 			return;
 	}
@@ -264,10 +262,8 @@ user_touch(struct req *r)
 	}
 	if (n < 0 || db_commit(r->db) == -1)
 		db_rollback(r->db);
-	else {
-		auth_touched(r);
+	else
 		wake_users(friends.v, friends.n);
-	}
 	buf_free(&p);
 	ids_free(&friends);
 }
@@ -581,25 +577,51 @@ h_user_login(struct req *r)
 }
 
 /*
- * End r's session and the user's stranger chats (partners get
- * partner_left, woken after the commit), and expire the cookie.  Shared by
- * POST /api/logout and seed 002's LOGOUT.  0 or -1.
+ * End every session of uid but keep (0: all of them), inside the caller's
+ * transaction, and tell the user with a sessions_ended event: it wakes
+ * their waiting polls in every process and on every host (wake_user after
+ * the commit, the watcher elsewhere), and a poll that waited asks whether
+ * its session still stands before it hands anything out (poll.c), so an
+ * ended session gets nothing more.  0 or -1.
  */
 int
-user_logout(struct req *r)
+user_sessions_end(struct db *db, int64_t uid, int64_t keep, const char *why)
+{
+	struct buf	 p = { 0 };
+	int		 rc;
+
+	buf_adds(&p, "{\"reason\":");
+	buf_json_str(&p, why, strlen(why));
+	buf_addc(&p, '}');
+	rc = db_exec(db, stmts[STMT_SESSIONS_OTHERS], "ii", uid, keep) < 0 ||
+	    event_push(db, uid, "sessions_ended", p.p) == -1 ? -1 : 0;
+	buf_free(&p);
+	return rc;
+}
+
+/*
+ * End r's session, or with all set every session of the user, and the
+ * user's stranger chats (partners get partner_left, woken after the
+ * commit), and expire the cookie.  Shared by POST /api/logout and seed
+ * 002's LOGOUT.  0 or -1.
+ */
+int
+user_logout(struct req *r, int all)
 {
 	struct ids	 wake = { 0 };
 
 	if (db_begin(r->db) == -1)
 		return -1;
-	if (auth_session_end(r->db, r->sid) == -1 ||
+	if ((all ? user_sessions_end(r->db, r->uid, 0, "logout_all") :
+	    auth_session_end(r->db, r->sid)) == -1 ||
 	    match_user_gone(r->db, r->uid, &wake) == -1 ||
 	    db_commit(r->db) == -1) {
 		db_rollback(r->db);
 		ids_free(&wake);
 		return -1;
 	}
-	auth_forget(r->sid_hash);
+	if (all)
+		ids_add(&wake, r->uid);
 	wake_users(wake.v, wake.n);
 	ids_free(&wake);
 	http_header(r, "Set-Cookie", "sid=; Path=/; Max-Age=0; HttpOnly; "
@@ -608,13 +630,24 @@ user_logout(struct req *r)
 }
 
 /*
- * POST /api/logout: end this session and the user's stranger chats
- * (partners get partner_left).  204 and an expired cookie.
+ * POST /api/logout {"all"?: true}: end this session, or every session of
+ * the user on every device, and the user's stranger chats (partners get
+ * partner_left).  204 and an expired cookie.
  */
 int
 h_user_logout(struct req *r)
 {
-	if (user_logout(r) == -1)
+	struct json_object	*all;
+	int			 every = 0;
+
+	if (json_object_object_get_ex(r->json, "all", &all) &&
+	    all != NULL) {
+		if (!json_object_is_type(all, json_type_boolean))
+			return http_fail(r, 400, "bad_request",
+			    "all must be true or false");
+		every = json_object_get_boolean(all);
+	}
+	if (user_logout(r, every) == -1)
 		return http_fail_db(r);
 	return http_reply(r, 204, NULL, 0);
 }
@@ -755,17 +788,16 @@ h_me_patch(struct req *r)
 	    (v[ME_PASSWORD].s != NULL &&
 	    (db_exec(r->db, stmts[STMT_USER_PASSWORD], "si", hash,
 	    r->uid) < 0 ||
-	    db_exec(r->db, stmts[STMT_SESSIONS_OTHERS], "ii", r->uid,
-	    r->sid) < 0)) ||
+	    user_sessions_end(r->db, r->uid, r->sid, "password") == -1)) ||
 	    profile_tell(r, &shown, v[ME_NICKNAME].s, v[ME_AVATAR_URL].s,
 	    &friends) == -1 ||
 	    db_commit(r->db) == -1)
 		goto fail;
+	if (v[ME_PASSWORD].s != NULL)
+		ids_add(&friends, r->uid);	/* the others' sessions ended */
 	wake_users(friends.v, friends.n);
 	ids_free(&friends);
 	shown_free(&shown);
-	if (v[ME_PASSWORD].s != NULL)
-		auth_forget_user(r->uid);	/* the others' sessions ended */
 	return reply_me(r, 200, r->uid);
 fail:
 	db_rollback(r->db);

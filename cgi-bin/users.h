@@ -42,7 +42,8 @@ int	user_may_create_reply(struct req *);
 int	user_guest(struct req *, const char *, int64_t *);
 int	user_login(struct req *, const char *, size_t, const char *, size_t,
 	    int64_t *);
-int	user_logout(struct req *);
+int	user_logout(struct req *, int);
+int	user_sessions_end(struct db *, int64_t, int64_t, const char *);
 void	user_touch(struct req *);
 int	user_set_offline(struct db *, int64_t, int, struct ids *);
 
