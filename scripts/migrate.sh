@@ -9,7 +9,7 @@ set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 tmp=$(mktemp -d)
 cnf=$tmp/client.cnf
-trap 'exec 3>&- 4<&-; rm -rf "$tmp"' EXIT
+trap 'rm -rf "$tmp"' EXIT
 {
 	echo "[client]"
 	echo "user=${CHAT_DB_USER:?}"
@@ -17,6 +17,8 @@ trap 'exec 3>&- 4<&-; rm -rf "$tmp"' EXIT
 	if [ -n "${CHAT_DB_HOST:-}" ]; then
 		echo "host=$CHAT_DB_HOST"
 		echo "port=${CHAT_DB_PORT:-3306}"
+		# host "localhost" is the socket, as for chatd
+		[ -n "${CHAT_DB_SOCKET:-}" ] && echo "socket=$CHAT_DB_SOCKET"
 	else
 		echo "socket=${CHAT_DB_SOCKET:?}"
 	fi
@@ -30,16 +32,37 @@ sql -e "CREATE TABLE IF NOT EXISTS schema_migration (
 	PRIMARY KEY (version)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4
 	COMMENT='Which sql/ migrations have been applied'"
 # One migrator at a time, wherever it runs (two hosts deploying at once
-# both found a file missing and both ran it): a session of its own holds a
-# named lock until this script ends, and what is applied is read once the
-# lock is ours.
-mkfifo "$tmp/in" "$tmp/out"
-sql --unbuffered <"$tmp/in" >"$tmp/out" &
-exec 3>"$tmp/in" 4<"$tmp/out"
-echo "SELECT GET_LOCK('chat_migrate', 600);" >&3
-got=; read -r got <&4 || true
-[ "$got" = 1 ] || { echo "migrate: no migration lock in 10 minutes (another migration still running?)" >&2; exit 1; }
-done_list=$(sql -e "SELECT version FROM schema_migration")
+# both found a file missing and both ran it: "Table 'user' already
+# exists").  Not a named lock: GET_LOCK is per server, and Galera does not
+# replicate it.  A lease row instead: whoever writes its name into it while
+# it is free (or its lease of 10 minutes ran out, after a crash) holds it;
+# two writing at once on two Galera nodes conflict at commit and the
+# autocommit is retried, so one name stays.  Reads wait for the cluster to
+# catch up (wsrep_sync_wait, where the server has it), so what is applied
+# is read once the lease is ours and everything before it is visible.
+sql -e "CREATE TABLE IF NOT EXISTS schema_lock (
+	id TINYINT UNSIGNED NOT NULL, holder VARCHAR(128) NOT NULL,
+	until DATETIME(3) NOT NULL, PRIMARY KEY (id)) ENGINE=InnoDB
+	COMMENT='scripts/migrate.sh: who migrates now (a lease; no row: nobody)'"
+me="$(hostname 2>/dev/null || echo host):$$:$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
+sync=
+[ -n "$(sql -e "SHOW VARIABLES LIKE 'wsrep_sync_wait'")" ] && sync="SET SESSION wsrep_sync_wait = 1;"
+release() { sql -e "DELETE FROM schema_lock WHERE id = 1 AND holder = '$me'" || true; }
+trap 'release; rm -rf "$tmp"' EXIT
+t=0
+while :; do
+	sql -e "INSERT INTO schema_lock (id, holder, until)
+	    VALUES (1, '$me', NOW(3) + INTERVAL 600 SECOND)
+	    ON DUPLICATE KEY UPDATE
+	    holder = IF(until < NOW(3), VALUES(holder), holder),
+	    until = IF(holder = VALUES(holder), VALUES(until), until)" 2>"$tmp/err" ||
+	    grep -q -E 'ERROR 1213|ERROR 1205' "$tmp/err" || { cat "$tmp/err" >&2; exit 1; }
+	[ "$(sql -e "$sync SELECT holder FROM schema_lock WHERE id = 1")" = "$me" ] && break
+	t=$((t + 1))
+	[ $t -lt 6000 ] || { echo "migrate: another migration held the lease for 10 minutes" >&2; exit 1; }
+	sleep 0.1
+done
+done_list=$(sql -e "$sync SELECT version FROM schema_migration")
 for f in "$top"/sql/[0-9][0-9][0-9]-*.sql; do
 	name=$(basename "$f")
 	v=$(echo "$name" | sed 's/^0*\([0-9]\)/\1/; s/-.*//')
