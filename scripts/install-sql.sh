@@ -24,6 +24,15 @@ case "$table" in
 "CREATE TABLE IF NOT EXISTS schema_migration ("*"COMMENT="*) ;;
 *) echo "install-sql: no schema_migration table found in scripts/migrate.sh" >&2; exit 1 ;;
 esac
+# And schema_lock, the lease migrate.sh takes.
+lock=$(awk '
+	/CREATE TABLE IF NOT EXISTS schema_lock/ { on = 1; sub(/^.*sql -e "/, "") }
+	on { if (sub(/"[ \t]*$/, "")) { print; exit } print }
+' "$top/scripts/migrate.sh")
+case "$lock" in
+"CREATE TABLE IF NOT EXISTS schema_lock ("*"COMMENT="*) ;;
+*) echo "install-sql: no schema_lock table found in scripts/migrate.sh" >&2; exit 1 ;;
+esac
 
 cat <<EOF
 -- install.sql: the chat database, every migration of sql/ in order,
@@ -53,13 +62,22 @@ END//
 DELIMITER ;
 
 $table;
+$lock;
 
--- One migrator at a time (migrate.sh takes the same lock).
+-- One migrator at a time: the lease row migrate.sh takes (not a named
+-- lock, which a Galera cluster does not share).  Held for a minute at
+-- most, so an import that stopped half-way blocks the next one only that
+-- long.
 DELIMITER //
 BEGIN NOT ATOMIC
-	IF NOT GET_LOCK('chat_migrate', 60) THEN
+	INSERT INTO schema_lock (id, holder, until)
+	    VALUES (1, CONCAT('install.sql:', CONNECTION_ID()), NOW(3) + INTERVAL 60 SECOND)
+	    ON DUPLICATE KEY UPDATE
+	    holder = IF(until < NOW(3), VALUES(holder), holder),
+	    until = IF(holder = VALUES(holder), VALUES(until), until);
+	IF (SELECT holder FROM schema_lock WHERE id = 1) <> CONCAT('install.sql:', CONNECTION_ID()) THEN
 		SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT =
-		    'install.sql: another migration has been running for a minute; try again later';
+		    'install.sql: another migration is running (or one stopped less than a minute ago); try again in a minute';
 	END IF;
 END//
 DELIMITER ;
@@ -123,5 +141,5 @@ done
 
 cat <<EOF
 
-DO RELEASE_LOCK('chat_migrate');
+DELETE FROM schema_lock WHERE id = 1 AND holder = CONCAT('install.sql:', CONNECTION_ID());
 EOF

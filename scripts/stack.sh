@@ -12,7 +12,10 @@
 # DIR holds everything the stack writes: db/ (a private MariaDB, unless
 # CHAT_DB_HOST points at an existing server), run/ (sockets, pid files),
 # log/.  A second start on the same DIR reuses the data.  Two folders with
-# different ports never collide: no path outside DIR, no system service.
+# different ports never collide: no path outside DIR, no system service
+# (as root, one nftables table named after the port: at most
+# CHAT_CONNS_PER_ADDR (256; 0: no cap) connections at once from one client
+# address, except this host's and CHAT_TRUSTED_PROXIES', comma-separated).
 # `run` waits 1 s before starting a part again, twice as long after each
 # restart up to 30 s, and 1 s again once it ran CHAT_BACKOFF_RESET_S (60).
 set -eu
@@ -48,6 +51,8 @@ deps() {
 	test) want="$want chromium apache2 libapache2-mod-fcgid" ;;
 	bench) want="$want apache2 libapache2-mod-fcgid" ;;
 	esac
+	# nftables: the per-address cap, which only root can set.
+	[ "$(id -u)" -eq 0 ] && want="$want nftables"
 	for p in $want; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
 		    grep -q 'ok installed' || missing="$missing $p"
@@ -207,6 +212,90 @@ launch() {
 	launched="$launched $1"
 }
 
+# lighttpd_fds: run/lighttpd-fds.conf, which lighttpd.conf reads when it is
+# there: server.max-fds as high as lighttpd may have (65535 at most, an
+# unsigned short in lighttpd; as root it sets its hard limit to it, where
+# the kernel lets it; as any user, its soft limit up to the hard one), and
+# max-connections 43% of it (a parked poll holds two descriptors and
+# lighttpd stops accepting at 90% of max-fds; 7,000 of 16,384 before).
+# shellcheck disable=SC3045	# dash's ulimit (and bash's) has -n and -H
+lighttpd_fds() {
+	if (ulimit -n 65535) 2>/dev/null; then
+		_fds=65535
+	else
+		_fds=$(ulimit -H -n)
+	fi
+	printf 'server.max-fds := %d\nserver.max-connections := %d\n' \
+	    "$_fds" $((_fds * 43 / 100)) >"$dir/run/lighttpd-fds.conf"
+}
+
+# conncap_on: the kernel answers a new connection to the port with a TCP
+# reset while its client address has CHAT_CONNS_PER_ADDR open (lighttpd
+# 1.4.69 cannot cap them itself: docs/DESIGN.md).  Not capped: this host
+# (127.0.0.1, ::1: a proxy in front, the tests and the bench hold
+# thousands) and CHAT_TRUSTED_PROXIES, each of which carries many browsers
+# (cap them at the proxy: README).  One nftables table per port, chat_PORT,
+# made afresh (a crashed run's goes); run/conncap names it for stop.  Not
+# root, or no nft: one line saying the cap is off, and the stack starts.
+conncap_on() {
+	_n=${CHAT_CONNS_PER_ADDR:-256}
+	case $_n in
+	''|*[!0-9]*) die "CHAT_CONNS_PER_ADDR is connections per address (0: no cap), not '$_n'" ;;
+	esac
+	_v4=127.0.0.1 _v6=::1
+	for _a in $(echo "${CHAT_TRUSTED_PROXIES:-}" | tr ',' ' '); do
+		case $_a in
+		*[!0-9A-Fa-f.:]*|'') die "CHAT_TRUSTED_PROXIES: '$_a' is not an IPv4 or IPv6 address" ;;
+		*:*) _v6="$_v6, $_a" ;;
+		*) _v4="$_v4, $_a" ;;
+		esac
+	done
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "stack: per-address cap off: not root" >&2
+		return 0
+	fi
+	if ! command -v nft >/dev/null 2>&1; then
+		echo "stack: per-address cap off: no nft (apt-get install nftables)" >&2
+		return 0
+	fi
+	_t=chat_$port
+	# "table" makes it if missing, so that "delete" always has one.
+	_rules="table inet $_t
+delete table inet $_t"
+	if [ "$_n" -gt 0 ]; then
+		_rules="$_rules
+table inet $_t {
+	set trusted4 { type ipv4_addr; elements = { $_v4 }; }
+	set trusted6 { type ipv6_addr; elements = { $_v6 }; }
+	set perip4 { type ipv4_addr; size 65535; flags dynamic; }
+	set perip6 { type ipv6_addr; size 65535; flags dynamic; }
+	chain input {
+		type filter hook input priority filter; policy accept;
+		tcp dport $port ip saddr @trusted4 accept
+		tcp dport $port ip6 saddr @trusted6 accept
+		tcp dport $port ct state new add @perip4 { ip saddr ct count over $_n } reject with tcp reset
+		tcp dport $port ct state new add @perip6 { ip6 saddr ct count over $_n } reject with tcp reset
+	}
+}"
+	fi
+	if ! _err=$(printf '%s\n' "$_rules" | nft -f - 2>&1); then
+		echo "stack: per-address cap off: nft failed: $(echo "$_err" | head -n 1)" >&2
+		return 0
+	fi
+	if [ "$_n" -eq 0 ]; then
+		echo "stack: per-address cap off: CHAT_CONNS_PER_ADDR=0" >&2
+		return 0
+	fi
+	echo "$_t" >"$dir/run/conncap"
+}
+
+# conncap_off: remove the table conncap_on made (stop, with lighttpd).
+conncap_off() {
+	_t=$(cat "$dir/run/conncap" 2>/dev/null) || return 0
+	nft delete table inet "$_t" 2>/dev/null || true
+	rm -f "$dir/run/conncap"
+}
+
 # start: MariaDB, migrations, backend, sweeper loop, lighttpd.
 start() {
 	starting=1
@@ -239,8 +328,10 @@ start() {
 	wait_for test -S "$dir/run/chatd.sock" || die "chatd did not start"
 	alive sweeper || launch sweeper
 	if ! alive lighttpd; then
+		lighttpd_fds
 		lighttpd -tt -f "$top/lighttpd.conf" >"$dir/log/lighttpd-check.log" 2>&1 ||
 		    die "bad lighttpd.conf, see $dir/log/lighttpd-check.log"
+		conncap_on
 		launch lighttpd
 	fi
 	# Our lighttpd, not another one on the same port, must answer.
@@ -308,6 +399,9 @@ stop() {
 		group=$(cat "$dir/run/$part.pid" 2>/dev/null || true)
 		stop_pid $part
 		stop_group $part "$group"
+		if [ $part = lighttpd ]; then
+			conncap_off
+		fi
 	done
 }
 
@@ -415,5 +509,5 @@ run)
 	rm -f "$dir/run/stack.pid"
 	exit 0
 	;;
-*)	sed -n '2,17s/^# \{0,1\}//p' "$0"; exit 2 ;;
+*)	sed -n '2,20s/^# \{0,1\}//p' "$0"; exit 2 ;;
 esac
