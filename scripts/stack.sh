@@ -46,10 +46,13 @@ deps() {
 	missing=""
 	want="$PKGS"
 	# The tests and the bench put a real Apache in front of chatd too
-	# (plain CGI and mod_fcgid, as a shared host runs it).
+	# (plain CGI and mod_fcgid, as a shared host runs it), and HAProxy in
+	# front of several nodes over one MariaDB and over a Galera cluster
+	# (scripts/galera.sh: galera-4, rsync for its state transfer).
+	cluster="haproxy galera-4 rsync"
 	case ${1:-} in
-	test) want="$want chromium apache2 libapache2-mod-fcgid" ;;
-	bench) want="$want apache2 libapache2-mod-fcgid" ;;
+	test) want="$want chromium apache2 libapache2-mod-fcgid $cluster" ;;
+	bench) want="$want apache2 libapache2-mod-fcgid $cluster" ;;
 	esac
 	# nftables: the per-address cap, which only root can set.
 	[ "$(id -u)" -eq 0 ] && want="$want nftables"
