@@ -1,21 +1,37 @@
-// app.js: start-up and the wiring between the parts. Signed out: auth.js.
-// Signed in: the list (convlist.js), the chat pane (chat.js), friends,
-// groups (topics.js), stranger chat, profile; events from the one poller
-// per browser (receiver.js). All user-written text goes into the page as
-// text (see dom.js); the page runs under a strict CSP (no inline code).
+// app.js: start-up and the wiring between the parts, and the only module
+// that imports the views. Signed out: auth.js. Signed in: the list
+// (convlist.js), the chat pane (chat.js), friends, groups (topics.js),
+// stranger chat, profile; events from the one poller per browser
+// (receiver.js). The views do not import each other: what one asks of
+// another (intent.js) is answered here (wire). All user-written text goes
+// into the page as text (see dom.js); the page runs under a strict CSP
+// (no inline code).
 
 import { api } from './api.js';
 import { $, clear, show } from './dom.js';
 import { S, resetState } from './state.js';
 import { Receiver, broadcast, onBroadcast } from './receiver.js';
 import { tablist, initDialogs, netBanner, unreadIndicator, toast } from './ui.js';
+import { provide, unprovided } from './intent.js';
 import { initAuth, showAuth } from './auth.js';
-import { loadConversations, renderConversations, resetConversations, showOlderConversations } from './convlist.js';
-import { initChat, openConversation, closeChat, syncThread, markRead, onMessage, onRead, onOwnRead, restoreChat, forgetChat } from './chat.js';
-import { initFriends, loadFriends, renderFriends, onPresence, onProfile, onFriendEvent } from './friends.js';
-import { initTopics, onConversationUpdated } from './topics.js';
-import { initStranger, matched, onPartnerLeft, setMatchState } from './stranger.js';
-import { initProfile, renderMe } from './profile.js';
+import { loadConversations, loadConversationsSoon, renderConversations, renderConversationsSoon, resetConversations, showOlderConversations } from './convlist.js';
+import { initChat, openConversation, closeChat, renderHead, loadDetail, syncThread, markRead, onMessage, onRead, onOwnRead, restoreChat, forgetChat } from './chat.js';
+import { initFriends, loadFriends, renderFriends, chatWith, sendRequest, onPresence, onProfile, onFriendEvent } from './friends.js';
+import { initTopics, topicDialog, leaveTopic, onConversationUpdated } from './topics.js';
+import { initStranger, matched, onPartnerLeft, setMatchState, nextStranger, leaveMatch, matchBannerFor, renderWaiting, syncMatchFromList } from './stranger.js';
+import { initProfile, renderMe, showUser } from './profile.js';
+
+// What each intent of a view does: here, one view's function each.
+function wire() {
+  provide({
+    openConversation, closeChat, renderHead, markRead, loadDetail,
+    loadConversations, loadConversationsSoon, renderConversations, renderConversationsSoon,
+    chatWith, sendRequest, showUser, topicDialog, leaveTopic,
+    nextStranger, leaveMatch, matchBannerFor, renderWaiting, syncMatchFromList,
+  });
+  const left = unprovided();
+  if (left.length) throw new Error(`app: nothing provides ${left.join(', ')}`);
+}
 
 let receiver = null;
 let selectSection = null;
@@ -119,8 +135,8 @@ function onEvent(e) {
 
 // A resync names the conversations whose message events were dropped:
 // each held one fetches its history after the last seq it holds (the
-// gap-filling of chat.js); the list (unread counts, previews) and the
-// friends pane (requests) are fetched again. Once per tab: every tab
+// gap-filling of chat-thread.js); the list (unread counts, previews) and
+// the friends pane (requests) are fetched again. Once per tab: every tab
 // gets the event through the shared poll.
 function onResync(e) {
   const ids = Array.isArray(e.conversations) ? e.conversations : [];
@@ -161,6 +177,7 @@ function initApp() {
 }
 
 async function boot() {
+  wire();
   initDialogs();
   initAuth(enter);
   initApp();

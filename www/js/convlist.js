@@ -4,43 +4,9 @@
 
 import { api } from './api.js';
 import { $, h, clear, show, avatar, shortTime, fullTime, holdFocus } from './dom.js';
-import { S, isMe } from './state.js';
+import { S, isMe, convTitle, memberName, peerOnline, keepPartner } from './state.js';
 import { unreadIndicator, coalesce } from './ui.js';
-import { openConversation, renderHead, markRead, loadDetail } from './chat.js';
-import { syncMatchFromList } from './stranger.js';
-
-export function convTitle(c) {
-  if (!c) return '';
-  return c.title || (c.kind === 'topic' ? 'Group' : c.kind === 'match' ? 'Stranger' : 'Chat');
-}
-
-// The display name of a member of c (nickname when known).
-export function memberName(c, username) {
-  if (isMe(username)) return 'You';
-  const m = c?.members_detail?.find(x => x.username === username);
-  if (m) return m.nickname || m.username;
-  if (c?.peer?.username === username) return c.peer.nickname || username;
-  return S.friends.get(username)?.nickname || username;
-}
-
-// The presence dot of a direct or stranger chat's other person: true or
-// false, or undefined for none. Presence events come from friends only, so
-// an ex-friend (a direct chat kept after the friendship ended) has none.
-export function peerOnline(c) {
-  if (!c?.peer || c.kind === 'topic' || c.ended) return undefined;
-  if (c.kind === 'direct' && S.friendsLoaded && !S.friends.has(c.peer.username)) return undefined;
-  return !!c.peer.online;
-}
-
-// An ended stranger chat no longer names the partner on the server (title
-// "Stranger", no peer): keep the name this tab knew, and that they left.
-export function keepPartner(prev, c) {
-  if (c?.kind !== 'match' || !prev) return c;
-  const out = { ...c };
-  if (prev.partnerLeft) out.partnerLeft = true;
-  if (c.ended && !c.peer && prev.peer) { out.title = prev.title; out.avatar_url = prev.avatar_url; out.peer = prev.peer; }
-  return out;
-}
+import { ask } from './intent.js';
 
 // The list comes in pages of LIST_PAGE, newest activity first; "Show
 // older conversations" asks for one page more, and every reload of the
@@ -85,10 +51,10 @@ export async function loadConversations() {
       }
       S.convs = next;
       S.convsMore = more;
-      syncMatchFromList();
+      ask.syncMatchFromList();
       renderConversations();
       fetchTopicDetails();
-      if (S.current && S.convs.has(S.current)) { renderHead(); markRead(); }
+      if (S.current && S.convs.has(S.current)) { ask.renderHead(); ask.markRead(); }
     }
     return res;
   })();
@@ -121,7 +87,7 @@ function fetchTopicDetails() {
   for (const c of S.convs.values()) {
     if (c.kind !== 'topic' || c.members_detail || detailAsked.has(c.id) || detailAsked.size >= 100) continue;
     detailAsked.add(c.id);
-    loadDetail(c.id).then(() => renderConversationsSoon());
+    ask.loadDetail(c.id).then(() => renderConversationsSoon());
   }
 }
 
@@ -164,7 +130,7 @@ export function renderConversations() {
     const li = h('li', { class: `conv${unread ? ' unread' : ''}${c.id === S.current ? ' active' : ''}${c.ended ? ' ended' : ''}`,
       dataset: { id: String(c.id), kind: c.kind } },
     h('button', { type: 'button', class: 'item', 'aria-label': label, 'aria-current': c.id === S.current ? 'true' : null,
-      onclick: () => openConversation(c.id) },
+      onclick: () => ask.openConversation(c.id) },
     avatar(title, c.avatar_url, { online }),
     h('span', { class: 'item-main' },
       h('span', { class: 'item-top' },

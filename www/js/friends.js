@@ -5,9 +5,7 @@ import { api, errorText, enc } from './api.js';
 import { $, h, clear, show, avatar, icon, lastSeen, holdFocus } from './dom.js';
 import { S, isMe } from './state.js';
 import { toast, confirmDialog } from './ui.js';
-import { loadConversations, renderConversations } from './convlist.js';
-import { openConversation, renderHead } from './chat.js';
-import { showUser } from './profile.js';
+import { ask } from './intent.js';
 
 export async function loadFriends() {
   if (!S.me || S.me.guest) return;
@@ -19,8 +17,8 @@ export async function loadFriends() {
   if (r.ok) { S.incoming = r.data.incoming || []; S.outgoing = r.data.outgoing || []; }
   renderFriends();
   // Who is a friend decides whose presence shows (an ex-friend's does not).
-  renderConversations();
-  if (S.current != null) renderHead();
+  ask.renderConversations();
+  if (S.current != null) ask.renderHead();
 }
 
 // Open the direct chat with a friend.
@@ -29,15 +27,15 @@ export async function chatWith(username) {
   let id = u?.conversation_id;
   if (!id) { await loadFriends(); id = S.friends.get(username)?.conversation_id; }
   if (!id) return;
-  if (!S.convs.has(id)) await loadConversations();
-  if (S.convs.has(id)) openConversation(id);
+  if (!S.convs.has(id)) await ask.loadConversations();
+  if (S.convs.has(id)) ask.openConversation(id);
 }
 
 function requestItem(q, incoming) {
   const who = incoming ? q.from : q.to;
   const nick = (incoming ? q.from_nickname : q.to_nickname) || who;
   return h('li', { class: 'req', dataset: { user: who, id: String(q.id) } },
-    h('button', { type: 'button', class: 'item', 'aria-label': `${nick} (@${who}): profile`, onclick: () => showUser(who) },
+    h('button', { type: 'button', class: 'item', 'aria-label': `${nick} (@${who}): profile`, onclick: () => ask.showUser(who) },
       avatar(nick, null),
       h('span', { class: 'item-main' },
         h('span', { class: 'item-title', dir: 'auto', text: nick }),
@@ -76,7 +74,7 @@ export function renderFriends() {
           h('span', { class: 'item-title', dir: 'auto', text: u.nickname }),
           h('span', { class: `item-sub${u.online ? ' online' : ''}`, text: u.online ? 'online' : lastSeen(u.last_seen) }))),
       h('span', { class: 'actions' },
-        h('button', { type: 'button', class: 'icon-button', title: 'Profile', 'aria-label': `Profile of ${u.username}`, onclick: () => showUser(u.username) }, icon('user')),
+        h('button', { type: 'button', class: 'icon-button', title: 'Profile', 'aria-label': `Profile of ${u.username}`, onclick: () => ask.showUser(u.username) }, icon('user')),
         h('button', { type: 'button', class: 'icon-button danger', title: 'Remove friend', 'aria-label': `Remove ${u.username}`, onclick: () => removeFriend(u) }, icon('x')))));
   }
   $('#friends-title').textContent = `Friends${list.length ? ` (${list.filter(u => u.online).length} online)` : ''}`;
@@ -90,7 +88,7 @@ async function answer(q, how) {
   try { res = await api('POST', `friends/requests/${q.id}/${how}`); } catch { res = null; }
   if (!res?.ok) toast(errorText(res), 'error');
   else if (how === 'accept') toast(`You and ${q.from_nickname || q.from} are now friends.`);
-  await Promise.all([loadFriends(), loadConversations()]);
+  await Promise.all([loadFriends(), ask.loadConversations()]);
 }
 
 async function removeFriend(u) {
@@ -104,7 +102,7 @@ async function removeFriend(u) {
 export async function sendRequest(username, text) {
   let res = null;
   try { res = await api('POST', 'friends/requests', { to: username, text: text || '' }); } catch { res = null; }
-  if (res?.ok) await Promise.all([loadFriends(), res.data.status === 'accepted' ? loadConversations() : null]);
+  if (res?.ok) await Promise.all([loadFriends(), res.data.status === 'accepted' ? ask.loadConversations() : null]);
   return res;
 }
 
@@ -131,7 +129,7 @@ async function findUser(name) {
       h('div', { class: 'grow' },
         h('strong', { text: u.nickname }),
         h('div', { class: 'muted small', text: `@${u.username}${u.location ? ' · ' + u.location : ''}` })),
-      h('button', { type: 'button', class: 'small-button', text: 'Profile', onclick: () => showUser(u.username) }),
+      h('button', { type: 'button', class: 'small-button', text: 'Profile', onclick: () => ask.showUser(u.username) }),
       h('button', { type: 'button', class: 'icon-button', 'aria-label': 'Close', title: 'Close', onclick: () => { clear(box); found = null; } }, icon('x'))),
     u.bio ? h('p', { class: 'bio', text: u.bio }) : null);
   const area = h('div');
@@ -219,8 +217,8 @@ function updateUser(user, set) {
     if (m) set(m, null);
   }
   renderFriends();
-  renderConversations();
-  if (S.current != null) renderHead();
+  ask.renderConversations();
+  if (S.current != null) ask.renderHead();
 }
 
 // friend_* events
@@ -230,7 +228,7 @@ export function onFriendEvent(e) {
   if (e.type === 'friend_accepted') toast(`${q.to_nickname || q.to} accepted your friend request.`);
   if (e.type === 'friend_rejected') toast(`${q.to_nickname || q.to} declined your friend request.`);
   loadFriends();
-  if (e.type !== 'friend_request') loadConversations();
+  if (e.type !== 'friend_request') ask.loadConversations();
 }
 
 export function initFriends() {

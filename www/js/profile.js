@@ -7,8 +7,8 @@ import { $, h, clear, show, avatar, lastSeen } from './dom.js';
 import { S, isMe } from './state.js';
 import { toast } from './ui.js';
 import { broadcast } from './receiver.js';
-import { chatWith, sendRequest } from './friends.js';
 import { uploadPicture } from './pictures.js';
+import { ask } from './intent.js';
 
 const FIELDS = ['nickname', 'email', 'avatar_url', 'location', 'bio', 'public_key'];
 
@@ -75,12 +75,12 @@ export async function showUser(name) {
   const actions = clear($('#dlg-user-actions'));
   const d = $('#dlg-user');
   if (u.friend) {
-    actions.append(h('button', { type: 'button', class: 'primary', text: 'Message', onclick: () => { d.close(); chatWith(u.username); } }));
+    actions.append(h('button', { type: 'button', class: 'primary', text: 'Message', onclick: () => { d.close(); ask.chatWith(u.username); } }));
   } else if (!isMe(u.username) && !u.guest && !S.me.guest) {
     const b = h('button', { type: 'button', class: 'primary', text: 'Add friend' });
     b.addEventListener('click', async () => {
       b.disabled = true;
-      const r = await sendRequest(u.username, '');
+      const r = await ask.sendRequest(u.username, '');
       b.textContent = r?.ok ? (r.data.status === 'accepted' ? 'Friends now' : 'Request sent') : errorText(r);
     });
     actions.append(b);

@@ -1,5 +1,7 @@
 // state.js: what this tab knows. One object, read and changed by the
 // modules; every change is followed by the render calls that show it.
+// Also what several views read off it: a conversation's title, a member's
+// name, the other person's presence, a stranger chat's partner kept.
 
 export const S = {
   me: null,                 // GET /api/me
@@ -18,6 +20,39 @@ export const S = {
 
 export const isMe = (name) => !!S.me && !!name && name.toLowerCase() === S.me.username.toLowerCase();
 
+export function convTitle(c) {
+  if (!c) return '';
+  return c.title || (c.kind === 'topic' ? 'Group' : c.kind === 'match' ? 'Stranger' : 'Chat');
+}
+
+// The display name of a member of c (nickname when known).
+export function memberName(c, username) {
+  if (isMe(username)) return 'You';
+  const m = c?.members_detail?.find(x => x.username === username);
+  if (m) return m.nickname || m.username;
+  if (c?.peer?.username === username) return c.peer.nickname || username;
+  return S.friends.get(username)?.nickname || username;
+}
+
+// The presence dot of a direct or stranger chat's other person: true or
+// false, or undefined for none. Presence events come from friends only, so
+// an ex-friend (a direct chat kept after the friendship ended) has none.
+export function peerOnline(c) {
+  if (!c?.peer || c.kind === 'topic' || c.ended) return undefined;
+  if (c.kind === 'direct' && S.friendsLoaded && !S.friends.has(c.peer.username)) return undefined;
+  return !!c.peer.online;
+}
+
+// An ended stranger chat no longer names the partner on the server (title
+// "Stranger", no peer): keep the name this tab knew, and that they left.
+export function keepPartner(prev, c) {
+  if (c?.kind !== 'match' || !prev) return c;
+  const out = { ...c };
+  if (prev.partnerLeft) out.partnerLeft = true;
+  if (c.ended && !c.peer && prev.peer) { out.title = prev.title; out.avatar_url = prev.avatar_url; out.peer = prev.peer; }
+  return out;
+}
+
 // The messages held for one conversation. Server messages are keyed by id
 // (a message arriving twice, by event and by history, is kept once); own
 // messages not yet confirmed are keyed by their client_id.
@@ -27,7 +62,7 @@ export class Thread {
     this.items = new Map();
     this.loaded = false;     // newest page fetched at least once
     this.atStart = false;    // seq 1 is held: nothing older to load
-    this.sync = null;        // the history request under way (chat.js)
+    this.sync = null;        // the history request under way (chat-thread.js)
   }
 
   // A server message. Returns true when it was not held before.

@@ -12,11 +12,10 @@
 
 import { api, errorText } from './api.js';
 import { $, show } from './dom.js';
-import { S } from './state.js';
+import { S, convTitle } from './state.js';
 import { broadcast, onBroadcast } from './receiver.js';
 import { chatBanner, toast, confirmDialog } from './ui.js';
-import { loadConversations, renderConversations, convTitle } from './convlist.js';
-import { openConversation, closeChat, renderHead } from './chat.js';
+import { ask } from './intent.js';
 
 const nick = (p) => p?.nickname || 'a stranger';
 const liveMatches = () => [...S.convs.values()].filter((c) => c.kind === 'match' && !c.ended);
@@ -67,8 +66,8 @@ export async function nextStranger() {
     c.ended = true;
     if (S.match?.conversation_id === c.id) S.match = null;
   }
-  if (c?.kind === 'match') closeChat();
-  renderConversations();
+  if (c?.kind === 'match') ask.closeChat();
+  ask.renderConversations();
   return startMatch();
 }
 
@@ -95,9 +94,9 @@ export async function matched(id, partner) {
   const again = S.match?.conversation_id === id;
   S.match = { conversation_id: id, partner };
   if (again && S.current === id) return;
-  await loadConversations();
+  await ask.loadConversations();
   setMatchState('matched', partner);
-  openConversation(id, { banner: `You're now chatting with ${nick(partner)}. Say hi!` });
+  ask.openConversation(id, { banner: `You're now chatting with ${nick(partner)}. Say hi!` });
 }
 
 export function onPartnerLeft(e) {
@@ -106,9 +105,9 @@ export function onPartnerLeft(e) {
   const who = c ? convTitle(c) : 'Your partner';
   if (S.match?.conversation_id === e.conversation_id) { S.match = null; afterEnd('left'); }
   else if (S.matchState === 'matched') afterEnd('left');
-  if (S.current === e.conversation_id) { renderHead(); matchBannerFor(c); }
+  if (S.current === e.conversation_id) { ask.renderHead(); matchBannerFor(c); }
   else toast(`${who} left the chat.`);
-  renderConversations();
+  ask.renderConversations();
 }
 
 // The banner of an ended stranger chat (shown when opened).
@@ -125,9 +124,9 @@ export async function leaveMatch(c) {
   c.ended = true;
   if (S.match?.conversation_id === c.id) S.match = null;
   afterEnd('idle');
-  renderHead();
+  ask.renderHead();
   chatBanner('You ended this chat.', 'warn', { label: 'Find another stranger', run: () => startMatch() });
-  renderConversations();
+  ask.renderConversations();
 }
 
 // This page is here with stranger chats open: cancel a closed or reloaded

@@ -6,9 +6,8 @@ import { api, errorText, enc } from './api.js';
 import { $, h, clear, show, avatar, holdFocus } from './dom.js';
 import { S, isMe } from './state.js';
 import { toast, confirmDialog } from './ui.js';
-import { loadConversations } from './convlist.js';
-import { openConversation, closeChat, loadDetail } from './chat.js';
 import { uploadPicture } from './pictures.js';
+import { ask } from './intent.js';
 
 let editing = null;     // the conversation in the dialog, null when creating
 
@@ -18,7 +17,7 @@ function memberRow(conv, m, canManage, isOwner) {
     let r = null;
     try { r = await api(method, path, body); } catch { r = null; }
     if (!r?.ok) { err.textContent = errorText(r); return; }
-    await loadDetail(conv.id);
+    await ask.loadDetail(conv.id);
     topicDialog(S.convs.get(conv.id), true);
   };
   return h('li', { dataset: { user: m.username } },
@@ -41,7 +40,7 @@ function memberRow(conv, m, canManage, isOwner) {
 // conv: null to create a group, else the conversation (with members_detail).
 export async function topicDialog(conv, keepOpen) {
   const d = $('#dlg-topic');
-  if (conv && !conv.members_detail) { await loadDetail(conv.id); conv = S.convs.get(conv.id); }
+  if (conv && !conv.members_detail) { await ask.loadDetail(conv.id); conv = S.convs.get(conv.id); }
   editing = conv;
   const f = $('#form-topic');
   if (!keepOpen) { f.reset(); $('#topic-error').textContent = ''; }
@@ -109,9 +108,9 @@ async function saveTopic(e) {
   if (!res?.ok) { err.textContent = errorText(res); return; }
   const id = editing ? editing.id : res.data.id;
   $('#dlg-topic').close();
-  await loadConversations();
-  await loadDetail(id);
-  openConversation(id);
+  await ask.loadConversations();
+  await ask.loadDetail(id);
+  ask.openConversation(id);
 }
 
 export async function leaveTopic(conv) {
@@ -122,22 +121,22 @@ export async function leaveTopic(conv) {
   $('#dlg-topic').close();
   S.convs.delete(conv.id);
   S.threads.delete(conv.id);
-  if (S.current === conv.id) closeChat();
+  if (S.current === conv.id) ask.closeChat();
   toast(`You left “${conv.title}”.`);
-  loadConversations();
+  ask.loadConversations();
 }
 
 // conversation_updated: created, renamed, members, role, left.
 export async function onConversationUpdated(e) {
   const id = e.conversation_id;
-  await loadConversations();
+  await ask.loadConversations();
   if (!S.convs.has(id)) {
     // Removed from the group: it is gone from the list.
     S.threads.delete(id);
-    if (S.current === id) { closeChat(); toast('You are no longer in that group.'); }
+    if (S.current === id) { ask.closeChat(); toast('You are no longer in that group.'); }
     return;
   }
-  if (S.current === id || S.convs.get(id).members_detail) await loadDetail(id);
+  if (S.current === id || S.convs.get(id).members_detail) await ask.loadDetail(id);
   if (e.change === 'created') toast(`You were added to “${S.convs.get(id).title}”.`);
   if (editing?.id === id && $('#dlg-topic').open) topicDialog(S.convs.get(id), true);
 }

@@ -1,0 +1,151 @@
+// chat-composer.js: writing and sending, for chat.js. The text box grows
+// with its text, counts characters near the limit, keeps a draft per
+// conversation (chat-drafts.js); Enter sends. Sends of one conversation go
+// out one after the other; a failed one shows its Retry (chat-thread.js
+// draws it), which reuses the same client_id.
+
+import { api, errorText, uuid } from './api.js';
+import { $, show } from './dom.js';
+import { S, thread } from './state.js';
+import { broadcast } from './receiver.js';
+import { chatBanner, hideChatBanner } from './ui.js';
+import { drafts, persist } from './chat-drafts.js';
+import { renderHead } from './chat-head.js';
+import { renderMessages, onMessage } from './chat-thread.js';
+
+const MAX_CHARS = 4000;            // a message body, in code points (docs/API.md)
+
+// The open conversation's draft, kept as it is now.
+export function saveDraft() {
+  if (S.current == null) return;
+  const v = $('#composer-text').value;
+  if (v) drafts.set(S.current, v); else drafts.delete(S.current);
+  persist();
+}
+
+// The text box shows conversation id's draft.
+export function showDraft(id) {
+  $('#composer-text').value = drafts.get(id) || '';
+  autosize();
+  countChars();
+}
+
+// At sign-out: the text box empty.
+export function forgetComposer() {
+  $('#composer-text').value = '';
+  countChars();
+}
+
+// ---------- sending ----------
+// A retry passes the failed message's client_id: the server answers a
+// repeat with the first message, never a second copy.
+// Sends of one conversation go one after the other: two requests in flight
+// at once may reach the server in either order, and the seqs (the order
+// everyone sees) would not be the order they were written in. A send that
+// gets no answer within SEND_TIMEOUT counts as failed (Retry is safe).
+const SEND_TIMEOUT = 15000;
+const sendQueues = new Map();      // conversation id -> the last send's promise
+function send(id, body, clientId) {
+  const t = thread(id);
+  const client_id = clientId || uuid();
+  const old = t.local(client_id);
+  t.putLocal({ local: true, state: 'sending', client_id, body, sender: S.me.username,
+    conversation_id: id, t: old?.t || Date.now(), sent_at: 0 });
+  persist();
+  if (S.current === id) renderMessages({ bottom: true });
+  const p = (sendQueues.get(id) || Promise.resolve()).then(() => post(id, t, body, client_id));
+  sendQueues.set(id, p);
+  p.finally(() => { if (sendQueues.get(id) === p) sendQueues.delete(id); });
+  return p;
+}
+
+async function post(id, t, body, client_id) {
+  if (!S.me) return;                                // signed out meanwhile
+  let res = null;
+  const signal = typeof AbortSignal.timeout === 'function' ? AbortSignal.timeout(SEND_TIMEOUT) : undefined;
+  const until = Date.now() + SEND_TIMEOUT;
+  for (;;) {
+    try { res = await api('POST', 'messages', { conversation_id: id, client_id, body }, { signal }); } catch { res = null; }
+    // A busy server (a shared host's few connections) asks to come back in
+    // a moment: the same client_id again is safe, within the send's time.
+    const wait = (res?.retryAfter || 1) * 1000;
+    if (res?.status !== 503 || res.data?.error?.code !== 'busy' || Date.now() + wait >= until) break;
+    await new Promise(ok => setTimeout(ok, wait));
+  }
+  if (res?.ok && res.data?.id) {
+    const m = { sender: S.me.username, body, client_id, conversation_id: id, ...res.data };
+    t.put(m);                                         // replaces the local copy
+    onMessage(m);
+    broadcast('sent', { message: m });
+  } else {
+    const item = t.local(client_id);
+    if (item) {
+      item.state = 'failed';
+      item.error = !res ? 'Not sent: no connection.' : res.status === 429 ? 'Not sent: sending too fast.' : 'Not sent: ' + errorText(res);
+    }
+    if (res?.status === 409) { const c = S.convs.get(id); if (c?.kind === 'match') { c.ended = true; renderHead(); } }
+  }
+  persist();
+  if (S.current === id) renderMessages({ bottom: true });
+}
+
+// ---------- the text box ----------
+function autosize() {
+  const box = $('#composer-text');
+  box.style.height = 'auto';
+  box.style.height = Math.min(box.scrollHeight + 2, 180) + 'px';
+}
+
+// Near the limit a counter shows how many characters (code points, as the
+// server counts) the message has; over it, in red. Nothing is cut.
+let tooLongShown = false;
+function countChars() {
+  const box = $('#composer-text');
+  const n = [...box.value].length;
+  const over = n > MAX_CHARS;
+  const count = $('#composer-count');
+  count.textContent = `${n} / ${MAX_CHARS}`;
+  count.classList.toggle('over', over);
+  const near = n > MAX_CHARS - 400;
+  show(count, near);
+  if (near) box.setAttribute('aria-describedby', 'composer-count'); else box.removeAttribute('aria-describedby');
+  if (over) box.setAttribute('aria-invalid', 'true'); else box.removeAttribute('aria-invalid');
+  if (!over && tooLongShown) { tooLongShown = false; hideChatBanner(); }
+  return n;
+}
+
+// Something to see: not only white space and invisible marks (the server
+// refuses those as an empty bubble).
+const visible = (t) => /[^\s\u200b-\u200f\u2028-\u202f\u205f-\u2064\ufeff]/.test(t);
+
+export function initComposer() {
+  const box = $('#composer-text');
+  $('#composer').addEventListener('submit', (e) => {
+    e.preventDefault();
+    const body = box.value;
+    if (!visible(body) || S.current == null || box.disabled) return;
+    const n = countChars();
+    if (n > MAX_CHARS) {
+      chatBanner(`Not sent: this message has ${n} characters, ${n - MAX_CHARS} more than the ${MAX_CHARS} allowed. Shorten it or split it in two.`, 'warn');
+      tooLongShown = true;
+      return;
+    }
+    box.value = '';
+    drafts.delete(S.current);
+    persist();
+    autosize();
+    countChars();
+    send(S.current, body);
+    box.focus();
+  });
+  box.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); $('#composer').requestSubmit(); }
+  });
+  box.addEventListener('input', () => { autosize(); countChars(); saveDraft(); });
+  // A failed message's Retry: the same body and client_id again.
+  $('#messages').addEventListener('click', (e) => {
+    const li = e.target.closest('button.retry')?.closest('li');
+    const m = li && S.threads.get(S.current)?.local(li.dataset.clientId);
+    if (m) send(m.conversation_id, m.body, m.client_id);
+  });
+}

@@ -1,0 +1,58 @@
+// chat-head.js: the open chat's header, for chat.js: picture, title, and
+// under it who is online, how many are in a group, or that a stranger
+// chat ended; whether the composer may write (not in an ended chat, nor
+// to an ex-friend). Its buttons ask (intent.js) for a profile, a group's
+// dialog, the next stranger or leaving.
+
+import { $, clear, show, avatar, lastSeen } from './dom.js';
+import { S, isMe, convTitle, peerOnline } from './state.js';
+import { ask } from './intent.js';
+
+export function renderHead() {
+  const c = S.convs.get(S.current);
+  if (!c) return;
+  const title = convTitle(c);
+  $('#chat-title').textContent = title;
+  const person = c.kind !== 'topic';
+  const online = person ? peerOnline(c) : undefined;
+  clear($('#chat-avatar')).append(avatar(title, c.avatar_url, { online }));
+  let sub = '';
+  if (c.kind === 'topic') {
+    const n = c.members_detail?.length || c.members?.length || 0;
+    const on = c.members_detail ? c.members_detail.filter(m => m.online && !isMe(m.username)).length : 0;
+    sub = `${n} member${n === 1 ? '' : 's'}${on ? `, ${on} online` : ''}`;
+  } else if (c.kind === 'match') {
+    sub = c.ended ? 'Stranger chat · ended' : 'Stranger chat';
+  } else if (c.peer) {
+    sub = online === undefined ? 'no longer friends' : online ? 'online' : lastSeen(S.friends.get(c.peer.username)?.last_seen);
+  }
+  $('#chat-sub').textContent = sub;
+  $('#chat-who').setAttribute('aria-label', `${title}: ${c.kind === 'topic' ? 'group details' : 'profile'}`);
+  show($('#chat-info'), c.kind === 'topic');
+  show($('#chat-next'), c.kind === 'match');
+  show($('#chat-leave'), c.kind === 'topic' || (c.kind === 'match' && !c.ended));
+  // A direct chat whose friendship ended stays readable; writing waits
+  // for a new friendship (the server would refuse: not_friends).
+  const exFriend = c.kind === 'direct' && !!c.peer && S.friendsLoaded && !S.friends.has(c.peer.username);
+  const box = $('#composer-text');
+  box.disabled = !!c.ended || exFriend;
+  $('#send').disabled = box.disabled;
+  box.placeholder = c.ended ? 'This chat has ended'
+    : exFriend ? 'You are no longer friends: add them again to write' : 'Write a message…';
+}
+
+export function initHead() {
+  $('#chat-who').addEventListener('click', () => {
+    const c = S.convs.get(S.current);
+    if (!c) return;
+    if (c.kind === 'topic') ask.topicDialog(c);
+    else if (c.peer) ask.showUser(c.peer.username);
+  });
+  $('#chat-info').addEventListener('click', () => { const c = S.convs.get(S.current); if (c) ask.topicDialog(c); });
+  $('#chat-leave').addEventListener('click', () => {
+    const c = S.convs.get(S.current);
+    if (c?.kind === 'topic') ask.leaveTopic(c);
+    else if (c?.kind === 'match') ask.leaveMatch(c);
+  });
+  $('#chat-next').addEventListener('click', () => ask.nextStranger());
+}

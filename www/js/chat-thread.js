@@ -1,0 +1,317 @@
+// chat-thread.js: the open chat's messages, for chat.js. History by seq:
+// the newest page first, older pages when scrolled to the top, a missed
+// message fetched by seq (syncThread); own and other bubbles, day
+// separators, the sending state of own messages (sending → sent → read,
+// or failed with a Retry that chat-composer.js answers); new messages live
+// (onMessage); read receipts; marking read what is on screen (markRead).
+
+import { api } from './api.js';
+import { $, h, show, icon, clock, fullTime, dayLabel, dayKey } from './dom.js';
+import { S, isMe, thread, convTitle, memberName, keepPartner } from './state.js';
+import { broadcast } from './receiver.js';
+import { announce, coalesce } from './ui.js';
+import { ask } from './intent.js';
+import { persist } from './chat-drafts.js';
+import { renderHead } from './chat-head.js';
+
+const PAGE = 50;
+let loadingOlder = false;
+
+const chatVisible = () => !!S.current && document.visibilityState === 'visible' && $('#scroller').getClientRects().length > 0;
+
+// ---------- history ----------
+// GET /api/conversations/{id}: members with roles, presence and read marks.
+export async function loadDetail(id) {
+  const uid = S.me?.id;
+  let res = null;
+  try { res = await api('GET', `conversations/${id}`); } catch { return null; }
+  if (res.ok && S.me && S.me.id === uid) {
+    const prev = S.convs.get(id) || {};
+    S.convs.set(id, { ...prev, ...keepPartner(prev, res.data), unread: prev.unread ?? res.data.unread, read_seq: Math.max(prev.read_seq || 0, res.data.read_seq || 0) });
+    if (S.current === id) { renderHead(); renderMessages(); }
+  }
+  return res;
+}
+
+// Bring the held history up to date: the newest page the first time, then
+// everything after the last seq held with nothing missing before it
+// (catch-up after a reconnect, or a message whose event never came). Calls
+// while one is under way share its answer, and it runs once more after.
+// Messages that arrive while the first page loads are kept (onMessage).
+// Resolves to the last answer ({status, ok, data}) or null (no network).
+export function syncThread(id) {
+  const t = thread(id);
+  if (t.sync) { t.sync.again = true; return t.sync.p; }
+  const run = t.sync = { again: true, p: null };
+  run.p = (async () => {
+    let res = null;
+    while (run.again) {
+      run.again = false;
+      res = await fetchHistory(id, t);
+      if (!res?.ok) break;
+    }
+    t.sync = null;
+    persist();                    // history may have confirmed an unsent one
+    if (S.current === id && S.threads.get(id) === t) { renderMessages(); markReadSoon(); }
+    return res;
+  })();
+  return run.p;
+}
+
+async function fetchHistory(id, t) {
+  const c = S.convs.get(id);
+  if (t.loaded && c?.last_seq && c.last_seq - t.contiguous() > 1000) t.reset();   // too far behind: start over
+  let res = null;
+  try {
+    if (!t.loaded) {
+      res = await api('GET', `conversations/${id}/messages?limit=${PAGE}`);
+      if (!res.ok) return res;
+      const ms = res.data.messages;
+      if (ms.length < PAGE) t.atStart = true; else t.dropBelow(ms[0].seq);
+      for (const m of ms) t.put(m);
+      noteLast(id, ms.at(-1));
+      t.loaded = true;
+      if (t.contiguous() >= t.maxSeq()) return res;
+    }
+    let after = t.contiguous();
+    for (let page = 0; page < 10; page++) {
+      res = await api('GET', `conversations/${id}/messages?after=${after}&limit=200`);
+      if (!res.ok) return res;
+      const ms = res.data.messages;
+      for (const m of ms) t.put(m);
+      noteLast(id, ms.at(-1));
+      if (ms.length < 200) break;
+      after = ms.at(-1).seq;
+    }
+  } catch {
+    return null;
+  }
+  return res;
+}
+
+// Keep the list item's last message up to date with what history showed.
+function noteLast(id, m) {
+  const c = S.convs.get(id);
+  if (!c || !m || m.seq <= (c.last_seq || 0)) return;
+  c.last_seq = m.seq; c.last_message = m; c.updated_at = Math.max(c.updated_at || 0, m.sent_at);
+  ask.renderConversationsSoon();
+}
+
+// ---------- messages ----------
+// Who has read up to seq: their read mark, or a later message of theirs
+// (whoever answers has seen what came before).
+let lastBy = new Map();
+function readers(c, seq) {
+  const others = (c?.members_detail || []).filter(m => !isMe(m.username));
+  return others.filter(m => (m.read_seq || 0) >= seq || (lastBy.get(m.username) || 0) > seq);
+}
+
+function stateOf(c, m) {
+  if (m.state === 'failed') return 'failed';
+  if (!m.seq) return 'sending';
+  return readers(c, m.seq).length ? 'read' : 'sent';
+}
+
+const STATE_ICON = { sending: 'clock', sent: 'check', read: 'check2', failed: 'alert' };
+const STATE_TEXT = { sending: 'sending', sent: 'sent', read: 'read', failed: 'not sent' };
+
+function stateMark(c, m, state) {
+  let label = STATE_TEXT[state];
+  if (state === 'read' && c?.kind === 'topic') {
+    const r = readers(c, m.seq);
+    const n = (c.members_detail || []).length - 1;
+    label = r.length >= n ? 'read by everyone' : `read by ${r.length}`;
+  }
+  return h('span', { class: `msg-state ${state}`, title: label }, icon(STATE_ICON[state]), h('span', { class: 'sr-text', text: label }));
+}
+
+export function renderMessages({ bottom = false, incoming = false } = {}) {
+  const sc = $('#scroller');
+  const ol = $('#messages');
+  const nearBottom = sc.scrollHeight - sc.scrollTop - sc.clientHeight < 120;
+  const t = S.threads.get(S.current);
+  const c = S.convs.get(S.current);
+  const frag = document.createDocumentFragment();
+  let prev = null, lastDay = '';
+  lastBy = new Map();
+  if (t) for (const m of t.items.values()) if (m.seq > (lastBy.get(m.sender) || 0)) lastBy.set(m.sender, m.seq);
+  for (const m of t ? t.sorted() : []) {
+    const at = m.sent_at || m.t || Date.now();
+    const dk = dayKey(at);
+    if (dk !== lastDay) {
+      frag.append(h('li', { class: 'day', role: 'separator' }, h('span', { text: dayLabel(at) })));
+      lastDay = dk; prev = null;
+    }
+    const mine = isMe(m.sender);
+    const grouped = prev && prev.sender === m.sender && at - (prev.sent_at || prev.t || 0) < 5 * 60e3;
+    const state = mine ? stateOf(c, m) : '';
+    const li = h('li', {
+      class: `msg ${mine ? 'mine' : 'theirs'}${grouped ? ' grouped' : ''}${state ? ' ' + state : ''}`,
+      dataset: { id: m.id ? String(m.id) : '', seq: m.seq ? String(m.seq) : '', clientId: m.client_id || '', state },
+    },
+    !mine && !grouped && c?.kind === 'topic' ? h('span', { class: 'sender', dir: 'auto', text: memberName(c, m.sender) }) : null,
+    h('div', { class: 'bubble' },
+      h('span', { class: 'body', dir: 'auto', text: m.body }),
+      h('span', { class: 'meta' },
+        h('time', { text: clock(at), title: fullTime(at) }),
+        mine ? stateMark(c, m, state) : null)),
+    state === 'failed' ? h('div', { class: 'failed-note' },
+      h('span', { text: m.error || 'Not sent.' }),
+      // chat-composer.js answers its click (the same client_id again)
+      h('button', { type: 'button', class: 'retry' }, icon('retry'), 'Retry')) : null);
+    frag.append(li);
+    prev = m;
+  }
+  ol.replaceChildren(frag);
+  renderNote(t);
+  if (bottom || nearBottom) { sc.scrollTop = sc.scrollHeight; show($('#jump'), false); }
+  else if (incoming) show($('#jump'), true);
+}
+
+// The line above the messages: the start reached, or an older page coming.
+function renderNote(t) {
+  const note = $('#history-note');
+  if (t?.loaded && t.atStart && t.items.size) { note.textContent = 'This is the beginning of the conversation.'; show(note, true); }
+  else if (loadingOlder) { note.textContent = 'Loading older messages…'; show(note, true); }
+  else show(note, false);
+}
+
+async function loadOlder() {
+  const id = S.current;
+  const t = S.threads.get(id);
+  if (!t || !t.loaded || t.atStart || loadingOlder) return;
+  const min = t.minSeq();
+  if (min <= 1) { t.atStart = true; renderMessages(); return; }
+  loadingOlder = true;
+  renderNote(t);
+  const sc = $('#scroller');
+  let res = null;
+  try { res = await api('GET', `conversations/${id}/messages?before=${min}&limit=${PAGE}`); } catch { res = null; }
+  loadingOlder = false;
+  if (S.current === id) renderNote(t);
+  // Not if the held history was started over meanwhile (it would leave a hole).
+  if (!res?.ok || S.current !== id || S.threads.get(id) !== t || t.minSeq() !== min) return;
+  const fromBottom = sc.scrollHeight - sc.scrollTop;
+  for (const m of res.data.messages) t.put(m);
+  if (res.data.messages.length < PAGE) t.atStart = true;
+  renderMessages();
+  sc.scrollTop = sc.scrollHeight - fromBottom;      // the view stays where it was
+  fillView();
+}
+
+// Load older pages until the view is full (or the start is reached).
+export function fillView() {
+  const sc = $('#scroller');
+  const t = S.threads.get(S.current);
+  if (t?.loaded && !t.atStart && sc.scrollHeight <= sc.clientHeight + 40) loadOlder();
+}
+
+// ---------- read marks ----------
+// The highest seq on screen or scrolled past: what the reader has seen. A
+// message below the view (the "New messages" button shows) is not.
+function shownSeq() {
+  const bottom = $('#scroller').getBoundingClientRect().bottom;
+  const lis = $('#messages').children;
+  for (let i = lis.length - 1; i >= 0; i--) {
+    const seq = Number(lis[i].dataset.seq);
+    if (seq && lis[i].getBoundingClientRect().top < bottom - 8) return seq;
+  }
+  return 0;
+}
+
+// Mark read what the open chat shows, in a visible tab, up to the first
+// message still missing; the unread count follows at once, the server and
+// the other tabs are told a moment later (one request for a burst).
+export function markRead() {
+  const id = S.current;
+  const c = S.convs.get(id);
+  const t = S.threads.get(id);
+  if (!c || !t?.loaded || !chatVisible()) return;
+  const seq = Math.min(shownSeq(), t.contiguous());
+  const before = c.unread;
+  if (seq > (c.read_seq || 0)) {
+    c.read_seq = seq;
+    unsentReads.set(id, seq);
+    sendReadsSoon();
+  }
+  const read = c.read_seq || 0;
+  if (read >= (c.last_seq || 0)) c.unread = 0;
+  else if (t.maxSeq() >= c.last_seq && t.minSeq() <= read + 1) {   // all unread ones held: count them
+    let n = 0;
+    for (const m of t.items.values()) if (m.seq > read && !isMe(m.sender)) n++;
+    c.unread = n;
+  }
+  if (c.unread !== before) ask.renderConversations();
+}
+const markReadSoon = coalesce(markRead, 100);
+
+const unsentReads = new Map();      // conversation id -> read mark not yet sent
+const sendReadsSoon = coalesce(() => {
+  for (const [id, seq] of unsentReads) {
+    api('POST', `conversations/${id}/read`, { seq }).catch(() => {});
+    broadcast('read', { conversation_id: id, seq });
+  }
+  unsentReads.clear();
+}, 100);
+
+// This user read up to seq in another tab.
+export function onOwnRead(id, seq) {
+  const c = S.convs.get(id);
+  if (!c) return;
+  c.read_seq = Math.max(c.read_seq || 0, seq);
+  if (seq >= (c.last_seq || 0)) c.unread = 0; else ask.loadConversationsSoon();
+  ask.renderConversationsSoon();
+}
+
+// Another member read up to seq: read receipts.
+export function onRead(id, user, seq) {
+  const c = S.convs.get(id);
+  const m = c?.members_detail?.find(x => x.username === user);
+  if (m) m.read_seq = Math.max(m.read_seq || 0, seq);
+  else if (c && S.current === id) loadDetail(id);
+  if (S.current === id) renderMessages();
+}
+
+// ---------- a message arrived (event, or own send from another tab) ----------
+export function onMessage(m) {
+  const id = m.conversation_id;
+  const c = S.convs.get(id);
+  if (!c) { ask.loadConversationsSoon(); return; }       // a conversation new to us
+  const mine = isMe(m.sender);
+  const isNew = m.seq > (c.last_seq || 0);
+  if (isNew) {
+    c.last_seq = m.seq; c.last_message = m;
+    c.updated_at = Math.max(c.updated_at || 0, m.sent_at || 0);
+  }
+  // Held while the first page loads too: that page may end before it.
+  const t = S.threads.get(id);
+  let fresh = false;
+  if (t && (t.loaded || t.sync)) {
+    fresh = t.put(m);
+    if (t.loaded && t.contiguous() < t.maxSeq()) syncThread(id);   // something in between was missed
+  }
+  if (S.current === id) renderMessages({ incoming: fresh && !mine });
+  if (!mine && isNew) {
+    if (S.current === id && chatVisible() && shownSeq() >= m.seq) markRead();
+    else c.unread = (c.unread || 0) + 1;
+    announce(`${memberName(c, m.sender)}${c.kind === 'topic' ? ' in ' + convTitle(c) : ''}: ${m.body}`);
+  }
+  ask.renderConversationsSoon();
+}
+
+export function initThread() {
+  const sc = $('#scroller');
+  sc.addEventListener('scroll', () => {
+    if (sc.scrollTop < 150) loadOlder();
+    if (sc.scrollHeight - sc.scrollTop - sc.clientHeight < 60) show($('#jump'), false);
+    markReadSoon();
+  }, { passive: true });
+  $('#jump').addEventListener('click', () => { sc.scrollTop = sc.scrollHeight; show($('#jump'), false); markRead(); $('#composer-text').focus(); });
+}
+
+// At sign-out (after closeChat): read marks not sent yet are dropped, and
+// no older page counts as loading.
+export function forgetThread() {
+  unsentReads.clear();
+  loadingOlder = false;
+}
