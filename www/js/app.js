@@ -28,6 +28,7 @@ function wire() {
     loadConversations, loadConversationsSoon, renderConversations, renderConversationsSoon,
     chatWith, sendRequest, showUser, topicDialog, leaveTopic,
     nextStranger, leaveMatch, matchBannerFor, renderWaiting, syncMatchFromList,
+    signOut: logout,
   });
   const left = unprovided();
   if (left.length) throw new Error(`app: nothing provides ${left.join(', ')}`);
@@ -99,9 +100,9 @@ function signedOut(message) {
   showAuth(message);
 }
 
-async function logout() {
+async function logout({ everywhere = false } = {}) {
   receiver?.flushAcks();
-  try { await api('POST', 'logout'); } catch { /* the cookie goes anyway when it expires */ }
+  try { await api('POST', 'logout', everywhere ? { all: true } : undefined); } catch { /* the cookie goes anyway when it expires */ }
   broadcast('signedout');
   signedOut();
 }
@@ -166,7 +167,7 @@ function initApp() {
   selectSection = tablist([$('#nav-chats'), $('#nav-friends'), $('#nav-stranger')], (t) => {
     if (t.id === 'nav-friends') renderFriends();
   });
-  $('#logout').addEventListener('click', logout);
+  $('#logout').addEventListener('click', () => logout());
   $('#conv-filter').addEventListener('input', renderConversations);
   $('#conv-more').addEventListener('click', showOlderConversations);
   addEventListener('offline', () => { if (S.me) netBanner('You are offline. Reconnecting when the network returns…'); });

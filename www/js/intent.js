@@ -30,6 +30,8 @@ const NAMES = [
   'matchBannerFor',         // (conv): the banner of an ended stranger chat
   'renderWaiting',          // (): the empty pane's "looking for a stranger"
   'syncMatchFromList',      // (): stranger state from a list just loaded
+  // the session (app.js)
+  'signOut',                // ({everywhere}): end this session, or all of them
 ];
 
 const handlers = new Map();

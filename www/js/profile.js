@@ -5,7 +5,7 @@
 import { api, errorText, enc } from './api.js';
 import { $, h, clear, show, avatar, lastSeen } from './dom.js';
 import { S, isMe } from './state.js';
-import { toast } from './ui.js';
+import { toast, confirmDialog } from './ui.js';
 import { broadcast } from './receiver.js';
 import { uploadPicture } from './pictures.js';
 import { ask } from './intent.js';
@@ -29,6 +29,7 @@ export function profileDialog() {
   f.reset();
   for (const k of FIELDS) f[k].value = S.me[k] || '';
   show($('#pw-fields'), !S.me.guest);
+  show($('#everywhere-row'), !S.me.guest);
   for (const k of ['email', 'public_key']) f[k].closest('label').hidden = !!S.me.guest;
   $('#profile-error').textContent = '';
   previewAvatar();
@@ -106,7 +107,17 @@ async function pickPicture() {
   previewAvatar();
 }
 
+// Every session of this account ends at once, this one too (a lost phone,
+// a shared computer): POST /api/logout {"all": true}.
+async function signOutEverywhere() {
+  if (!await confirmDialog('Sign out on every device, this one too? You will need your password to sign in again.',
+    'Sign out everywhere', true)) return;
+  $('#dlg-profile').close();
+  ask.signOut({ everywhere: true });
+}
+
 export function initProfile() {
+  $('#logout-everywhere').addEventListener('click', signOutEverywhere);
   $('#me-button').addEventListener('click', profileDialog);
   $('#form-profile').addEventListener('submit', saveProfile);
   $('#form-profile').nickname.addEventListener('input', previewAvatar);
