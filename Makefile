@@ -29,8 +29,15 @@ LDLIBS	+= $(PKG_LIBS)
 SAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 	    -fno-sanitize-recover=all
 
-LIB_SRCS = util conf db http route valid auth users friends messages conv inbox \
-	   match poll events waiter wake seed003 seed002 pictures
+# The library, by floor (docs/DESIGN.md, "Code layout"): ground, domain,
+# faces; the front (main.c, route.c, sweeper.c) on top.
+LIB_SRCS = util conf db db_pool http http_reply valid inbox waiter wake \
+	   core_auth core_accounts core_users core_friends core_events \
+	   core_marker core_watch core_send core_messages core_conv \
+	   core_topics core_match core_pictures \
+	   api_auth api_users api_friends api_messages api_conv api_match \
+	   api_poll api_pictures seed seed003_frame seed003 seed003_talk \
+	   seed002 route
 B	 = build
 OBJS	 = $(LIB_SRCS:%=$(B)/%.o)
 HDRS	 = $(wildcard cgi-bin/*.h)
@@ -114,7 +121,14 @@ $(B)/unit/%: tests/unit/%.c $(B)/san/libchat.a $(HDRS)
 	$(CC) $(CFLAGS) $(SAN_FLAGS) -Icgi-bin $(shell pkg-config --cflags check) \
 	    -o $@ $< $(B)/san/libchat.a $(LDLIBS) $(shell pkg-config --libs check)
 
-unit: $(UNIT)
+# The code layout's rules (docs/DESIGN.md): a script that reads cgi-bin/
+# when it runs, copied where tests/run.sh runs every unit test.
+$(B)/unit/test_layers: tests/unit/test_layers.sh
+	@mkdir -p $(B)/unit
+	cp tests/unit/test_layers.sh $@
+	chmod +x $@
+
+unit: $(UNIT) $(B)/unit/test_layers
 
 deps:
 	@scripts/stack.sh deps

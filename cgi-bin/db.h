@@ -1,8 +1,8 @@
 /*
- * db.h: one MySQL/MariaDB connection per thread, prepared statements only.
- * Statements are cached per connection, keyed by the address of their
- * static text, prepared on first use and again after a reconnect.  Every
- * process keeps within CHAT_DB_CONNS connections, when set.
+ * db.h: statements, results and transactions on a thread's handle (its
+ * connection comes from db_pool.h), prepared statements only.  Statements
+ * are cached per connection, keyed by the address of their static text,
+ * prepared on first use and again after a reconnect.
  *
  * Parameter formats: 'i' int64_t, 's' const char * (NULL binds SQL NULL),
  * 'b' const char *, size_t (counted bytes).  Knows nothing of chat.
@@ -16,17 +16,16 @@
 struct db;
 struct dbres;
 
-/* db_errno() when the connection budget (CHAT_DB_CONNS) stayed in use. */
-#define DB_BUDGET	59999
-
 /* Milliseconds since the epoch of a DATETIME column, as SQL text. */
 #define MS(col)	"CAST(UNIX_TIMESTAMP(" col ") * 1000 AS SIGNED)"
 
-struct db	*db_open(void);
-void		 db_free(struct db *);
-int		 db_ping(struct db *);
-void		 db_release(struct db *);
-void		 db_close(struct db *);
+/*
+ * A JSON array of ids as a table j (column id), bound as one string.
+ * Joined first (STRAIGHT_JOIN) so each id is one primary-key lookup:
+ * MariaDB runs a single-table UPDATE/DELETE with IN (subquery) as a scan.
+ */
+#define JSON_IDS	"JSON_TABLE(?, '$[*]' " \
+			"COLUMNS (id BIGINT UNSIGNED PATH '$')) AS j"
 
 int		 db_begin(struct db *);
 int		 db_commit(struct db *);
@@ -49,6 +48,6 @@ void		 db_res_free(struct dbres *);
 unsigned int	 db_errno(struct db *);
 int		 db_is_dup(struct db *);
 int		 db_is_retry(struct db *);
-int		 db_is_busy(struct db *);
+int		 db_alive(struct db *);
 
 #endif /* DB_H */

@@ -1,14 +1,15 @@
 /*
- * handlers.h: the HTTP handlers, one file per area.  Each parses and
- * validates its request, calls the domain, answers, and returns the status
- * it sent (0: the request was parked and is answered later).
+ * handlers.h: the HTTP handlers, the faces the front (route.c) calls: one
+ * api_*.c file per area and the seed adapters.  Each parses and validates
+ * its request, calls the domain (core_*.c), answers, and returns the
+ * status it sent (0: the request was parked and is answered later).
  */
 #ifndef HANDLERS_H
 #define HANDLERS_H
 
 struct req;
 
-/* users.c */
+/* api_users.c */
 int	h_health(struct req *);
 int	h_user_signup(struct req *);
 int	h_user_login(struct req *);
@@ -18,7 +19,7 @@ int	h_me_get(struct req *);
 int	h_me_patch(struct req *);
 int	h_user_get(struct req *);
 
-/* friends.c */
+/* api_friends.c */
 int	h_friend_list(struct req *);
 int	h_friend_request(struct req *);
 int	h_friend_requests(struct req *);
@@ -26,11 +27,11 @@ int	h_friend_accept(struct req *);
 int	h_friend_reject(struct req *);
 int	h_friend_delete(struct req *);
 
-/* messages.c */
+/* api_messages.c */
 int	h_msg_send(struct req *);
 int	h_msg_history(struct req *);
 
-/* conv.c */
+/* api_conv.c */
 int	h_conv_list(struct req *);
 int	h_conv_create(struct req *);
 int	h_conv_get(struct req *);
@@ -41,21 +42,21 @@ int	h_conv_set_role(struct req *);
 int	h_conv_read(struct req *);
 int	h_conv_leave(struct req *);
 
-/* match.c */
+/* api_match.c */
 int	h_match_join(struct req *);
 int	h_match_cancel(struct req *);
 int	h_match_away(struct req *);
 int	h_match_back(struct req *);
 
-/* pictures.c */
+/* api_pictures.c */
 int	h_picture_put(struct req *);
 int	h_picture_get(struct req *);
 
-/* poll.c */
+/* api_poll.c */
 int	h_poll(struct req *);
 int	h_ack(struct req *);
 
-/* seed003.c and seed002.c: the seed protocols' adapters */
+/* seed003.c, seed003_talk.c and seed002.c: the seed protocols' adapters */
 int	h_frame(struct req *);
 int	h_frames(struct req *);
 int	h_cmd(struct req *);

@@ -30,14 +30,16 @@
 #include <fcgiapp.h>
 #include <mysql.h>
 
-#include "auth.h"
+#include "api_messages.h"
 #include "caps.h"
 #include "conf.h"
-#include "db.h"
-#include "events.h"
+#include "core_auth.h"
+#include "core_marker.h"
+#include "db_pool.h"
 #include "http.h"
+#include "http_reply.h"
 #include "inbox.h"
-#include "messages.h"
+#include "req.h"
 #include "route.h"
 #include "util.h"
 #include "waiter.h"
@@ -313,7 +315,7 @@ serve(const char *sock_path)
 	msg_init(job_done);
 	if (waiter_init(conf.deliverers, job_done, db_open) == -1 ||
 	    wake_init(wake_here_fn, wake_fed_fn, 1) == -1 ||
-	    event_marker_start() == -1) {
+	    marker_start() == -1) {
 		LOG("cannot start the waiter");
 		return 1;
 	}
@@ -363,7 +365,7 @@ serve(const char *sock_path)
 	if (sock_path != NULL)
 		unlink(sock_path);
 	waiter_stop();
-	event_marker_stop();
+	marker_stop();
 	wake_stop();
 	remove_pid();
 	free(th);
@@ -375,9 +377,9 @@ serve(const char *sock_path)
  * One request per process: plain CGI (one request, then exit) and mod_fcgid
  * (FastCGI, but Apache sends each process one request at a time).  One
  * thread and at most one MySQL connection: no waiter, no marker, no
- * watcher, no send queue; a poll waits on this thread (poll.c) holding no
- * connection, so a host's process limit (RLimitNPROC counts threads) and
- * the account's connection limit go as far as they can.
+ * watcher, no send queue; a poll waits on this thread (api_poll.c)
+ * holding no connection, so a host's process limit (RLimitNPROC counts
+ * threads) and the account's connection limit go as far as they can.
  */
 static void
 one_setup(void)

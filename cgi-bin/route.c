@@ -10,12 +10,15 @@
 #include <string.h>
 #include <strings.h>
 
-#include "auth.h"
+#include "api_auth.h"
+#include "caps.h"
+#include "core_users.h"
 #include "handlers.h"
 #include "http.h"
+#include "http_reply.h"
+#include "req.h"
 #include "route.h"
-#include "users.h"
-#include "valid.h"
+#include "util.h"
 
 static const struct route routes[] = {
 	{ M_GET,    "/api/health",			h_health, 0 },
@@ -185,7 +188,7 @@ is_json_type(const char *ct)
  * multipart/form-data and text/plain can), and a script on another origin
  * needs a CORS preflight for them, which is never granted; the session
  * cookie is SameSite=Strict besides.  What the picture is comes from its
- * bytes (pictures.c), not from this header.
+ * bytes (core_pictures.c), not from this header.
  */
 static int
 is_picture_type(const char *ct)
@@ -304,22 +307,8 @@ route_dispatch(struct req *r)
 		if ((rt->flags & R_USER) && r->guest)
 			return http_fail(r, 403, "forbidden",
 			    "guests can only talk to strangers");
-		user_touch(r);
+		user_touch(r->db, r->uid, r->username, r->was_online,
+		    r->seen_age);
 	}
 	return rt->fn(r);
-}
-
-/* Path parameter i as an id: 0, or -1 when absent or out of range. */
-int
-route_param_id(struct req *r, int i, int64_t *out)
-{
-	if (i >= r->nparams || !valid_uint(r->params[i], out))
-		return -1;
-	return 0;
-}
-
-const char *
-route_param(struct req *r, int i)
-{
-	return i < r->nparams ? r->params[i] : "";
 }

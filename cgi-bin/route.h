@@ -27,7 +27,5 @@ struct route {
 
 const struct route *route_find(struct req *, int *);
 int	 route_dispatch(struct req *);
-int	 route_param_id(struct req *, int, int64_t *);
-const char *route_param(struct req *, int);
 
 #endif /* ROUTE_H */

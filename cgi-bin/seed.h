@@ -1,8 +1,8 @@
 /*
- * seed.h: what the two seed-protocol adapters (seed003.c, seed002.c)
+ * seed.h: what the two seed-protocol adapters (seed003_talk.c, seed002.c)
  * share: the long-poll fetch that turns the native events of
  * event_fetch() into the adapter's own items and acks, unseen, the events
- * its protocol has no form for.  Implemented in seed003.c.
+ * its protocol has no form for (seed.c).
  */
 #ifndef SEED_H
 #define SEED_H

@@ -5,8 +5,8 @@
  * document shows; GET /api/cmds long-polls PUSH_DIALOGUE and PUSH_SIGNAL
  * (NewSession, PartnerExit).  The seed's clients do not ack, so a cmds
  * poll acks what an earlier cmds answer handed out.  The rules are the
- * native ones (users.c, match.c, messages.c); this file parses and
- * formats.
+ * native ones (core_accounts.c, core_match.c, core_messages.c); this file
+ * parses and formats.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,36 +15,19 @@
 
 #include <json.h>
 
-#include "auth.h"
+#include "api_auth.h"
+#include "api_poll.h"
 #include "caps.h"
-#include "db.h"
-#include "events.h"
+#include "core_auth.h"
+#include "core_marker.h"
+#include "core_match.h"
+#include "core_messages.h"
+#include "core_users.h"
 #include "handlers.h"
-#include "http.h"
-#include "match.h"
-#include "messages.h"
-#include "poll.h"
+#include "http_reply.h"
+#include "req.h"
 #include "seed.h"
-#include "users.h"
-#include "util.h"
 #include "valid.h"
-
-enum stmt {
-	STMT_HANDED_OUT,
-	STMT__MAX
-};
-
-static const char *const stmts[STMT__MAX] = {
-	/*
-	 * STMT_HANDED_OUT: the implicit ack of a cmds poll: the user's
-	 * events with a cmd form that a poll has handed out already: stamped
-	 * sent, or handed out by this process and waiting for the stamp (a
-	 * JSON array of their ids).
-	 */
-	"DELETE FROM event WHERE user_id = ? "
-	"AND type IN ('message', 'match_found', 'partner_left') "
-	"AND " EVENT_HANDED_OUT,
-};
 
 enum cmd {
 	CMD_CRT_ACCOUNT,
@@ -89,7 +72,7 @@ cmd_fail(struct req *r, const char *cmd, int st, const char *code,
 }
 
 /*
- * A command that tells someone counts with the user's sends (auth.c):
+ * A command that tells someone counts with the user's sends (core_auth.c):
  * 0 when it may go, else the 429 in the cmd form, sent.
  */
 static int
@@ -160,14 +143,14 @@ cmd_account(struct req *r, const char *cmd)
 	    !valid_nickname(nick, n))
 		return cmd_fail(r, cmd, 400, "bad_request",
 		    "nickName must be 1 to 64 characters");
-	if ((rc = user_may_create(r)) == -1)
+	if ((rc = auth_may_create(r)) == -1)
 		return cmd_fail_db(r, cmd);
 	if (rc > 0) {
 		http_retry_after(r, rc);
 		return cmd_fail(r, cmd, 429, "rate_limited",
 		    "too many new accounts from this address, try again later");
 	}
-	if ((rc = user_guest(r, nick, &uid)) == -1)
+	if ((rc = auth_guest(r, nick, &uid)) == -1)
 		return cmd_fail_db(r, cmd);
 	if (rc == 0)
 		return cmd_fail(r, cmd, 409, "conflict",
@@ -304,7 +287,7 @@ cmd_logout(struct req *r, const char *cmd)
 {
 	struct json_object	*o;
 
-	if (user_logout(r, 0) == -1)
+	if (auth_logout(r, 0) == -1)
 		return cmd_fail_db(r, cmd);
 	o = json_object_new_object();
 	json_object_object_add(o, "cmd", json_object_new_string(cmd));
@@ -345,7 +328,7 @@ h_cmd(struct req *r)
 		return cmd_account(r, cmd_names[c]);
 	if ((st = auth_session(r)) != 0)
 		return st;
-	user_touch(r);
+	user_touch(r->db, r->uid, r->username, r->was_online, r->seen_age);
 	switch (c) {
 	case CMD_PING:		/* the heartbeat: presence, nothing more */
 		return http_reply(r, 200, "{\"cmd\":\"PONG\",\"code\":0}", 23);
@@ -509,16 +492,11 @@ cmds_fetch(struct req *r, int final)
 int
 h_cmds(struct req *r)
 {
-	struct buf	 ids = { 0 };
-	long long	 rc;
 	int		 st;
 
 	if ((st = poll_prepare(r)) != 0)
 		return st;
-	event_handed_out(r->uid, &ids);
-	rc = db_exec(r->db, stmts[STMT_HANDED_OUT], "is", r->uid, ids.p);
-	buf_free(&ids);
-	if (rc < 0)
+	if (marker_ack_cmds(r->db, r->uid) == -1)
 		return http_fail_db(r);
 	return poll_run(r, cmds_fetch);
 }

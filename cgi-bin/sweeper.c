@@ -31,10 +31,11 @@
 
 #include "caps.h"
 #include "conf.h"
+#include "core_events.h"
+#include "core_match.h"
+#include "core_users.h"
 #include "db.h"
-#include "events.h"
-#include "match.h"
-#include "users.h"
+#include "db_pool.h"
 #include "util.h"
 #include "wake.h"
 
@@ -59,7 +60,10 @@ static const char *const stmts[STMT__MAX] = {
 	/* STMT_IDLE */
 	"SELECT id FROM user WHERE online = 1 "
 	"AND last_seen < NOW(3) - INTERVAL ? SECOND ORDER BY last_seen LIMIT ?",
-	/* STMT_REQUEUE_USER (by the user's index, not k_event_sent: see users.c) */
+	/*
+	 * STMT_REQUEUE_USER (by the user's index, not k_event_sent: see
+	 * core_users.c)
+	 */
 	"UPDATE event FORCE INDEX (k_event_user) SET sent_at = NULL "
 	"WHERE user_id = ? AND sent_at IS NOT NULL",
 	/* STMT_REQUEUE */

@@ -1,14 +1,16 @@
 /*
  * valid.c: input validation.  Each validator takes a counted string (JSON
  * strings may hold NUL) and answers 1 or 0.  valid_fields() walks a field
- * table over the request's JSON object and answers 400 naming the first
- * bad field.  Unknown fields are ignored, so clients may send more.
+ * table over a JSON object and names the first bad field (http_fields()
+ * answers that as a 400).  Unknown fields are ignored, so clients may send
+ * more.  Knows nothing of HTTP.
  */
 #include <stdio.h>
 #include <string.h>
 
+#include <json.h>
+
 #include "caps.h"
-#include "http.h"
 #include "valid.h"
 
 /*
@@ -277,41 +279,36 @@ valid_client_id(const char *s, size_t n)
 }
 
 /*
- * Check r->json against the n fields of table f; out[i] receives field i
- * (borrowed; s NULL when absent).  Every field is a string.  Returns 0, or
- * the 400 already sent naming the field.
+ * Check object o against the n fields of table f; out[i] receives field i
+ * (borrowed from o; s NULL when absent).  Every field is a string.  1 all
+ * valid, else 0 with why (whysz bytes) naming the first bad field.
  */
 int
-valid_fields(struct req *r, const struct field *f, size_t n, struct fval *out)
+valid_fields(struct json_object *o, const struct field *f, size_t n,
+    struct fval *out, char *why, size_t whysz)
 {
 	struct json_object	*v;
-	char			 msg[128];
 	size_t			 i;
 
 	for (i = 0; i < n; i++) {
 		out[i].s = NULL;
 		out[i].len = 0;
-		if (!json_object_object_get_ex(r->json, f[i].name, &v) ||
-		    v == NULL) {
-			if (f[i].flags & F_REQUIRED) {
-				snprintf(msg, sizeof(msg), "%s is required",
-				    f[i].name);
-				return http_fail(r, 400, "bad_request", msg);
-			}
-			continue;
+		if (!json_object_object_get_ex(o, f[i].name, &v) || v == NULL) {
+			if (!(f[i].flags & F_REQUIRED))
+				continue;
+			snprintf(why, whysz, "%s is required", f[i].name);
+			return 0;
 		}
 		if (!json_object_is_type(v, json_type_string)) {
-			snprintf(msg, sizeof(msg), "%s must be a string",
-			    f[i].name);
-			return http_fail(r, 400, "bad_request", msg);
+			snprintf(why, whysz, "%s must be a string", f[i].name);
+			return 0;
 		}
 		out[i].s = json_object_get_string(v);
 		out[i].len = (size_t)json_object_get_string_len(v);
 		if (!f[i].valid(out[i].s, out[i].len)) {
-			snprintf(msg, sizeof(msg), "%s is not valid",
-			    f[i].name);
-			return http_fail(r, 400, "bad_request", msg);
+			snprintf(why, whysz, "%s is not valid", f[i].name);
+			return 0;
 		}
 	}
-	return 0;
+	return 1;
 }

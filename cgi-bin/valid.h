@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct req;
+struct json_object;
 
 typedef int (*validator)(const char *, size_t);
 
@@ -48,6 +48,7 @@ int	valid_title(const char *, size_t);
 int	valid_body(const char *, size_t);
 int	valid_client_id(const char *, size_t);
 
-int	valid_fields(struct req *, const struct field *, size_t, struct fval *);
+int	valid_fields(struct json_object *, const struct field *, size_t,
+	    struct fval *, char *, size_t);
 
 #endif /* VALID_H */

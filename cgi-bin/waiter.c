@@ -14,8 +14,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "db.h"
-#include "http.h"
+#include "db_pool.h"
+#include "req.h"
 #include "util.h"
 #include "waiter.h"
 

@@ -328,7 +328,7 @@ wake_users(const int64_t *ids, size_t n)
 	wake_via(local_fn, ids, n);
 }
 
-/* The same, for events this process fed to its inboxes (events.c). */
+/* The same, for events this process fed to its inboxes (core_events.c). */
 void
 wake_users_fed(const int64_t *ids, size_t n)
 {

@@ -3,7 +3,7 @@
  * Each backend process binds a datagram socket in $CHAT_RUN/wake/; a wake
  * goes to this process's waiters directly and to every other socket there
  * as one datagram of user ids.  Processes on other hosts see new events
- * through the watcher (events.c, waiter.c).
+ * through the watcher (core_watch.c).
  */
 #ifndef WAKE_H
 #define WAKE_H

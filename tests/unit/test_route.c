@@ -95,7 +95,7 @@ START_TEST(t_every_route)
 		{ __LINE__, M_POST, "/api/cmd", &h_cmd, 0, NULL, NULL },
 		{ __LINE__, M_GET, "/api/cmds", &h_cmds, R_AUTH | R_SCRIPT,
 		    NULL, NULL },
-		/* Large ids still route; route_param_id judges them. */
+		/* Large ids still route; http_path_id judges them. */
 		{ __LINE__, M_GET, "/api/conversations/99999999999999999999",
 		    &h_conv_get, R_AUTH, "99999999999999999999", NULL },
 		{ __LINE__, M_GET, "/api/conversations/0", &h_conv_get, R_AUTH,
@@ -129,11 +129,11 @@ START_TEST(t_every_route)
 		if (np >= 1 && r.nparams >= 1)
 			check_row(t[i].line, "param 0", t[i].path,
 			    strlen(t[i].path),
-			    strcmp(route_param(&r, 0), t[i].p0) == 0, 1);
+			    strcmp(http_path(&r, 0), t[i].p0) == 0, 1);
 		if (np >= 2 && r.nparams >= 2)
 			check_row(t[i].line, "param 1", t[i].path,
 			    strlen(t[i].path),
-			    strcmp(route_param(&r, 1), t[i].p1) == 0, 1);
+			    strcmp(http_path(&r, 1), t[i].p1) == 0, 1);
 		check_row(t[i].line, "no Allow on a match", t[i].path,
 		    strlen(t[i].path), r.hdr.len, 0);
 		http_free(&r);
@@ -378,16 +378,16 @@ START_TEST(t_param_id)
 		req_at(&r, M_GET, t[i].path);
 		ck_assert_ptr_nonnull(route_find(&r, &st));
 		id = -5;
-		check_row(t[i].line, "route_param_id", t[i].path,
-		    strlen(t[i].path), route_param_id(&r, 0, &id), t[i].want);
+		check_row(t[i].line, "http_path_id", t[i].path,
+		    strlen(t[i].path), http_path_id(&r, 0, &id), t[i].want);
 		if (t[i].want == 0)
 			check_row(t[i].line, "id", t[i].path, strlen(t[i].path),
 			    id, t[i].id);
 		/* No second parameter on this route. */
 		check_row(t[i].line, "param 1 absent", t[i].path,
-		    strlen(t[i].path), route_param_id(&r, 1, &id), -1);
-		check_row(t[i].line, "route_param 1", t[i].path,
-		    strlen(t[i].path), strcmp(route_param(&r, 1), ""), 0);
+		    strlen(t[i].path), http_path_id(&r, 1, &id), -1);
+		check_row(t[i].line, "http_path 1", t[i].path,
+		    strlen(t[i].path), strcmp(http_path(&r, 1), ""), 0);
 		http_free(&r);
 	}
 	unit_end();

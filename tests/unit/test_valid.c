@@ -2,9 +2,11 @@
  * test_valid.c: every validator of valid.c against tables of good and bad
  * input (empty, exactly at and one past each cap, NUL inside, malformed
  * UTF-8: overlong, surrogates, truncated, above U+10FFFF; control
- * characters), and valid_fields() naming the bad field in its 400.
+ * characters), and http_fields() naming the bad field in its 400.
  */
 #include "../../cgi-bin/valid.c"
+#include "../../cgi-bin/http.h"
+#include "../../cgi-bin/req.h"
 
 #include "unit.h"
 
@@ -606,9 +608,9 @@ START_TEST(t_fields)
 	for (i = 0; i < NROWS(t); i++) {
 		req_json(&r, t[i].json);
 		cap = capture_start();
-		st = valid_fields(&r, tfields, 3, out);
+		st = http_fields(&r, tfields, 3, out);
 		text = capture_text(cap);
-		check_row(t[i].line, "valid_fields", t[i].json,
+		check_row(t[i].line, "http_fields", t[i].json,
 		    strlen(t[i].json), st, t[i].want);
 		if (t[i].want != 0) {
 			check_row(t[i].line, "status line", t[i].json,

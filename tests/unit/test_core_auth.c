@@ -1,11 +1,14 @@
 /*
- * test_auth.c: session tokens (43 characters of base64url for 32 random
+ * test_core_auth.c: session tokens (43 characters of base64url for 32 random
  * bytes, never the same twice, stored as the SHA-256 of their text),
  * argon2id password hashes (a round trip, wrong passwords refused, a fresh
  * salt each time), the per-user send bucket, and the 401 for a missing or
  * malformed sid cookie, which needs no database.
  */
-#include "../../cgi-bin/auth.c"
+#include "../../cgi-bin/core_auth.c"
+#include "../../cgi-bin/api_auth.h"
+#include "../../cgi-bin/http.h"
+#include "../../cgi-bin/req.h"
 
 #include "unit.h"
 

@@ -1,11 +1,12 @@
 /*
- * auth.c: who is asking.  Passwords are hashed with argon2id (libsodium,
- * t=2, m=19 MiB, the OWASP floor) with at most CAP_KDF_CONCURRENT hashes at
- * once per process.  Session tokens are 32 random bytes; the cookie holds
- * them in base64url and MySQL holds only their SHA-256.  Login throttling
- * counts failures in fixed windows in MySQL so that every process (and
- * plain CGI) shares them; the send limit is a token bucket per user in
- * each process.
+ * core_auth.c: who may do what.  Passwords are hashed with argon2id
+ * (libsodium, t=2, m=19 MiB, the OWASP floor) with at most
+ * CAP_KDF_CONCURRENT hashes at once per process.  Session tokens are 32
+ * random bytes; the cookie holds them in base64url and MySQL holds only
+ * their SHA-256.  Login throttling counts failures in fixed windows in
+ * MySQL so that every process (and plain CGI) shares them; the send limit
+ * is a token bucket per user in each process.  The cookie and the request
+ * are api_auth.c's.
  */
 #include <pthread.h>
 #include <semaphore.h>
@@ -14,11 +15,10 @@
 #include <sys/random.h>
 #include <time.h>
 
-#include "auth.h"
 #include "caps.h"
 #include "conf.h"
+#include "core_auth.h"
 #include "db.h"
-#include "http.h"
 #include "util.h"
 
 enum stmt {
@@ -132,34 +132,29 @@ auth_token_hash(const char *tok, size_t len, unsigned char hash[32])
 }
 
 /*
- * Start a session for uid and set the sid cookie on r.  Guests' sessions
- * are shorter.  Runs inside the caller's transaction, if any.  0 or -1.
+ * Start a session for uid into *s: its token (for the cookie), row id and
+ * life in seconds; guests' sessions are shorter.  Runs inside the caller's
+ * transaction, if any.  0 or -1.
  */
 int
-auth_session_new(struct req *r, int64_t uid, int guest)
+auth_session_new(struct db *db, int64_t uid, int guest, struct session *s)
 {
-	char		 tok[AUTH_TOKEN_LEN + 1], cookie[160];
 	unsigned char	 hash[32];
-	int		 life;
 
-	life = guest ? CAP_GUEST_SESSION_S : CAP_SESSION_S;
-	if (auth_token_new(tok, hash) == -1)
+	s->life = guest ? CAP_GUEST_SESSION_S : CAP_SESSION_S;
+	if (auth_token_new(s->token, hash) == -1)
 		return -1;
-	if (db_exec(r->db, stmts[STMT_SESSION_NEW], "bii",
-	    (const char *)hash, sizeof(hash), uid, (int64_t)life) != 1)
+	if (db_exec(db, stmts[STMT_SESSION_NEW], "bii",
+	    (const char *)hash, sizeof(hash), uid, (int64_t)s->life) != 1)
 		return -1;
-	r->sid = db_insert_id(r->db);
+	s->id = db_insert_id(db);
 	/*
 	 * A user keeps CAP_USER_SESSIONS sessions, the newest: logins in a
 	 * loop must not grow the table for a month.
 	 */
-	if (db_exec(r->db, stmts[STMT_SESSION_TRIM], "iii", uid, uid,
+	if (db_exec(db, stmts[STMT_SESSION_TRIM], "iii", uid, uid,
 	    (int64_t)CAP_USER_SESSIONS) < 0)
 		return -1;
-	snprintf(cookie, sizeof(cookie),
-	    "sid=%s; Path=/; Max-Age=%d; HttpOnly; SameSite=Strict%s",
-	    tok, life, r->https ? "; Secure" : "");
-	http_header(r, "Set-Cookie", cookie);
 	return 0;
 }
 
@@ -170,62 +165,42 @@ auth_session_end(struct db *db, int64_t sid)
 }
 
 /*
- * Find the session of r's sid cookie and fill r->uid, r->sid, r->username,
- * r->guest, in MySQL on every request: a session ended by one process or
+ * The session of token hash (SHA-256 of the sid cookie) and its user into
+ * *u, read in MySQL on every request: a session ended by one process or
  * host (logout, a password change, logout everywhere) is ended for all at
  * once; a cache here kept it alive for seconds elsewhere.  One lookup by
- * a unique key.  Returns 0, or the status already sent (401, 503).
+ * a unique key.  1 found, 0 none (or expired), -1 error.
  */
 int
-auth_session(struct req *r)
+auth_session_find(struct db *db, const unsigned char hash[32],
+    struct auth_user *u)
 {
-	const char	*tok;
-	size_t		 len;
-	unsigned char	 hash[32];
 	struct dbres	*res;
 	int		 rc;
 
-	if ((tok = http_cookie(r, "sid", &len)) == NULL ||
-	    len != AUTH_TOKEN_LEN)
-		return http_fail(r, 401, "unauthorized", "log in first");
-	auth_token_hash(tok, len, hash);
-	memcpy(r->sid_hash, hash, sizeof(hash));
-	if ((res = db_query(r->db, stmts[STMT_SESSION_GET], "b",
-	    (const char *)hash, sizeof(hash))) == NULL)
-		return http_fail_db(r);
-	if ((rc = db_row(res)) != 1) {
-		db_res_free(res);
-		return rc == 0 ?
-		    http_fail(r, 401, "unauthorized", "log in first") :
-		    http_fail_db(r);
+	if ((res = db_query(db, stmts[STMT_SESSION_GET], "b",
+	    (const char *)hash, (size_t)32)) == NULL)
+		return -1;
+	if ((rc = db_row(res)) == 1) {
+		u->sid = db_int(res, 0);
+		u->uid = db_int(res, 1);
+		snprintf(u->username, sizeof(u->username), "%s",
+		    db_str(res, 2, NULL));
+		u->guest = (int)db_int(res, 3);
+		u->was_online = (int)db_int(res, 4);
+		u->seen_age = db_int(res, 5);
 	}
-	r->sid = db_int(res, 0);
-	r->uid = db_int(res, 1);
-	snprintf(r->username, sizeof(r->username), "%s", db_str(res, 2, NULL));
-	r->guest = (int)db_int(res, 3);
-	r->was_online = (int)db_int(res, 4);
-	r->seen_age = db_int(res, 5);
 	db_res_free(res);
-	return 0;
+	return rc;
 }
 
-/*
- * Whether r's session (found by auth_session) still stands: a poll that
- * waited asks before it hands out what woke it.  0 yes, else the status
- * sent (401, 503).
- */
+/* Does session sid still stand?  1 yes, 0 no, -1 error. */
 int
-auth_session_alive(struct req *r)
+auth_session_check(struct db *db, int64_t sid)
 {
 	int64_t	 one;
-	int	 rc;
 
-	if ((rc = db_one(r->db, &one, stmts[STMT_SESSION_ALIVE], "i",
-	    r->sid)) == -1)
-		return http_fail_db(r);
-	if (rc == 0)
-		return http_fail(r, 401, "unauthorized", "log in first");
-	return 0;
+	return db_one(db, &one, stmts[STMT_SESSION_ALIVE], "i", sid);
 }
 
 /*
@@ -364,19 +339,4 @@ auth_send_allowed(struct db *db, int64_t uid)
 	}
 	pthread_mutex_unlock(&mu);
 	return wait;
-}
-
-/*
- * A request that tells others something (a friend request, a topic's
- * change, a new nickname) counts with the user's sends, so it cannot be
- * looped into a flood of events: 0 when it may go, else the 429 sent.
- */
-int
-auth_push_allowed(struct req *r)
-{
-	int	 wait;
-
-	if ((wait = auth_send_allowed(r->db, r->uid)) == 0)
-		return 0;
-	return http_fail_rate(r, wait);
 }

@@ -1,9 +1,9 @@
 /*
- * match.h: stranger matching (seed 002).  A queue in MySQL; the first two
- * waiting users get a new match conversation and match_found each.
+ * core_match.h: stranger matching (seed 002).  A queue in MySQL; the first
+ * two waiting users get a new match conversation and match_found each.
  */
-#ifndef MATCH_H
-#define MATCH_H
+#ifndef CORE_MATCH_H
+#define CORE_MATCH_H
 
 #include <stdint.h>
 
@@ -28,5 +28,8 @@ int	match_cancel(struct db *, int64_t);
 int	match_leave(struct db *, int64_t, int64_t, struct ids *);
 int	match_user_gone(struct db *, int64_t, struct ids *);
 int	match_user_away(struct db *, int64_t, int, struct ids *);
+int	match_partner_json(struct db *, int64_t, struct buf *);
+int	match_away(struct db *, int64_t);
+int	match_back(struct db *, int64_t);
 
-#endif /* MATCH_H */
+#endif /* CORE_MATCH_H */

@@ -1,25 +1,25 @@
 /*
- * events.c: the pending-ACK list (table event).  Every event for a user is
- * a row until that user acks it.  A poll hands out the rows that are due
- * (never sent, or sent CHAT_RESEND_S ago and not acked) in id order and
- * stamps them sent; an ack deletes rows, only the owner's.  Pushes run
- * inside the caller's transaction; waking the users is the caller's job,
- * after the commit (wake.h), or event_deliver's for pushes it can feed to
- * this process's inboxes (inbox.h), so that their polls need no query.
+ * core_events.c: the pending-ACK list (table event).  Every event for a
+ * user is a row until that user acks it.  A poll hands out the rows that
+ * are due (never sent, or sent CHAT_RESEND_S ago and not acked) in id
+ * order and stamps them sent (core_marker.c, a moment later); an ack
+ * deletes rows, only the owner's.  Pushes run inside the caller's
+ * transaction; waking the users is the caller's job, after the commit
+ * (wake.h), or event_deliver's for pushes it can feed to this process's
+ * inboxes (inbox.h), so that their polls need no query.  Too many pending
+ * events become one resync (event_trim).
  */
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include <json.h>
 
 #include "caps.h"
 #include "conf.h"
+#include "core_events.h"
+#include "core_marker.h"
 #include "db.h"
-#include "events.h"
 #include "inbox.h"
 #include "util.h"
 #include "wake.h"
@@ -34,8 +34,6 @@ enum stmt {
 	STMT_ACK,
 	STMT_FRIEND_IDS,
 	STMT_MEMBER_IDS,
-	STMT_WATCH,
-	STMT_WATCH_START,
 	STMT_TRIM_CUT,
 	STMT_TRIM_OLD,
 	STMT_TRIM_CONVS,
@@ -43,17 +41,6 @@ enum stmt {
 	STMT_TRIM_RESYNC_DROP,
 	STMT__MAX
 };
-
-/* Rows of one STMT_WATCH (the LIMIT in its text). */
-#define WATCH_PAGE	1000
-
-/*
- * A JSON array of ids as a table, bound as one string.  Joined first
- * (STRAIGHT_JOIN) so each id is one primary-key lookup: MariaDB runs a
- * single-table UPDATE/DELETE with IN (subquery) as a scan.
- */
-#define JSON_IDS	"JSON_TABLE(?, '$[*]' " \
-			"COLUMNS (id BIGINT UNSIGNED PATH '$')) AS j"
 
 static const char *const stmts[STMT__MAX] = {
 	/* STMT_PUSH */
@@ -85,11 +72,6 @@ static const char *const stmts[STMT__MAX] = {
 	"SELECT friend_id FROM friendship WHERE user_id = ?",
 	/* STMT_MEMBER_IDS */
 	"SELECT user_id FROM conv_member WHERE conv_id = ? AND user_id <> ?",
-	/* STMT_WATCH: other hosts' events above an id, a page of them. */
-	"SELECT id, user_id FROM event WHERE id > ? AND origin <> ? "
-	"ORDER BY id LIMIT 1000",
-	/* STMT_WATCH_START */
-	"SELECT COALESCE(MAX(id), 0) FROM event",
 	/* STMT_TRIM_CUT: the newest row of uid's to drop: the one n newer. */
 	"SELECT id FROM event WHERE user_id = ? ORDER BY id DESC "
 	"LIMIT 1 OFFSET ?",
@@ -119,16 +101,6 @@ static const char *const stmts[STMT__MAX] = {
 	"DELETE FROM event WHERE user_id = ? AND type = 'resync'",
 };
 
-/* The marker's state: see mark_later() below. */
-static pthread_mutex_t	 mark_mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t	 mark_cv = PTHREAD_COND_INITIALIZER;
-static struct ids	 queued, queued_at, queued_uid;	/* to stamp: event, answered (ms), owner */
-static struct ids	 flushing;	/* being stamped now */
-static struct ids	 acks, ack_uids;	/* to delete: event, owner */
-static struct ids	 acking, acking_uids;	/* being deleted now */
-static int		 marker_on;
-static int	mark_later(int64_t, const int64_t *, size_t);
-static int	mark_pending(int64_t, int64_t);
 static int	collect(struct dbres *, struct ids *);
 
 /*
@@ -184,8 +156,8 @@ event_push_members(struct db *db, int64_t conv, int64_t except,
 }
 
 /*
- * After the commit of events pushed by send_batch (messages.c): feed
- * them to this process's inboxes and wake their users.
+ * After the commit of events pushed by send_batch (core_messages.c):
+ * feed them to this process's inboxes and wake their users.
  */
 void
 event_deliver(struct pushed *p)
@@ -300,7 +272,7 @@ stamp(struct db *db, int64_t uid, const struct ids *got)
 	struct buf	 csv = { 0 };
 	int		 rc = 0;
 
-	if (got->n == 0 || mark_later(uid, got->v, got->n))
+	if (got->n == 0 || marker_later(uid, got->v, got->n))
 		return 0;
 	buf_add_ids(&csv, got->v, got->n);
 	if (db_exec(db, stmts[STMT_MARK_SENT], "si", csv.p, uid) < 0)
@@ -318,7 +290,7 @@ fetch_inbox(struct db *db, int64_t uid, struct buf *out, int *n,
 	struct ids	 got = { 0 };
 	size_t		 k, i;
 
-	if (!marker_on ||
+	if (!marker_running() ||
 	    !inbox_take(uid, CAP_POLL_EVENTS, &v, &k, next_ms))
 		return 0;
 	for (i = 0; i < k; i++) {
@@ -365,9 +337,7 @@ event_fetch(struct db *db, int64_t uid, struct buf *out, int *n,
 	while ((rc = db_row(res)) == 1) {
 		rows++;
 		id = db_int(res, 0);
-		pthread_mutex_lock(&mark_mu);
-		pending = mark_pending(id, uid);
-		pthread_mutex_unlock(&mark_mu);
+		pending = marker_pending(id, uid);
 		if (pending == 2)
 			continue;	/* acked: being deleted */
 		if (!db_int(res, 4) || pending) {
@@ -388,7 +358,7 @@ event_fetch(struct db *db, int64_t uid, struct buf *out, int *n,
 	db_res_free(res);
 	if (rc != -1 && stamp(db, uid, &got) == -1)
 		rc = -1;
-	if (rc != -1 && marker_on && rows < CAP_POLL_EVENTS) {
+	if (rc != -1 && marker_running() && rows < CAP_POLL_EVENTS) {
 		/* Saw them all: known until something in flight falls due. */
 		now = mono_ms();
 		due = *next_ms > 0 ? now + *next_ms : 0;
@@ -398,265 +368,6 @@ event_fetch(struct db *db, int64_t uid, struct buf *out, int *n,
 	}
 	ids_free(&got);
 	return rc == -1 ? -1 : 0;
-}
-
-/*
- * Stamping events sent is bookkeeping, not delivery: if a stamp is late or
- * lost, an event is only handed out again sooner (clients drop repeats by
- * id).  So in chatd one thread stamps the events of every answer in one
- * statement every few milliseconds, instead of one durable commit per
- * answer on the way to the client.  And it stamps an answer only once it
- * is CAP_STAMP_AGE_MS old: most are acked before that (the client's next
- * poll carries the ack), and an acked event needs no stamp, its row is
- * deleted.  Until stamped or acked, this process knows the event is out
- * (mark_pending) and does not hand it out again.
- */
-
-/* Queue ids for the marker: 1 queued, 0 no marker (stamp them yourself). */
-static int
-mark_later(int64_t uid, const int64_t *ids, size_t n)
-{
-	int64_t	 now = now_ms();
-	size_t	 i;
-
-	pthread_mutex_lock(&mark_mu);
-	if (!marker_on) {
-		pthread_mutex_unlock(&mark_mu);
-		return 0;
-	}
-	if (queued.n == 0 && n > 0)
-		pthread_cond_signal(&mark_cv);
-	for (i = 0; i < n; i++) {
-		ids_add(&queued, ids[i]);
-		ids_add(&queued_at, now);
-		ids_add(&queued_uid, uid);
-	}
-	pthread_mutex_unlock(&mark_mu);
-	return 1;
-}
-
-/*
- * Write to out, as a JSON array, the events this process handed out to
- * uid whose sent stamp is still waiting (see mark_later), for
- * EVENT_HANDED_OUT: the seed adapters' acks delete what was handed out,
- * stamped or not yet.
- */
-void
-event_handed_out(int64_t uid, struct buf *out)
-{
-	size_t	 i;
-	int	 n = 0;
-
-	buf_addc(out, '[');
-	pthread_mutex_lock(&mark_mu);
-	for (i = 0; i < queued.n; i++)
-		if (queued.v[i] != 0 && queued_uid.v[i] == uid)
-			buf_addf(out, "%s%lld", n++ ? "," : "",
-			    (long long)queued.v[i]);
-	pthread_mutex_unlock(&mark_mu);
-	buf_addc(out, ']');
-}
-
-/*
- * Is uid's event id handed out but not stamped yet (1)?  Then it is in
- * flight: a poll must not hand it out again.  Acked by uid but not deleted
- * yet (2)?  Then it is gone.  An ack names ids its sender chose, so it
- * counts only with its owner's: anyone else's ack of the id deletes
- * nothing and must hide nothing.  (Handed-out ids came from uid's own
- * rows.)  Needs mark_mu.
- */
-static int
-has(const struct ids *l, int64_t id)
-{
-	size_t	 i;
-
-	for (i = 0; i < l->n; i++)
-		if (l->v[i] == id)
-			return 1;
-	return 0;
-}
-
-static int
-has_owned(const struct ids *l, const struct ids *owner, int64_t id,
-    int64_t uid)
-{
-	size_t	 i;
-
-	for (i = 0; i < l->n; i++)
-		if (l->v[i] == id && owner->v[i] == uid)
-			return 1;
-	return 0;
-}
-
-static int
-mark_pending(int64_t id, int64_t uid)
-{
-	if (has_owned(&acks, &ack_uids, id, uid) ||
-	    has_owned(&acking, &acking_uids, id, uid))
-		return 2;
-	return has(&queued, id) || has(&flushing, id);
-}
-
-/*
- * The acks that ride on polls are deleted the same way: by the marker, for
- * every poll of the last few milliseconds in one statement.  Until then
- * fetches skip them.  An ack lost in a crash only means its events come
- * again (clients drop repeats by id); an event is never lost by it.
- * 1 queued, 0 no marker (ack them yourself).
- */
-int
-event_ack_later(int64_t uid, const int64_t *ids, size_t n)
-{
-	size_t	 i, j;
-
-	pthread_mutex_lock(&mark_mu);
-	if (!marker_on) {
-		pthread_mutex_unlock(&mark_mu);
-		return 0;
-	}
-	if (acks.n == 0 && n > 0)
-		pthread_cond_signal(&mark_cv);
-	for (i = 0; i < n; i++) {
-		ids_add(&acks, ids[i]);
-		ids_add(&ack_uids, uid);
-		for (j = 0; j < queued.n; j++)	/* no stamp needed now */
-			if (queued.v[j] == ids[i] && queued_uid.v[j] == uid)
-				queued.v[j] = 0;
-	}
-	pthread_mutex_unlock(&mark_mu);
-	inbox_drop(uid, ids, n);
-	return 1;
-}
-
-static void
-swap(struct ids *a, struct ids *b)
-{
-	struct ids	 t = *a;
-
-	*a = *b;
-	*b = t;
-	b->n = 0;
-}
-
-/* Drop the first n of a. */
-static void
-drop_head(struct ids *a, size_t n)
-{
-	a->n -= n;
-	memmove(a->v, a->v + n, a->n * sizeof(*a->v));
-}
-
-/* Delete the queued acks and stamp the queued answers, a statement each. */
-static void
-mark_flush(struct db *db)
-{
-	static const char *const stamp_sql = "UPDATE " JSON_IDS
-	    " STRAIGHT_JOIN event e ON e.id = j.id SET e.sent_at = NOW(3), "
-	    "e.attempts = e.attempts + 1";
-	static const char *const ack_sql = "DELETE e FROM JSON_TABLE(?, "
-	    "'$[*]' COLUMNS (id BIGINT UNSIGNED PATH '$[0]', "
-	    "u BIGINT UNSIGNED PATH '$[1]')) AS j "
-	    "STRAIGHT_JOIN event e ON e.id = j.id WHERE e.user_id = j.u";
-	struct buf	 sb = { 0 }, ab = { 0 };
-	int64_t		 old = now_ms() - CAP_STAMP_AGE_MS;
-	size_t		 i;
-
-	pthread_mutex_lock(&mark_mu);
-	/* The answers old enough (all when stopping), not acked since. */
-	for (i = 0; i < queued.n && (!marker_on || queued_at.v[i] <= old); i++)
-		if (queued.v[i] != 0)
-			ids_add(&flushing, queued.v[i]);
-	if (i > 0) {
-		drop_head(&queued, i);
-		drop_head(&queued_at, i);
-		drop_head(&queued_uid, i);
-	}
-	swap(&acking, &acks);
-	swap(&acking_uids, &ack_uids);
-	pthread_mutex_unlock(&mark_mu);
-	/* flushing and acking are only read by others, under mark_mu. */
-	buf_add_ids(&sb, flushing.v, flushing.n);
-	buf_addc(&ab, '[');
-	for (i = 0; i < acking.n; i++)
-		buf_addf(&ab, "%s[%lld,%lld]", i ? "," : "",
-		    (long long)acking.v[i], (long long)acking_uids.v[i]);
-	buf_addc(&ab, ']');
-	if (acking.n > 0 && db_exec(db, ack_sql, "s", ab.p) < 0)
-		LOG("%zu acks not deleted: their events come again",
-		    acking.n);
-	if (flushing.n > 0)
-		(void)db_exec(db, stamp_sql, "s", sb.p);
-	pthread_mutex_lock(&mark_mu);
-	flushing.n = 0;
-	acking.n = 0;
-	acking_uids.n = 0;
-	pthread_mutex_unlock(&mark_mu);
-	buf_free(&sb);
-	buf_free(&ab);
-}
-
-static void *
-marker(void *arg)
-{
-	struct db	*db = arg;
-	struct timespec	 ts;
-	int64_t		 due;
-
-	for (;;) {
-		pthread_mutex_lock(&mark_mu);
-		/* Until there are acks, a stamp is due, or we stop. */
-		while (marker_on && acks.n == 0) {
-			if (queued.n == 0) {
-				pthread_cond_wait(&mark_cv, &mark_mu);
-				continue;
-			}
-			if ((due = queued_at.v[0] + CAP_STAMP_AGE_MS) <=
-			    now_ms())
-				break;
-			ts.tv_sec = (time_t)(due / 1000);
-			ts.tv_nsec = (long)(due % 1000) * 1000000;
-			pthread_cond_timedwait(&mark_cv, &mark_mu, &ts);
-		}
-		if (!marker_on && queued.n == 0 && acks.n == 0) {
-			pthread_mutex_unlock(&mark_mu);
-			break;
-		}
-		pthread_mutex_unlock(&mark_mu);
-		usleep(2000);	/* gather what the other answers add */
-		mark_flush(db);
-		db_release(db);		/* within CHAT_DB_CONNS */
-	}
-	db_free(db);
-	return NULL;
-}
-
-static pthread_t	 marker_thread;
-
-/* Start the marker thread (chatd).  0 or -1. */
-int
-event_marker_start(void)
-{
-	marker_on = 1;
-	if (pthread_create(&marker_thread, NULL, marker, db_open()) != 0) {
-		marker_on = 0;
-		return -1;
-	}
-	return 0;
-}
-
-/* Stamp what is left and stop the marker thread. */
-void
-event_marker_stop(void)
-{
-	pthread_mutex_lock(&mark_mu);
-	if (!marker_on) {
-		pthread_mutex_unlock(&mark_mu);
-		return;
-	}
-	marker_on = 0;
-	pthread_cond_signal(&mark_cv);
-	pthread_mutex_unlock(&mark_mu);
-	pthread_join(marker_thread, NULL);
 }
 
 /*
@@ -753,70 +464,4 @@ event_member_ids(struct db *db, int64_t conv, int64_t except, struct ids *out)
 {
 	return collect(db_query(db, stmts[STMT_MEMBER_IDS], "ii", conv,
 	    except), out);
-}
-
-/*
- * The cross-host watcher's look: users with events written by other hosts
- * since the last looks, appended to out.  Ids are handed out when a
- * transaction inserts, not when it commits, so an event may become visible
- * after one with a higher id was seen (a send batch still storing its
- * other items, a lock wait).  So each look reads every pending event of
- * another host above w->low, which trails the highest id seen by
- * CAP_WATCH_BACK_MS to 2 * CAP_WATCH_BACK_MS, and wakes for those it has
- * not woken for before (w->seen).  An event that commits later still than
- * that is found by the next event, the resend timer or the poll timeout.
- * 0 or -1.
- */
-int
-event_watch(struct db *db, struct watch *w, struct ids *out)
-{
-	struct dbres	*res;
-	struct ids	 fresh = { 0 };
-	int64_t		 cursor, id, now = mono_ms();
-	size_t		 rows, total = 0, k = 0;
-	int		 rc = 0;
-
-	if (w->last < 0) {
-		if (db_one(db, &w->last, stmts[STMT_WATCH_START], "") < 0)
-			return -1;
-		w->low = w->low_next = w->last;
-		w->low_at = now + CAP_WATCH_BACK_MS;
-		return 0;
-	}
-	if (now >= w->low_at) {
-		w->low = w->low_next;
-		w->low_next = w->last;
-		w->low_at = now + CAP_WATCH_BACK_MS;
-	}
-	cursor = w->low;
-	do {
-		if ((res = db_query(db, stmts[STMT_WATCH], "ii", cursor,
-		    (int64_t)conf.origin)) == NULL) {
-			ids_free(&fresh);
-			return -1;
-		}
-		rows = 0;
-		while ((rc = db_row(res)) == 1) {
-			rows++;
-			cursor = id = db_int(res, 0);
-			ids_add(&fresh, id);
-			/* Woken for at an earlier look?  Both ascend. */
-			while (k < w->seen.n && w->seen.v[k] < id)
-				k++;
-			if (k == w->seen.n || w->seen.v[k] != id)
-				ids_add(out, db_int(res, 1));
-		}
-		db_res_free(res);
-		total += rows;
-	} while (rc == 0 && rows == WATCH_PAGE && total < CAP_WATCH_ROWS);
-	if (rc == -1) {
-		ids_free(&fresh);
-		return -1;
-	}
-	if (cursor > w->last)
-		w->last = cursor;
-	/* What is still pending is all that can be seen again. */
-	ids_free(&w->seen);
-	w->seen = fresh;
-	return 0;
 }

@@ -1,29 +1,25 @@
 /*
- * friends.c: friend requests (with a note), accept, reject, remove, and the
- * lists.  One pending request per pair is a unique key (open_pair), so two
- * users who ask each other at once meet on that key: the second one
- * accepts the first and they become friends once.  Accepting creates (or
- * reuses) their direct conversation; removing keeps its history and stops
- * new direct messages.  Every change is an event for the other side, in
- * the same transaction.
+ * core_friends.c: friend requests (with a note), accept, reject, remove,
+ * and the lists.  One pending request per pair is a unique key
+ * (open_pair), so two users who ask each other at once meet on that key:
+ * the second one accepts the first and they become friends once.
+ * Accepting creates (or reuses) their direct conversation; removing keeps
+ * its history and stops new direct messages.  Every change is an event
+ * for the other side, in the same transaction.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include <json.h>
 #include <sodium.h>
 
-#include "auth.h"
+#include "core_events.h"
+#include "core_friends.h"
+#include "core_users.h"
 #include "db.h"
-#include "events.h"
-#include "friends.h"
-#include "handlers.h"
-#include "http.h"
-#include "route.h"
-#include "users.h"
 #include "util.h"
-#include "valid.h"
 #include "wake.h"
 
 enum stmt {
@@ -132,9 +128,10 @@ friend_check(struct db *db, int64_t a, int64_t b)
 /*
  * Request id as a JSON object {id, from, to, text, ...}, appended to b;
  * with "client_ref" when the seed 003 frame that made it named itself.
+ * 0 or -1.
  */
-static int
-request_obj(struct db *db, int64_t id, struct buf *b)
+int
+friend_request_json(struct db *db, int64_t id, struct buf *b)
 {
 	static const char *const sql = "SELECT " REQ_COLS ", r.client_ref"
 	    " FROM friend_request r JOIN user uf ON uf.id = r.from_id "
@@ -181,7 +178,7 @@ static int
 request_payload(struct db *db, int64_t id, struct buf *b)
 {
 	buf_adds(b, "{\"request\":");
-	if (request_obj(db, id, b) == -1)
+	if (friend_request_json(db, id, b) == -1)
 		return -1;
 	buf_addc(b, '}');
 	return 0;
@@ -509,142 +506,16 @@ friend_request_by_names(struct db *db, const char *from, const char *to,
 	return rc == 1 ? FR_OK : rc == 0 ? FR_NO_REQUEST : FR_ERROR;
 }
 
-/* The answer to a refusal, shared by the handlers. */
-static int
-fail_fr(struct req *r, enum fr_result rc)
-{
-	switch (rc) {
-	case FR_SELF:
-		return http_fail(r, 400, "bad_request",
-		    "you cannot befriend yourself");
-	case FR_NO_USER:
-		return http_fail(r, 404, "not_found", "no such user");
-	case FR_ALREADY:
-		return http_fail(r, 409, "conflict", "you are friends already");
-	case FR_DUPLICATE:
-		return http_fail(r, 409, "conflict",
-		    "you have asked already; wait for an answer");
-	case FR_NO_REQUEST:
-		return http_fail(r, 404, "not_found", "no such pending request");
-	case FR_NOT_FRIENDS:
-		return http_fail(r, 404, "not_found",
-		    "you are not friends with that user");
-	default:
-		return http_fail_db(r);
-	}
-}
-
-/* Reply with request id, plus the conversation when now friends. */
-static int
-reply_request(struct req *r, int st, int64_t id, int64_t conv)
-{
-	struct buf	 b = { 0 };
-	int		 rc;
-
-	if (request_obj(r->db, id, &b) == -1) {
-		buf_free(&b);
-		return http_fail_db(r);
-	}
-	if (conv) {
-		b.len--;	/* reopen the object */
-		buf_addf(&b, ",\"conversation_id\":%lld}", (long long)conv);
-	}
-	rc = http_reply(r, st, b.p, b.len);
-	buf_free(&b);
-	return rc;
-}
-
-/*
- * POST /api/friends/requests {to, text?}: 201 request; the receiver gets
- * friend_request.  If they had asked us, 200 and we are friends.
- */
+/* uid's friends, {"friends":[user + conversation_id]}, into *out.  0, -1. */
 int
-h_friend_request(struct req *r)
+friend_list(struct db *db, int64_t uid, struct json_object **out)
 {
-	static const struct field fields[] = {
-		{ "to",   valid_username,     F_REQUIRED },
-		{ "text", valid_request_text, 0 },
-	};
-	struct fval	 v[2];
-	struct fr_out	 out;
-	enum fr_result	 rc;
-	int		 st;
-
-	if ((st = valid_fields(r, fields, 2, v)) != 0 ||
-	    (st = auth_push_allowed(r)) != 0)
-		return st;
-	rc = friend_request(r->db, r->uid, v[0].s, v[1].s, NULL, &out);
-	if (rc == FR_OK)
-		return reply_request(r, 201, out.request_id, 0);
-	if (rc == FR_ACCEPTED)
-		return reply_request(r, 200, out.request_id, out.conv_id);
-	return fail_fr(r, rc);
-}
-
-/* POST /api/friends/requests/{id}/accept: 200 {conversation_id, friend}. */
-int
-h_friend_accept(struct req *r)
-{
-	struct json_object	*o, *u = NULL;
-	struct fr_out		 out;
-	enum fr_result		 rc;
-	int64_t			 id;
-
-	if (route_param_id(r, 0, &id) == -1)
-		return http_fail(r, 400, "bad_request", "bad request id");
-	if ((rc = friend_accept(r->db, r->uid, id, &out)) != FR_OK)
-		return fail_fr(r, rc);
-	if (user_json_by_id(r->db, out.other_id, 1, &u) != 1)
-		return http_fail_db(r);
-	o = json_object_new_object();
-	json_object_object_add(o, "conversation_id",
-	    json_object_new_int64(out.conv_id));
-	json_object_object_add(o, "friend", u);
-	return http_reply_json(r, 200, o);
-}
-
-/* POST /api/friends/requests/{id}/reject: 204; the sender is told. */
-int
-h_friend_reject(struct req *r)
-{
-	struct fr_out	 out;
-	enum fr_result	 rc;
-	int64_t		 id;
-
-	if (route_param_id(r, 0, &id) == -1)
-		return http_fail(r, 400, "bad_request", "bad request id");
-	if ((rc = friend_reject(r->db, r->uid, id, &out)) != FR_OK)
-		return fail_fr(r, rc);
-	return http_reply(r, 204, NULL, 0);
-}
-
-/* DELETE /api/friends/{username}: 204; they get friend_removed. */
-int
-h_friend_delete(struct req *r)
-{
-	const char	*name = route_param(r, 0);
-	enum fr_result	 rc;
-	int		 st;
-
-	if (!valid_username(name, strlen(name)))
-		return http_fail(r, 404, "not_found", "no such user");
-	if ((st = auth_push_allowed(r)) != 0)
-		return st;
-	if ((rc = friend_remove(r->db, r->uid, name)) != FR_OK)
-		return fail_fr(r, rc);
-	return http_reply(r, 204, NULL, 0);
-}
-
-/* GET /api/friends: {"friends":[user + conversation_id]}. */
-int
-h_friend_list(struct req *r)
-{
-	struct json_object	*o, *a, *u;
+	struct json_object	*a, *u;
 	struct dbres		*res;
 	int			 rc;
 
-	if ((res = db_query(r->db, stmts[STMT_LIST], "i", r->uid)) == NULL)
-		return http_fail_db(r);
+	if ((res = db_query(db, stmts[STMT_LIST], "i", uid)) == NULL)
+		return -1;
 	a = json_object_new_array();
 	while ((rc = db_row(res)) == 1) {
 		u = user_json(res, 0, 1);
@@ -655,11 +526,11 @@ h_friend_list(struct req *r)
 	db_res_free(res);
 	if (rc == -1) {
 		json_object_put(a);
-		return http_fail_db(r);
+		return -1;
 	}
-	o = json_object_new_object();
-	json_object_object_add(o, "friends", a);
-	return http_reply_json(r, 200, o);
+	*out = json_object_new_object();
+	json_object_object_add(*out, "friends", a);
+	return 0;
 }
 
 /* Rows of REQ_COLS as an array of request objects. */
@@ -699,23 +570,25 @@ request_list(struct dbres *res)
 	return a;
 }
 
-/* GET /api/friends/requests: {"incoming":[...], "outgoing":[...]}. */
+/*
+ * uid's pending requests, {"incoming":[...], "outgoing":[...]}, into
+ * *out.  0 or -1.
+ */
 int
-h_friend_requests(struct req *r)
+friend_requests(struct db *db, int64_t uid, struct json_object **out)
 {
-	struct json_object	*o;
-	struct dbres		*in, *out;
+	struct dbres	*in, *sent;
 
-	if ((in = db_query(r->db, stmts[STMT_REQ_IN], "i", r->uid)) == NULL)
-		return http_fail_db(r);
-	if ((out = db_query(r->db, stmts[STMT_REQ_OUT], "i", r->uid)) == NULL) {
+	if ((in = db_query(db, stmts[STMT_REQ_IN], "i", uid)) == NULL)
+		return -1;
+	if ((sent = db_query(db, stmts[STMT_REQ_OUT], "i", uid)) == NULL) {
 		db_res_free(in);
-		return http_fail_db(r);
+		return -1;
 	}
-	o = json_object_new_object();
-	json_object_object_add(o, "incoming", request_list(in));
-	json_object_object_add(o, "outgoing", request_list(out));
+	*out = json_object_new_object();
+	json_object_object_add(*out, "incoming", request_list(in));
+	json_object_object_add(*out, "outgoing", request_list(sent));
 	db_res_free(in);
-	db_res_free(out);
-	return http_reply_json(r, 200, o);
+	db_res_free(sent);
+	return 0;
 }

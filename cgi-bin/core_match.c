@@ -1,32 +1,24 @@
 /*
- * match.c: stranger matching (seed 002).  Waiting users sit in match_queue
- * (MySQL, so every process and host shares it).  Joining takes the oldest
- * other waiting user under a server-wide named lock, so two users who join
- * at once meet each other and nobody is lost from the queue or matched
- * twice.  A match is a conversation of kind 'match'; it ends when either
- * side leaves, logs out or goes idle (the sweeper), and the partner gets
- * partner_left.  A user may have several open at once (seed 002: several
- * session windows on one connection), up to CAP_LIVE_MATCHES, each with
- * another stranger.
+ * core_match.c: stranger matching (seed 002).  Waiting users sit in
+ * match_queue (MySQL, so every process and host shares it).  Joining
+ * takes the oldest other waiting user under a server-wide named lock, so
+ * two users who join at once meet each other and nobody is lost from the
+ * queue or matched twice.  A match is a conversation of kind 'match'; it
+ * ends when either side leaves, logs out or goes idle (the sweeper), and
+ * the partner gets partner_left.  A user may have several open at once
+ * (seed 002: several session windows on one connection), up to
+ * CAP_LIVE_MATCHES, each with another stranger.
  */
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "auth.h"
 #include "caps.h"
+#include "core_events.h"
+#include "core_match.h"
 #include "db.h"
-#include "events.h"
-#include "handlers.h"
-#include "http.h"
-#include "match.h"
-#include "users.h"
 #include "util.h"
-#include "waiter.h"
 #include "wake.h"
-
-#define STR_(x)	#x
-#define STR(x)	STR_(x)
 
 enum stmt {
 	STMT_LOCK,
@@ -118,7 +110,6 @@ static const char *const stmts[STMT__MAX] = {
  */
 #define PARTED_SLOTS	4096		/* power of two */
 #define PARTED_MS	60000
-
 static pthread_mutex_t	 parted_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct {
 	int64_t	 uid, other, at;
@@ -150,9 +141,13 @@ parted_get(int64_t uid)
 	return other;
 }
 
-/* {"id","username","nickname","avatar_url"} of user uid, appended to b. */
-static int
-partner_json(struct db *db, int64_t uid, struct buf *b)
+/*
+ * The partner as match_found and POST /api/match show it:
+ * {"id","username","nickname","avatar_url"} of user uid, appended to b.
+ * 0 or -1.
+ */
+int
+match_partner_json(struct db *db, int64_t uid, struct buf *b)
 {
 	struct dbres	*res;
 	const char	*s;
@@ -186,7 +181,7 @@ push_found(struct db *db, int64_t uid, int64_t partner, int64_t conv)
 	int		 rc;
 
 	buf_addf(&p, "{\"conversation_id\":%lld,\"partner\":", (long long)conv);
-	rc = partner_json(db, partner, &p);
+	rc = match_partner_json(db, partner, &p);
 	buf_addc(&p, '}');
 	if (rc == 0)
 		rc = event_push(db, uid, "match_found", p.p);
@@ -377,73 +372,19 @@ match_user_away(struct db *db, int64_t uid, int away_s, struct ids *wake)
 }
 
 /*
- * POST /api/match: {"status":"waiting"}, or {"status":"matched",
- * "conversation_id", "partner"} when someone was waiting (both get
- * match_found).
+ * uid's page with its stranger chats went (POST /api/match/away): unless
+ * match_back comes within CHAT_AWAY_S, the sweeper ends the chats open
+ * now (match_user_away).  0 or -1.
  */
 int
-h_match_join(struct req *r)
+match_away(struct db *db, int64_t uid)
 {
-	struct match_out	 out;
-	struct buf		 b = { 0 };
-	int			 st;
-
-	/* A match tells a stranger: it counts with the user's sends. */
-	if ((st = auth_push_allowed(r)) != 0)
-		return st;
-	switch (match_join(r->db, r->uid, &out)) {
-	case MATCH_WAITING:
-		return http_reply(r, 200, "{\"status\":\"waiting\"}", 20);
-	case MATCH_FULL:
-		return http_fail(r, 409, "conflict", "you have "
-		    STR(CAP_LIVE_MATCHES) " stranger chats open; end one first");
-	case MATCH_FOUND:
-		buf_addf(&b, "{\"status\":\"matched\",\"conversation_id\":%lld,"
-		    "\"partner\":", (long long)out.conv_id);
-		if (partner_json(r->db, out.partner_id, &b) == -1) {
-			buf_free(&b);
-			return http_fail_db(r);
-		}
-		buf_addc(&b, '}');
-		st = http_reply(r, 200, b.p, b.len);
-		buf_free(&b);
-		return st;
-	default:
-		return http_fail_db(r);
-	}
+	return db_exec(db, stmts[STMT_AWAY_SET], "i", uid) < 0 ? -1 : 0;
 }
 
-/*
- * POST /api/match/away: the web page with this user's stranger chats
- * went (closed, or reloaded).  Unless DELETE /api/match/away comes within
- * CHAT_AWAY_S, the sweeper ends the chats open now (seed 002: a closed
- * page is a partner gone; lighttpd never tells a backend that a browser
- * left).  A poll of another session (another device) waiting in this
- * process says the user is still here: nothing is marked.  204.
- */
+/* uid is still here after all (a reloaded page).  0 or -1. */
 int
-h_match_away(struct req *r)
+match_back(struct db *db, int64_t uid)
 {
-	if (!waiter_other_session(r->uid, r->sid) &&
-	    db_exec(r->db, stmts[STMT_AWAY_SET], "i", r->uid) < 0)
-		return http_fail_db(r);
-	return http_reply(r, 204, NULL, 0);
-}
-
-/* DELETE /api/match/away: still here after all (a reloaded page).  204. */
-int
-h_match_back(struct req *r)
-{
-	if (db_exec(r->db, stmts[STMT_AWAY_CLEAR], "i", r->uid) < 0)
-		return http_fail_db(r);
-	return http_reply(r, 204, NULL, 0);
-}
-
-/* DELETE /api/match: leave the queue.  204. */
-int
-h_match_cancel(struct req *r)
-{
-	if (match_cancel(r->db, r->uid) == -1)
-		return http_fail_db(r);
-	return http_reply(r, 204, NULL, 0);
+	return db_exec(db, stmts[STMT_AWAY_CLEAR], "i", uid) < 0 ? -1 : 0;
 }

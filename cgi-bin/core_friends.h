@@ -1,16 +1,17 @@
 /*
- * friends.h: friendship rules shared by the native API and the seed 003
- * adapter.  Each runs its own transaction and wakes whoever got an event.
- * Results: FR_OK and the FR_* refusals below, or FR_ERROR.
+ * core_friends.h: friendship rules shared by the native API and the seed
+ * 003 adapter.  Each change runs its own transaction and wakes whoever got
+ * an event.  Results: FR_OK and the FR_* refusals below, or FR_ERROR.
  */
-#ifndef FRIENDS_H
-#define FRIENDS_H
+#ifndef CORE_FRIENDS_H
+#define CORE_FRIENDS_H
 
 #include <stdint.h>
 
 #include "util.h"
 
 struct db;
+struct json_object;
 
 enum fr_result {
 	FR_OK,
@@ -22,7 +23,7 @@ enum fr_result {
 	FR_NO_REQUEST,
 	FR_NOT_FRIENDS,
 	FR_ERROR,
-	FR_AGAIN	/* inside friends.c: a race lost, run the transaction again */
+	FR_AGAIN	/* in core_friends.c: a race lost, run it again */
 };
 
 struct fr_out {
@@ -41,5 +42,8 @@ enum fr_result friend_remove(struct db *, int64_t, const char *);
 enum fr_result friend_request_by_names(struct db *, const char *,
 		    const char *, int64_t *);
 int	friend_check(struct db *, int64_t, int64_t);
+int	friend_request_json(struct db *, int64_t, struct buf *);
+int	friend_list(struct db *, int64_t, struct json_object **);
+int	friend_requests(struct db *, int64_t, struct json_object **);
 
-#endif /* FRIENDS_H */
+#endif /* CORE_FRIENDS_H */

@@ -1,10 +1,11 @@
 /*
- * messages.h: sending and reading messages, shared by the native API and
- * the seed adapters.  The rules (friends only for direct messages, members
- * only, idempotent client_id, gapless seq) live here and nowhere else.
+ * core_messages.h: sending and reading messages, shared by the native API
+ * and the seed adapters.  The rules (friends only for direct messages,
+ * members only, idempotent client_id, gapless seq) live here and nowhere
+ * else.
  */
-#ifndef MESSAGES_H
-#define MESSAGES_H
+#ifndef CORE_MESSAGES_H
+#define CORE_MESSAGES_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -12,7 +13,7 @@
 #include "util.h"
 
 struct db;
-struct req;
+struct send;
 
 enum msg_result {
 	MSG_OK,		/* stored now */
@@ -35,7 +36,6 @@ struct msg {
 	size_t	 body_len;
 };
 
-void	msg_init(void (*)(struct req *));
 enum msg_result msg_resolve_user(struct db *, int64_t, const char *,
 		    int64_t *);
 enum msg_result msg_resolve_conv(struct db *, int64_t, int64_t);
@@ -43,5 +43,12 @@ enum msg_result msg_send(struct db *, int64_t, const char *, int64_t,
 		    const char *, size_t, const char *, size_t, struct msg *);
 void	msg_json(struct buf *, const struct msg *, const char *, const char *,
 	    size_t, const char *, size_t);
+int	msg_by_client(struct db *, int64_t, const char *, size_t,
+	    struct msg *);
+void	msg_send_init(struct send *, int64_t, const char *, int64_t,
+	    const char *, size_t, const char *, size_t);
+enum msg_result msg_outcome(struct db *, struct send *, struct msg *);
+int	msg_history(struct db *, int64_t, int64_t, int64_t, int64_t,
+	    struct buf *);
 
-#endif /* MESSAGES_H */
+#endif /* CORE_MESSAGES_H */

@@ -1,106 +1,41 @@
 /*
- * poll.c: GET /api/poll and POST /api/ack.  A poll acks what it is told,
- * answers at once with due events, else parks (waiter.c) until a wake, a
- * resend falls due, or its timeout.  One watcher thread per process looks
- * for events written on other hosts every CHAT_WATCH_MS and wakes their
- * users here; it is one cheap indexed query, not one per client.
+ * api_poll.c: GET /api/poll and POST /api/ack, and the long-poll the seed
+ * adapters' polls share (poll_prepare, poll_run).  A poll acks what it is
+ * told, answers at once with due events, else parks (waiter.c) until a
+ * wake, a resend falls due, or its timeout; in a process of its own (plain
+ * CGI, mod_fcgid) it waits here instead.  Events written on other hosts
+ * wake it through the watcher (core_watch.c).
  */
 #include <errno.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "auth.h"
+#include <json.h>
+
+#include "api_auth.h"
+#include "api_poll.h"
 #include "caps.h"
 #include "conf.h"
-#include "db.h"
-#include "events.h"
+#include "core_events.h"
+#include "core_marker.h"
+#include "core_watch.h"
+#include "db_pool.h"
 #include "handlers.h"
 #include "http.h"
+#include "http_reply.h"
 #include "inbox.h"
-#include "poll.h"
+#include "req.h"
 #include "util.h"
 #include "waiter.h"
 #include "wake.h"
 
-static pthread_once_t	 watch_once = PTHREAD_ONCE_INIT;
-
-/*
- * A parked poll is a connected user: keep their last_seen fresh (one
- * UPDATE per 1,000 users every CHAT_IDLE_S / 3) so that the sweeper does
- * not take someone waiting in a poll for idle.
- */
-static void
-poll_keepalive(struct db *db)
-{
-	static const char *const sql = "UPDATE JSON_TABLE(?, '$[*]' "
-	    "COLUMNS (id BIGINT UNSIGNED PATH '$')) AS j "
-	    "STRAIGHT_JOIN user u ON u.id = j.id SET u.last_seen = NOW(3)";
-	struct ids	 ids = { 0 };
-	struct buf	 j = { 0 };
-	size_t		 i;
-
-	waiter_uids(&ids);
-	for (i = 0; i < ids.n; i += 1000) {
-		buf_reset(&j);
-		buf_add_ids(&j, ids.v + i, ids.n - i < 1000 ? ids.n - i : 1000);
-		(void)db_exec(db, sql, "s", j.p);
-	}
-	buf_free(&j);
-	ids_free(&ids);
-}
-
-/*
- * The watcher thread: wake local polls for events other hosts committed
- * (every CHAT_WATCH_MS) and keep parked users' last_seen fresh.
- */
-static void *
-poll_watch(void *arg)
-{
-	struct db	*db;
-	struct ids	 ids = { 0 };
-	struct watch	 w = { .last = -1 };
-	int64_t		 next_keep = 0, now;
-	int		 step;
-
-	(void)arg;
-	db = db_open();
-	step = conf.watch_ms > 0 ? conf.watch_ms : 1000;
-	for (;;) {
-		usleep((useconds_t)step * 1000);
-		now = mono_ms();
-		if (now >= next_keep) {
-			poll_keepalive(db);
-			next_keep = now + (conf.idle_s * 1000) / 3;
-		}
-		if (conf.watch_ms == 0) {
-			db_release(db);
-			continue;
-		}
-		ids.n = 0;
-		if (event_watch(db, &w, &ids) != -1)
-			wake_here(ids.v, ids.n);
-		db_release(db);		/* within CHAT_DB_CONNS */
-	}
-	return NULL;
-}
-
-static void
-poll_watch_start(void)
-{
-	pthread_t	 t;
-
-	if (pthread_create(&t, NULL, poll_watch, NULL) == 0)
-		pthread_detach(t);
-}
-
 /*
  * Ack the comma-separated ids in s ("1,2,3") for r's user: by the marker
- * thread in a moment (events.c), else now.  Returns 0, or the status
+ * thread in a moment (core_marker.c), else now.  Returns 0, or the status
  * already sent.
  */
-int
+static int
 poll_ack_list(struct req *r, const char *s)
 {
 	struct buf	 j = { 0 };
@@ -121,7 +56,7 @@ poll_ack_list(struct req *r, const char *s)
 			goto bad;
 		ids_add(&ids, (int64_t)v);
 	}
-	if (ids.n == 0 || event_ack_later(r->uid, ids.v, ids.n))
+	if (ids.n == 0 || marker_ack_later(r->uid, ids.v, ids.n))
 		goto out;
 	buf_add_ids(&j, ids.v, ids.n);
 	if (event_ack(r->db, r->uid, j.p) == -1)
@@ -260,7 +195,7 @@ poll_run(struct req *r, waiter_fetch fetch)
 	r->poll_fetch = fetch;
 	if (conf.mode != MODE_FASTCGI)
 		return poll_here(r, fetch);
-	pthread_once(&watch_once, poll_watch_start);
+	watch_start();
 	for (i = 0; i < 3; i++) {
 		gen = waiter_gen(r->uid);
 		if (fetch(r, 0) != 0)
