@@ -44,6 +44,7 @@ poll_ack_list(struct req *r, const char *s)
 	char		*end;
 	unsigned long long v;
 	int		 st = 0;
+	int64_t		 round;
 
 	for (p = s; *p != '\0'; p = end + (*end == ',')) {
 		if (*p < '0' || *p > '9')
@@ -56,8 +57,12 @@ poll_ack_list(struct req *r, const char *s)
 			goto bad;
 		ids_add(&ids, (int64_t)v);
 	}
-	if (ids.n == 0 || marker_ack_later(r->uid, ids.v, ids.n))
+	if (ids.n == 0)
 		goto out;
+	if ((round = marker_ack_later(r->uid, ids.v, ids.n)) > 0) {
+		marker_ack_wait(round);	/* committed before we answer */
+		goto out;
+	}
 	buf_add_ids(&j, ids.v, ids.n);
 	if (event_ack(r->db, r->uid, j.p) == -1)
 		st = http_fail_db(r);

@@ -58,6 +58,10 @@
 /* Settings and MySQL connections. */
 #define CAP_CONF_LINE		4096		/* bytes of a settings file line */
 #define CAP_DB_WAIT_MS		2000		/* a request waits this long for a connection: then 503 busy */
+#define CAP_DB_SERVERS		8		/* servers CHAT_DB_HOST may list */
+#define CAP_DB_HOST_LIST	1024		/* bytes of CHAT_DB_HOST */
+#define CAP_DB_CONNECT_S	2		/* one connect attempt: then the next server */
+#define CAP_DB_IO_S		10		/* one read or write on a connection */
 
 /* Sessions and passwords. */
 #define CAP_TOKEN_BYTES		32		/* 256-bit session tokens */
@@ -69,6 +73,10 @@
 #define CAP_KDF_CONCURRENT	2		/* hashes at once per process */
 #define CAP_SEEN_WRITE_S	30		/* last_seen written at most this often (or CHAT_IDLE_S / 4) */
 #define CAP_STAMP_AGE_MS	200		/* an answer's events stamped sent after this, unless acked */
+#define CAP_ACK_WAIT_MS		1000		/* a poll waits this long at most for its acks to be committed */
+#define CAP_TX_TRIES		8		/* a transaction that lost a deadlock or a certification conflict (1213) is run this often */
+#define CAP_NODE_BEAT_MS	1000		/* each chat node writes its node row this often */
+#define CAP_NODE_ALIVE_S	5		/* a node row this fresh is a node alive */
 
 /* Login throttling: fixed windows. */
 #define CAP_LOGIN_WINDOW_S	300

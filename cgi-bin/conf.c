@@ -7,7 +7,10 @@
  * CGI's SCRIPT_FILENAME).  A missing or unparsable
  * number takes its default from caps.h; out-of-range values are clamped.
  */
+#include <sys/random.h>
+
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -121,7 +124,174 @@ conf_file(const char *path)
 	return rc;
 }
 
-/* FNV-1a: the host id is a hash of host name and run folder. */
+/*
+ * CHAT_DB_HOST's servers into conf.db: host[:port] separated by commas,
+ * an IPv6 address in brackets ([::1]:3306; bare, it has no port); a server
+ * without a port takes port (CHAT_DB_PORT).  A bad item is logged and
+ * skipped; past CAP_DB_SERVERS, the rest too.
+ */
+static void
+conf_db_list(const char *v, unsigned int port)
+{
+	static char	 list[CAP_DB_HOST_LIST];
+	char		 was[CAP_DB_HOST_LIST];
+	char		*item, *save, *host, *p, *end;
+	long		 n;
+
+	conf.db_n = 0;
+	if (v == NULL)
+		return;
+	if (strlen(v) >= sizeof(list))
+		LOG("CHAT_DB_HOST: over %zu bytes: the rest is ignored",
+		    sizeof(list) - 1);
+	snprintf(list, sizeof(list), "%s", v);
+	for (item = strtok_r(list, ",", &save); item != NULL;
+	    item = strtok_r(NULL, ",", &save)) {
+		host = trim(item);
+		if (*host == '\0')
+			continue;
+		snprintf(was, sizeof(was), "%s", host);
+		p = NULL;
+		if (*host == '[') {
+			if ((end = strchr(host, ']')) == NULL ||
+			    (end[1] != '\0' && end[1] != ':'))
+				goto bad;
+			*end = '\0';
+			host++;
+			if (end[1] == ':')
+				p = end + 2;
+		} else if ((p = strchr(host, ':')) != NULL &&
+		    strchr(p + 1, ':') == NULL)
+			*p++ = '\0';
+		else
+			p = NULL;	/* none, or a bare IPv6 address */
+		n = port;
+		if (p != NULL) {
+			n = strtol(p, &end, 10);
+			if (*p == '\0' || *end != '\0' || n < 1 || n > 65535)
+				goto bad;
+		}
+		if (*host == '\0')
+			goto bad;
+		if (conf.db_n == CAP_DB_SERVERS) {
+			LOG("CHAT_DB_HOST: more than %d servers: the rest are "
+			    "ignored", CAP_DB_SERVERS);
+			return;
+		}
+		conf.db[conf.db_n].host = host;
+		conf.db[conf.db_n].port = (unsigned int)n;
+		conf.db_n++;
+		continue;
+bad:
+		LOG("CHAT_DB_HOST: \"%s\" is not host[:port]: skipped", was);
+	}
+	if (conf.db_n == 0)
+		LOG("CHAT_DB_HOST: no server in \"%s\": the unix socket is "
+		    "used", v);
+}
+
+/*
+ * CHAT_RUN itself is missing, not a folder or not ours to write: wake.c
+ * says so (once, in one line), and the host id quietly falls back to the
+ * hash.
+ */
+static int
+bad_dir(int e)
+{
+	return e == ENOENT || e == ENOTDIR || e == EACCES || e == EPERM ||
+	    e == EROFS;
+}
+
+/*
+ * The id in dir/host-id: 1 to 2^31-1, or 0 when there is none (errno
+ * ENOENT) or it cannot be read (logged).
+ */
+static uint32_t
+host_id_read(const char *path)
+{
+	char		 buf[32], *end;
+	ssize_t		 n;
+	unsigned long	 id;
+	int		 fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		if (!bad_dir(errno))
+			LOG("%s: %s", path, strerror(errno));
+		return 0;
+	}
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	id = strtoul(buf, &end, 10);
+	if (n <= 0 || end == buf || (*end != '\n' && *end != '\0') ||
+	    id < 1 || id > 0x7fffffff) {
+		LOG("%s: not a host id (1 to 2147483647): remove it", path);
+		errno = EINVAL;
+		return 0;
+	}
+	return (uint32_t)id;
+}
+
+/*
+ * This host's id, kept in dir/host-id: the one there, else a new random
+ * one written there.  What makes processes one host is sharing CHAT_RUN,
+ * so the first process of a host makes the file and the others read it;
+ * two that start at once each write a temporary file and link it to the
+ * name, which only one of them can: the other takes the winner's id.  0
+ * when the folder cannot be read or written (logged).
+ */
+static uint32_t
+host_id_kept(const char *dir)
+{
+	char		 path[PATH_MAX], tmp[PATH_MAX + 32], line[16];
+	uint32_t	 id, rnd;
+	int		 fd, len, tries, rc;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/host-id", dir) >=
+	    sizeof(path))
+		return 0;
+	for (tries = 0; tries < 2; tries++) {
+		if ((id = host_id_read(path)) != 0 || errno != ENOENT)
+			return id;
+		do {
+			if (getrandom(&rnd, sizeof(rnd), 0) != sizeof(rnd))
+				abort();
+		} while ((id = rnd & 0x7fffffff) == 0);
+		snprintf(tmp, sizeof(tmp), "%s.%ld.%u", path, (long)getpid(),
+		    (unsigned)rnd);
+		if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+		    0644)) == -1) {
+			if (!bad_dir(errno))
+				LOG("%s: %s: the host id is a hash of the "
+				    "host name and CHAT_RUN", tmp,
+				    strerror(errno));
+			return 0;
+		}
+		len = snprintf(line, sizeof(line), "%u\n", (unsigned)id);
+		if (write(fd, line, (size_t)len) != len || fsync(fd) == -1) {
+			LOG("%s: %s", tmp, strerror(errno));
+			close(fd);
+			unlink(tmp);
+			return 0;
+		}
+		close(fd);
+		rc = link(tmp, path) == 0 ? 0 : errno;
+		unlink(tmp);
+		if (rc == 0)
+			return id;
+		if (rc != EEXIST) {
+			LOG("%s: %s", path, strerror(rc));
+			return 0;
+		}
+		/* Another process of this host linked its id first. */
+	}
+	return 0;
+}
+
+/*
+ * FNV-1a: the host id when there is no CHAT_RUN to keep one in, a hash of
+ * the host name and the run folder.
+ */
 static uint32_t
 fnv1a(uint32_t h, const char *s)
 {
@@ -171,6 +341,7 @@ conf_load(void)
 	conf_find();
 	conf.db_host = env_str("CHAT_DB_HOST", NULL);
 	conf.db_port = (unsigned)env_int("CHAT_DB_PORT", 3306, 1, 65535);
+	conf_db_list(conf.db_host, conf.db_port);
 	conf.db_socket = env_str("CHAT_DB_SOCKET", NULL);
 	conf.db_user = env_str("CHAT_DB_USER", "chat");
 	conf.db_pass = env_str("CHAT_DB_PASS", "");
@@ -197,13 +368,18 @@ conf_load(void)
 	conf.send_burst = env_int("CHAT_SEND_BURST", CAP_SEND_BURST, 1, 100000);
 	conf.signup_limit = env_int("CHAT_SIGNUP_LIMIT", CAP_SIGNUP_ADDR, 0,
 	    1000000);
-	if (gethostname(host, sizeof(host)) == -1)
-		strcpy(host, "?");
-	host[sizeof(host) - 1] = '\0';
-	conf.origin = fnv1a(fnv1a(2166136261u, host),
-	    conf.run_dir ? conf.run_dir : "-");
-	conf.origin = (uint32_t)env_int("CHAT_HOST_ID",
-	    (int)(conf.origin & 0x7fffffff), 0, 0x7fffffff);
+	conf.origin = (uint32_t)env_int("CHAT_HOST_ID", 0, 1, 0x7fffffff);
+	if (conf.origin == 0 && conf.run_dir != NULL)
+		conf.origin = host_id_kept(conf.run_dir);
+	if (conf.origin == 0) {
+		if (gethostname(host, sizeof(host)) == -1)
+			strcpy(host, "?");
+		host[sizeof(host) - 1] = '\0';
+		conf.origin = fnv1a(fnv1a(2166136261u, host),
+		    conf.run_dir ? conf.run_dir : "-") & 0x7fffffff;
+		if (conf.origin == 0)
+			conf.origin = 1;
+	}
 	/* Until conf_mode() says otherwise (the sweeper never does). */
 	conf.mode = MODE_FASTCGI;
 	conf.db_conns = env_int("CHAT_DB_CONNS", 0, 0, 1000);

@@ -9,6 +9,8 @@
 
 #include <stdint.h>
 
+#include "caps.h"
+
 /* How the process is run (CHAT_MODE, else found out at start). */
 enum mode {
 	MODE_FASTCGI,	/* a long-lived server: many requests at once */
@@ -16,10 +18,18 @@ enum mode {
 	MODE_CGI	/* one request, one process */
 };
 
+/* One database server of CHAT_DB_HOST's list. */
+struct conf_db {
+	const char	*host;		/* name or address ("[...]" taken off) */
+	unsigned int	 port;
+};
+
 struct conf {
 	const char	*file;		/* the settings file read, or NULL */
-	const char	*db_host;	/* CHAT_DB_HOST: TCP server, or NULL */
-	unsigned int	 db_port;	/* CHAT_DB_PORT */
+	const char	*db_host;	/* CHAT_DB_HOST as given, or NULL */
+	unsigned int	 db_port;	/* CHAT_DB_PORT: a server's without one */
+	struct conf_db	 db[CAP_DB_SERVERS]; /* CHAT_DB_HOST's servers, in order */
+	int		 db_n;		/* how many; 0: the unix socket */
 	const char	*db_socket;	/* CHAT_DB_SOCKET: unix socket */
 	const char	*db_user;	/* CHAT_DB_USER */
 	const char	*db_pass;	/* CHAT_DB_PASS */
@@ -44,7 +54,7 @@ struct conf {
 	int		 send_rate;	/* CHAT_SEND_RATE per s; 0: unlimited */
 	int		 send_burst;	/* CHAT_SEND_BURST */
 	int		 signup_limit;	/* CHAT_SIGNUP_LIMIT per address; 0: none */
-	uint32_t	 origin;	/* this host's id in event.origin */
+	uint32_t	 origin;	/* this host's id in event.origin (never 0) */
 };
 
 extern struct conf conf;

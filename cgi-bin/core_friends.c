@@ -15,6 +15,7 @@
 #include <json.h>
 #include <sodium.h>
 
+#include "caps.h"
 #include "core_events.h"
 #include "core_friends.h"
 #include "core_users.h"
@@ -93,22 +94,6 @@ static const char *const stmts[STMT__MAX] = {
 	"JOIN user ut ON ut.id = r.to_id WHERE uf.username = ? "
 	"AND ut.username = ? AND r.status = 'pending'",
 };
-
-#define RETRIES	8	/* a deadlock is tried again this often */
-
-/*
- * Before try i + 1 of a transaction that lost a deadlock: a few random
- * milliseconds, more each time.  Requests of one pair both ways at once
- * (a double click on each side) insert the same unique key and deadlock
- * each other; run again at once, three tries were not enough for eight.
- */
-static void
-backoff(int i)
-{
-	/* libsodium's, not glibc's arc4random (2.36): the static build
-	 * runs on hosts with glibc 2.34. */
-	usleep((useconds_t)(1000 + randombytes_uniform(2000u << i)));
-}
 
 /* "lo:hi": the open_pair key of two users. */
 static void
@@ -330,7 +315,7 @@ friend_request(struct db *db, int64_t from, const char *name,
 		return FR_NO_USER;
 	if (out->other_id == from)
 		return FR_SELF;
-	for (i = 0; i < RETRIES; i++) {
+	for (i = 0; i < CAP_TX_TRIES; i++) {
 		if (db_begin(db) == -1)
 			return FR_ERROR;
 		rc = request_try(db, from, out->other_id, text ? text : "",
@@ -351,7 +336,7 @@ friend_request(struct db *db, int64_t from, const char *name,
 		db_rollback(db);
 		if (rc != FR_AGAIN && (rc != FR_ERROR || !db_is_retry(db)))
 			break;
-		backoff(i);
+		tx_backoff(i);
 	}
 	return rc == FR_AGAIN ? FR_ERROR : rc;
 }
@@ -367,7 +352,7 @@ friend_accept(struct db *db, int64_t me, int64_t id, struct fr_out *out)
 	int		 rc, i;
 
 	memset(out, 0, sizeof(*out));
-	for (i = 0; i < RETRIES; i++) {
+	for (i = 0; i < CAP_TX_TRIES; i++) {
 		if (db_begin(db) == -1)
 			return FR_ERROR;
 		if ((res = db_query(db, stmts[STMT_REQ_TAKE], "ii", id,
@@ -397,7 +382,7 @@ fail:
 		db_rollback(db);
 		if (!db_is_retry(db))
 			break;
-		backoff(i);
+		tx_backoff(i);
 	}
 	return FR_ERROR;
 }

@@ -74,6 +74,10 @@ static struct ids	 flushing;	/* being stamped now */
 static struct ids	 acks, ack_uids;	/* to delete: event, owner */
 static struct ids	 acking, acking_uids;	/* being deleted now */
 static int		 marker_on;
+/* Ack rounds: begun (acks taken from acks), and committed. */
+static pthread_cond_t	 done_cv = PTHREAD_COND_INITIALIZER;
+static int64_t		 ack_round, ack_done;
+static int		 ack_waiting;	/* polls in marker_ack_wait */
 
 /*
  * Stamping events sent is bookkeeping, not delivery: if a stamp is late or
@@ -193,15 +197,18 @@ marker_running(void)
 
 /*
  * The acks that ride on polls are deleted the same way: by the marker, for
- * every poll of the last few milliseconds in one statement.  Until then
- * fetches skip them.  An ack lost in a crash only means its events come
- * again (clients drop repeats by id); an event is never lost by it.
- * 1 queued, 0 no marker (ack them yourself).
+ * every poll of the last few milliseconds in one statement (one commit for
+ * all of them).  Until then fetches here skip them, and the poll that
+ * carried them waits for that commit before it answers (marker_ack_wait):
+ * the client's next poll may land on another process or host, which knows
+ * only what MySQL knows, and an acked event must never come again.
+ * The round that will take them (> 0), or 0: no marker (ack them yourself).
  */
-int
+int64_t
 marker_ack_later(int64_t uid, const int64_t *ids, size_t n)
 {
 	size_t	 i, j;
+	int64_t	 round;
 
 	pthread_mutex_lock(&mark_mu);
 	if (!marker_on) {
@@ -217,9 +224,33 @@ marker_ack_later(int64_t uid, const int64_t *ids, size_t n)
 			if (queued.v[j] == ids[i] && queued_uid.v[j] == uid)
 				queued.v[j] = 0;
 	}
+	round = ack_round + 1;	/* the next swap takes them */
 	pthread_mutex_unlock(&mark_mu);
 	inbox_drop(uid, ids, n);
-	return 1;
+	return round;
+}
+
+/*
+ * Wait until the acks of round (marker_ack_later) are committed, or
+ * CAP_ACK_WAIT_MS went by (the database is slow: they are deleted later,
+ * and at worst come again, as after a crash).
+ */
+void
+marker_ack_wait(int64_t round)
+{
+	struct timespec	 ts;
+	int64_t		 until = now_ms() + CAP_ACK_WAIT_MS;
+
+	ts.tv_sec = (time_t)(until / 1000);
+	ts.tv_nsec = (long)(until % 1000) * 1000000;
+	pthread_mutex_lock(&mark_mu);
+	ack_waiting++;
+	pthread_cond_signal(&mark_cv);
+	while (marker_on && ack_done < round)
+		if (pthread_cond_timedwait(&done_cv, &mark_mu, &ts) != 0)
+			break;
+	ack_waiting--;
+	pthread_mutex_unlock(&mark_mu);
 }
 
 static void
@@ -252,7 +283,7 @@ mark_flush(struct db *db)
 	    "u BIGINT UNSIGNED PATH '$[1]')) AS j "
 	    "STRAIGHT_JOIN event e ON e.id = j.id WHERE e.user_id = j.u";
 	struct buf	 sb = { 0 }, ab = { 0 };
-	int64_t		 old = now_ms() - CAP_STAMP_AGE_MS;
+	int64_t		 old = now_ms() - CAP_STAMP_AGE_MS, round;
 	size_t		 i;
 
 	pthread_mutex_lock(&mark_mu);
@@ -267,6 +298,7 @@ mark_flush(struct db *db)
 	}
 	swap(&acking, &acks);
 	swap(&acking_uids, &ack_uids);
+	round = ++ack_round;
 	pthread_mutex_unlock(&mark_mu);
 	/* flushing and acking are only read by others, under mark_mu. */
 	buf_add_ids(&sb, flushing.v, flushing.n);
@@ -284,6 +316,8 @@ mark_flush(struct db *db)
 	flushing.n = 0;
 	acking.n = 0;
 	acking_uids.n = 0;
+	ack_done = round;
+	pthread_cond_broadcast(&done_cv);
 	pthread_mutex_unlock(&mark_mu);
 	buf_free(&sb);
 	buf_free(&ab);
@@ -295,6 +329,7 @@ marker(void *arg)
 	struct db	*db = arg;
 	struct timespec	 ts;
 	int64_t		 due;
+	int		 waited;
 
 	for (;;) {
 		pthread_mutex_lock(&mark_mu);
@@ -315,8 +350,15 @@ marker(void *arg)
 			pthread_mutex_unlock(&mark_mu);
 			break;
 		}
+		waited = ack_waiting > 0;
 		pthread_mutex_unlock(&mark_mu);
-		usleep(2000);	/* gather what the other answers add */
+		/*
+		 * Gather what the other answers add, unless a poll waits for
+		 * its acks: then the commit now, and what came meanwhile with
+		 * it (the commit is the wait).
+		 */
+		if (!waited)
+			usleep(2000);
 		mark_flush(db);
 		db_release(db);		/* within CHAT_DB_CONNS */
 	}

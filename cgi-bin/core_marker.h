@@ -17,7 +17,8 @@ void	marker_stop(void);
 int	marker_running(void);
 int	marker_later(int64_t, const int64_t *, size_t);
 int	marker_pending(int64_t, int64_t);
-int	marker_ack_later(int64_t, const int64_t *, size_t);
+int64_t	marker_ack_later(int64_t, const int64_t *, size_t);
+void	marker_ack_wait(int64_t);
 int	marker_ack_frame(struct db *, int64_t, const char *);
 int	marker_ack_cmds(struct db *, int64_t);
 

@@ -21,8 +21,7 @@
 #include "wake.h"
 
 enum stmt {
-	STMT_LOCK,
-	STMT_UNLOCK,
+	STMT_TURN,
 	STMT_LIVE,
 	STMT_TAKE,
 	STMT_DEQUEUE,
@@ -42,10 +41,12 @@ enum stmt {
 };
 
 static const char *const stmts[STMT__MAX] = {
-	/* STMT_LOCK: one matcher at a time, across processes and hosts. */
-	"SELECT GET_LOCK('chat.match', 10)",
-	/* STMT_UNLOCK */
-	"SELECT RELEASE_LOCK('chat.match')",
+	/*
+	 * STMT_TURN: one matcher at a time, across processes and hosts: the
+	 * first write of every join (sql/011-match-turn.sql).  Not a named
+	 * lock, which Galera does not share between nodes.
+	 */
+	"UPDATE match_turn SET turns = turns + 1 WHERE id = 1",
 	/* STMT_LIVE: how many live matches the user has. */
 	"SELECT COUNT(*) FROM conv_member m JOIN conversation c "
 	"ON c.id = m.conv_id "
@@ -227,24 +228,51 @@ join_locked(struct db *db, int64_t uid, struct match_out *out)
 enum match_result
 match_join(struct db *db, int64_t uid, struct match_out *out)
 {
-	enum match_result	 rc;
-	int64_t			 got = 0;
+	enum match_result	 rc = MATCH_ERROR;
+	int			 i;
 
-	memset(out, 0, sizeof(*out));
-	if (db_one(db, &got, stmts[STMT_LOCK], "") != 1 || got != 1)
-		return MATCH_ERROR;
-	if (db_begin(db) == -1) {
-		(void)db_one(db, NULL, stmts[STMT_UNLOCK], "");
-		return MATCH_ERROR;
-	}
-	rc = join_locked(db, uid, out);
-	if (rc == MATCH_FULL)
-		db_rollback(db);
-	else if (rc == MATCH_ERROR || db_commit(db) == -1) {
+	/*
+	 * A join that lost a deadlock or, on a Galera cluster, the race for
+	 * the turn row to a join on another node (1213 at commit) is run
+	 * again: it then finds that one waiting, and they pair.
+	 */
+	for (i = 0; i < CAP_TX_TRIES; i++) {
+		if (i > 0)
+			tx_backoff(i - 1);
+		memset(out, 0, sizeof(*out));
+		if (db_begin(db) == -1) {
+			if (db_is_retry(db))
+				continue;
+			LOG("match: cannot begin (error %u)", db_errno(db));
+			return MATCH_ERROR;
+		}
+		if (db_exec(db, stmts[STMT_TURN], "") != 1)
+			rc = MATCH_ERROR;
+		else
+			rc = join_locked(db, uid, out);
+		if (rc == MATCH_FULL) {
+			db_rollback(db);
+			return rc;
+		}
+		if (rc != MATCH_ERROR && db_commit(db) == 0)
+			break;
 		db_rollback(db);
 		rc = MATCH_ERROR;
+		/*
+		 * No error, but a row that was there is gone (the stranger
+		 * taken meanwhile by a join on another Galera node, whose
+		 * write came in first): the same conflict; run it again.
+		 */
+		if (!db_is_retry(db) && db_errno(db) != 0) {
+			LOG("match: error %u", db_errno(db));
+			return rc;
+		}
 	}
-	(void)db_one(db, NULL, stmts[STMT_UNLOCK], "");
+	if (rc == MATCH_ERROR) {
+		LOG("match: lost a deadlock or a certification conflict %d "
+		    "times (error %u)", CAP_TX_TRIES, db_errno(db));
+		return rc;
+	}
 	if (rc == MATCH_FOUND) {
 		int64_t	 both[2] = { uid, out->partner_id };
 

@@ -128,7 +128,9 @@ send_store(struct db *db, struct send **v, size_t n)
 		buf_addc(&items, ']');
 	}
 	buf_addc(&items, ']');
-	for (tries = 0; tries < 3 && rc == -1; tries++) {
+	for (tries = 0; tries < CAP_TX_TRIES && rc == -1; tries++) {
+		if (tries > 0)
+			tx_backoff(tries - 1);
 		for (i = 0; i < n; i++)
 			v[i]->to.uid.n = v[i]->to.id.n = v[i]->to.at.n = 0;
 		if ((res = db_query(db, stmts[STMT_SEND_BATCH], "bi", items.p,
@@ -159,6 +161,10 @@ send_store(struct db *db, struct send **v, size_t n)
 		else if (!db_is_retry(db))
 			break;
 	}
+	if (rc == -1 && db_is_retry(db))
+		LOG("send: a batch of %zu lost a deadlock or a certification "
+		    "conflict %d times (error %u): answered 503 busy", n, tries,
+		    db_errno(db));
 	buf_free(&items);
 	return rc;
 }

@@ -5,6 +5,7 @@
  * It also keeps the last_seen of users waiting in a parked poll fresh.
  */
 #include <pthread.h>
+#include <stdint.h>
 #include <unistd.h>
 
 #include "caps.h"
@@ -12,6 +13,7 @@
 #include "core_watch.h"
 #include "db.h"
 #include "db_pool.h"
+#include "inbox.h"
 #include "util.h"
 #include "waiter.h"
 #include "wake.h"
@@ -19,6 +21,8 @@
 enum stmt {
 	STMT_WATCH,
 	STMT_WATCH_START,
+	STMT_BEAT,
+	STMT_OTHERS,
 	STMT__MAX
 };
 
@@ -31,6 +35,13 @@ static const char *const stmts[STMT__MAX] = {
 	"ORDER BY id LIMIT 1000",
 	/* STMT_WATCH_START */
 	"SELECT COALESCE(MAX(id), 0) FROM event",
+	/* STMT_BEAT: this node is alive (sql/012-node.sql). */
+	"INSERT INTO node (id, host, pid, seen_at) VALUES (?, ?, ?, NOW(3)) "
+	"ON DUPLICATE KEY UPDATE host = VALUES(host), pid = VALUES(pid), "
+	"seen_at = NOW(3)",
+	/* STMT_OTHERS: other nodes alive. */
+	"SELECT COUNT(*) FROM node WHERE id <> ? AND seen_at > NOW(3) - "
+	"INTERVAL ? SECOND",
 };
 
 /* What the watcher remembers between looks (watch_look). */
@@ -136,6 +147,33 @@ keepalive(struct db *db)
 }
 
 /*
+ * Say this node is alive and find whether another is.  While another is,
+ * this process does not trust what it remembers of users' pending events
+ * (inbox.c): a poll acks what it got on whichever node it lands, and an
+ * event acked there must not come again from here.  The number of other
+ * nodes alive, or -1.
+ */
+int
+node_beat(struct db *db)
+{
+	char		 host[256];
+	int64_t		 others;
+
+	if (gethostname(host, sizeof(host)) != 0)
+		host[0] = '\0';
+	host[sizeof(host) - 1] = '\0';
+	if (db_exec(db, stmts[STMT_BEAT], "isi", (int64_t)conf.origin, host,
+	    (int64_t)getpid()) < 0 ||
+	    db_one(db, &others, stmts[STMT_OTHERS], "ii",
+	    (int64_t)conf.origin, (int64_t)CAP_NODE_ALIVE_S) != 1) {
+		inbox_alone(0);
+		return -1;
+	}
+	inbox_alone(others == 0);
+	return (int)others;
+}
+
+/*
  * The watcher thread: wake local polls for events other hosts committed
  * (every CHAT_WATCH_MS) and keep parked users' last_seen fresh.
  */
@@ -145,15 +183,21 @@ watcher(void *arg)
 	struct db	*db;
 	struct ids	 ids = { 0 };
 	struct watch	 w = { .last = -1 };
-	int64_t		 next_keep = 0, now;
+	int64_t		 next_keep = 0, next_beat = 0, now;
 	int		 step;
 
 	(void)arg;
 	db = db_open();
 	step = conf.watch_ms > 0 ? conf.watch_ms : 1000;
+	if (step > CAP_NODE_BEAT_MS)
+		step = CAP_NODE_BEAT_MS;
 	for (;;) {
 		usleep((useconds_t)step * 1000);
 		now = mono_ms();
+		if (now >= next_beat) {
+			(void)node_beat(db);
+			next_beat = now + CAP_NODE_BEAT_MS;
+		}
 		if (now >= next_keep) {
 			keepalive(db);
 			next_keep = now + (conf.idle_s * 1000) / 3;

@@ -6,6 +6,9 @@
 #ifndef CORE_WATCH_H
 #define CORE_WATCH_H
 
+struct db;
+
 void	watch_start(void);
+int	node_beat(struct db *);
 
 #endif /* CORE_WATCH_H */

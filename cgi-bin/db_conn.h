@@ -20,6 +20,7 @@ struct stmt_slot {
 /* One MySQL connection and its prepared statements. */
 struct conn {
 	MYSQL		*my;
+	int		 srv;		/* on conf.db[srv] (0: the socket) */
 	struct conn	*next;		/* in the idle list */
 	struct stmt_slot cache[DB_CACHE];
 };

@@ -13,6 +13,8 @@
 
 #include <fastcgi.h>
 
+#include "caps.h"
+#include "db.h"
 #include "db_pool.h"
 #include "http_reply.h"
 #include "req.h"
@@ -239,6 +241,25 @@ http_fail(struct req *r, int st, const char *code, const char *msg)
 int
 http_fail_db(struct req *r)
 {
+	/*
+	 * A deadlock, a lock wait or a Galera certification conflict (1213)
+	 * in the handler's own thread, nothing sent yet: route.c rolls back
+	 * and runs the handler again (CAP_TX_TRIES in all).  Not from a
+	 * thread that answers for it later (a parked poll, a queued send).
+	 */
+	if (r->db != NULL && db_is_retry(r->db) && r->status == 0 &&
+	    !r->slim && pthread_equal(r->tx_thread, pthread_self())) {
+		if (r->tx_left > 0) {
+			r->tx_again = 1;
+			return 503;
+		}
+		LOG("%s: lost a deadlock or a certification conflict %d "
+		    "times (error %u): answered 503 busy", r->path,
+		    CAP_TX_TRIES, db_errno(r->db));
+		http_header(r, "Retry-After", "1");
+		return http_fail(r, 503, "busy",
+		    "the server is busy, try again in a moment");
+	}
 	if (r->db != NULL && db_is_busy(r->db)) {
 		/* Up, but no connection for us: CHAT_DB_CONNS or the
 		 * account's limit (db_pool.c logged which). */

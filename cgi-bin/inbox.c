@@ -37,6 +37,7 @@ static pthread_mutex_t	 mu = PTHREAD_MUTEX_INITIALIZER;
 static uint64_t		 epochs[SLOTS];
 static struct inbox	*buckets[BUCKETS];
 static unsigned		 trusts;
+static int		 alone;		/* no other node alive (inbox_alone) */
 
 static uint64_t *
 slot(int64_t uid)
@@ -133,6 +134,12 @@ inbox_trust(int64_t uid, uint64_t epoch, int64_t due)
 {
 	struct inbox	**p, *e;
 	int64_t		 now = mono_ms();
+
+	/* Another node may have taken acks we never heard of: trust nothing. */
+	if (!__atomic_load_n(&alone, __ATOMIC_RELAXED)) {
+		inbox_forget(&uid, 1);
+		return;
+	}
 
 	pthread_mutex_lock(&mu);
 	p = find(uid);
@@ -279,4 +286,25 @@ inbox_drop(int64_t uid, const int64_t *ids, size_t n)
 		e->n = w;
 	}
 	pthread_mutex_unlock(&mu);
+}
+
+/*
+ * Whether this is the only chat node alive (core_watch.c, every second).
+ * Until it says so, and while another node is alive, no inbox is trusted:
+ * every poll reads MySQL, where acks made through the other nodes are.
+ */
+void
+inbox_alone(int yes)
+{
+	size_t	 i;
+
+	if (!yes && __atomic_exchange_n(&alone, 0, __ATOMIC_RELAXED)) {
+		/* What was trusted a moment ago is not any more. */
+		pthread_mutex_lock(&mu);
+		for (i = 0; i < SLOTS; i++)
+			epochs[i]++;
+		pthread_mutex_unlock(&mu);
+	}
+	if (yes)
+		__atomic_store_n(&alone, 1, __ATOMIC_RELAXED);
 }

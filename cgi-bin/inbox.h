@@ -28,5 +28,6 @@ int		inbox_take(int64_t, size_t, struct inbox_ev **, size_t *,
 		    int64_t *);
 void		inbox_drop(int64_t, const int64_t *, size_t);
 void		inbox_ev_free(struct inbox_ev *, size_t);
+void		inbox_alone(int);
 
 #endif /* INBOX_H */

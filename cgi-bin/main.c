@@ -35,6 +35,7 @@
 #include "conf.h"
 #include "core_auth.h"
 #include "core_marker.h"
+#include "core_watch.h"
 #include "db_pool.h"
 #include "http.h"
 #include "http_reply.h"
@@ -319,6 +320,18 @@ serve(const char *sock_path)
 		LOG("cannot start the waiter");
 		return 1;
 	}
+	/*
+	 * Another chat node alive: it must know of this one before this one
+	 * takes acks it would not see (node_beat), so wait for its next beat.
+	 */
+	{
+		struct db	*db = db_open();
+
+		if (node_beat(db) > 0)
+			usleep(CAP_NODE_BEAT_MS * 3 / 2 * 1000);
+		db_free(db);
+	}
+	watch_start();
 	write_pid();
 	if (pipe2(spill_wake, O_CLOEXEC | O_NONBLOCK) == -1) {
 		LOG("cannot make a pipe");

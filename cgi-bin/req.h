@@ -8,6 +8,7 @@
 #define REQ_H
 
 #include <stddef.h>
+#include <pthread.h>
 #include <stdint.h>
 
 #include <fcgiapp.h>
@@ -60,6 +61,10 @@ struct req {
 	int		 content_str;	/* seed 003: CONTENT goes out as a JSON string */
 	void		*owner;		/* the accept loop's job holding r */
 	struct buf	 hdr;		/* extra response headers */
+	/* route.c runs the handler again when it lost a deadlock (1213). */
+	int		 tx_left;	/* tries left after this one */
+	int		 tx_again;	/* http_fail_db: run it again */
+	pthread_t	 tx_thread;	/* the thread running the handler */
 	int		 status;	/* sent status, 0 until answered */
 	/* After http_slim(): libfcgi's request is freed, the answer is ours. */
 	int		 slim;

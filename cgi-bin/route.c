@@ -13,6 +13,7 @@
 #include "api_auth.h"
 #include "caps.h"
 #include "core_users.h"
+#include "db.h"
 #include "handlers.h"
 #include "http.h"
 #include "http_reply.h"
@@ -252,7 +253,7 @@ route_dispatch(struct req *r)
 {
 	const struct route	*rt;
 	const char		*v;
-	int			 st;
+	int			 st, i;
 
 	/*
 	 * lighttpd sets REDIRECT_URI only when it runs its error handler,
@@ -310,5 +311,23 @@ route_dispatch(struct req *r)
 		user_touch(r->db, r->uid, r->username, r->was_online,
 		    r->seen_age);
 	}
-	return rt->fn(r);
+	/*
+	 * A handler that returns 0 handed r on (parked, queued) and may have
+	 * answered and freed it already: r is not touched after that.
+	 */
+	r->tx_thread = pthread_self();
+	for (i = 0;; i++) {
+		r->tx_left = CAP_TX_TRIES - 1 - i;
+		r->tx_again = 0;
+		if ((st = rt->fn(r)) == 0)
+			return 0;
+		if (!r->tx_again)
+			break;
+		/* Lost a deadlock or a conflict: all over again. */
+		db_rollback(r->db);
+		r->hdr.len = 0;
+		tx_backoff(i);
+	}
+	r->tx_left = 0;
+	return st;
 }

@@ -11,6 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
 
 #include "util.h"
 
@@ -282,4 +285,19 @@ ids_free(struct ids *l)
 	free(l->v);
 	l->v = NULL;
 	l->n = l->cap = 0;
+}
+
+/*
+ * Before try i + 1 of a transaction that lost a deadlock or a Galera
+ * certification conflict (both error 1213): a few random milliseconds,
+ * more each time, so the two that collided do not collide again.
+ * Requests of one pair both ways at once (a double click on each side)
+ * insert the same unique key and deadlock each other; run again at once,
+ * three tries were not enough for eight.  libsodium's random, not glibc's
+ * arc4random (2.36): the static build runs on hosts with glibc 2.34.
+ */
+void
+tx_backoff(int i)
+{
+	usleep((useconds_t)(1000 + randombytes_uniform(2000u << (i < 6 ? i : 6))));
 }

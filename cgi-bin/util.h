@@ -48,4 +48,5 @@ struct ids {
 
 void	 ids_add(struct ids *, int64_t);
 void	 ids_free(struct ids *);
+void	 tx_backoff(int);
 #endif /* UTIL_H */

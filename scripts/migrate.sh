@@ -10,21 +10,50 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 tmp=$(mktemp -d)
 cnf=$tmp/client.cnf
 trap 'rm -rf "$tmp"' EXIT
-{
-	echo "[client]"
-	echo "user=${CHAT_DB_USER:?}"
-	echo "password=${CHAT_DB_PASS:?}"
-	if [ -n "${CHAT_DB_HOST:-}" ]; then
-		echo "host=$CHAT_DB_HOST"
-		echo "port=${CHAT_DB_PORT:-3306}"
-		# host "localhost" is the socket, as for chatd
-		[ -n "${CHAT_DB_SOCKET:-}" ] && echo "socket=$CHAT_DB_SOCKET"
-	else
-		echo "socket=${CHAT_DB_SOCKET:?}"
-	fi
-	echo "database=${CHAT_DB_NAME:-chat}"
-} >"$cnf"
+# client_cnf [HOST [PORT]]: the client's settings file.
+client_cnf() {
+	{
+		echo "[client]"
+		echo "user=${CHAT_DB_USER:?}"
+		echo "password=${CHAT_DB_PASS:?}"
+		if [ -n "${1:-}" ]; then
+			echo "host=$1"
+			echo "port=$2"
+			echo "connect-timeout=2"
+			# host "localhost" is the socket, as for chatd
+			[ -n "${CHAT_DB_SOCKET:-}" ] && echo "socket=$CHAT_DB_SOCKET"
+		else
+			echo "socket=${CHAT_DB_SOCKET:?}"
+		fi
+		echo "database=${CHAT_DB_NAME:-chat}"
+	} >"$cnf"
+}
 sql() { mariadb --defaults-file="$cnf" --batch --skip-column-names "$@"; }
+# CHAT_DB_HOST may list servers (host[:port],...; a Galera cluster's
+# nodes): the first that answers, as chatd does.
+if [ -n "${CHAT_DB_HOST:-}" ]; then
+	ok=
+	for hp in $(echo "$CHAT_DB_HOST" | tr ',' ' '); do
+		case $hp in
+		\[*\]:*) h=${hp%:*} p=${hp##*:} ;;
+		\[*\]) h=$hp p=${CHAT_DB_PORT:-3306} ;;
+		*:*:*) h=$hp p=${CHAT_DB_PORT:-3306} ;;	# bare IPv6
+		*:*) h=${hp%:*} p=${hp##*:} ;;
+		*) h=$hp p=${CHAT_DB_PORT:-3306} ;;
+		esac
+		h=${h#[}
+		h=${h%]}
+		client_cnf "$h" "$p"
+		if sql -e "SELECT 1" >/dev/null 2>"$tmp/err"; then
+			ok=1
+			break
+		fi
+		echo "migrate: $hp: $(head -n 1 "$tmp/err")" >&2
+	done
+	[ -n "$ok" ] || { echo "migrate: no database server of CHAT_DB_HOST answers" >&2; exit 1; }
+else
+	client_cnf
+fi
 
 sql -e "CREATE TABLE IF NOT EXISTS schema_migration (
 	version INT UNSIGNED NOT NULL, name VARCHAR(128) NOT NULL,

@@ -232,6 +232,27 @@ lighttpd_fds() {
 	    "$_fds" $((_fds * 43 / 100)) >"$dir/run/lighttpd-fds.conf"
 }
 
+# lighttpd_proxies: run/lighttpd-proxies.conf, which lighttpd.conf reads
+# when it is there: with CHAT_TRUSTED_PROXIES, lighttpd's mod_extforward
+# takes the browser's address from X-Forwarded-For, but only on a
+# connection from one of those proxies, and only the address the last
+# trusted proxy saw (a header a browser forges itself is further left and
+# is not taken).  So every per-address limit of chatd (logins, signups)
+# counts browsers, not the proxy.
+lighttpd_proxies() {
+	rm -f "$dir/run/lighttpd-proxies.conf"
+	[ -n "${CHAT_TRUSTED_PROXIES:-}" ] || return 0
+	_l=
+	for _a in $(echo "$CHAT_TRUSTED_PROXIES" | tr ',' ' '); do
+		case $_a in
+		*[!0-9A-Fa-f.:]*|'') die "CHAT_TRUSTED_PROXIES: '$_a' is not an IPv4 or IPv6 address" ;;
+		esac
+		_l="$_l${_l:+, }\"$_a\" => \"trust\""
+	done
+	printf 'server.modules += ( "mod_extforward" )\nextforward.forwarder = ( %s )\nextforward.headers = ( "X-Forwarded-For" )\n' \
+	    "$_l" >"$dir/run/lighttpd-proxies.conf"
+}
+
 # conncap_on: the kernel answers a new connection to the port with a TCP
 # reset while its client address has CHAT_CONNS_PER_ADDR open (lighttpd
 # 1.4.69 cannot cap them itself: docs/DESIGN.md).  Not capped: this host
@@ -332,6 +353,7 @@ start() {
 	alive sweeper || launch sweeper
 	if ! alive lighttpd; then
 		lighttpd_fds
+		lighttpd_proxies
 		lighttpd -tt -f "$top/lighttpd.conf" >"$dir/log/lighttpd-check.log" 2>&1 ||
 		    die "bad lighttpd.conf, see $dir/log/lighttpd-check.log"
 		conncap_on

@@ -57,9 +57,10 @@ class Response:
 class Client:
     """One browser: a cookie and requests over a fresh connection each."""
 
-    def __init__(self, sid=None):
+    def __init__(self, sid=None, port=None):
         self.sid = sid
         self.user = None
+        self.port = port or PORT  # another front (a node, a proxy)
 
     def req(self, method, path, body=None, ctype="application/json", raw=None,
             headers=None, timeout=90):
@@ -75,7 +76,7 @@ class Client:
             h["Content-Type"] = ctype
         if self.sid:
             h["Cookie"] = "sid=" + self.sid
-        c = http.client.HTTPConnection(HOST, PORT, timeout=timeout)
+        c = http.client.HTTPConnection(HOST, self.port, timeout=timeout)
         try:
             c.request(method, path if path.startswith("/") else "/api/" + path, body=data, headers=h)
             r = c.getresponse()
@@ -129,8 +130,8 @@ class Client:
         return None
 
 
-def signup(prefix="u", **fields):
-    c = Client()
+def signup(prefix="u", port=None, **fields):
+    c = Client(port=port)
     body = {"username": uniq(prefix), "password": "correct horse 1"}
     body.update(fields)
     r = c.post("signup", body)
@@ -339,6 +340,8 @@ def all_at_once(fn, arg_lists, timeout=120):
 def in_thread(fn, *args):
     """Run fn(*args) in a thread; returns a joinable with .result."""
     class T(threading.Thread):
+        result = None  # also when fn raised (its traceback is printed)
+
         def run(self):
             self.result = fn(*args)
     t = T()

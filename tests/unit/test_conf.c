@@ -2,9 +2,12 @@
  * test_conf.c: the settings file (chat.conf).  NAME=value lines, blanks
  * and # comments skipped, quotes taken off, only CHAT_ names, and the
  * environment wins; a bad line is said and skipped, the rest still count.
- * Then the mode: CHAT_MODE, else what the process was started as.
+ * Then the mode: CHAT_MODE, else what the process was started as;
+ * CHAT_DB_HOST's list of servers; the host id kept in CHAT_RUN/host-id.
  */
 #include "../../cgi-bin/conf.c"
+
+#include <sys/stat.h>
 
 #include "unit.h"
 
@@ -21,6 +24,32 @@ file_with(const char *text)
 		abort();
 	close(fd);
 	return path;
+}
+
+/* Write text to the file at path (made anew). */
+static void
+file_at(const char *path, const char *text)
+{
+	int	 fd;
+
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600)) == -1 ||
+	    write(fd, text, strlen(text)) != (ssize_t)strlen(text))
+		abort();
+	close(fd);
+}
+
+/* The fallback host id: a hash of this host's name and dir. */
+static uint32_t
+hash_of(const char *dir)
+{
+	char		 host[256];
+	uint32_t	 h;
+
+	if (gethostname(host, sizeof(host)) == -1)
+		strcpy(host, "?");
+	host[sizeof(host) - 1] = '\0';
+	h = fnv1a(fnv1a(2166136261u, host), dir) & 0x7fffffff;
+	return h == 0 ? 1 : h;
 }
 
 static void
@@ -121,6 +150,105 @@ START_TEST(t_mode)
 }
 END_TEST
 
+START_TEST(t_db_list)
+{
+	conf_db_list("10.0.0.2:3306, 10.0.0.3,db.example.org:3307,[::1]:3308,"
+	    "[fe80::1],::1,bad:port,:3306,[::1,,localhost", 3399);
+	ck_assert_int_eq(conf.db_n, 7);
+	ck_assert_str_eq(conf.db[0].host, "10.0.0.2");
+	ck_assert_int_eq(conf.db[0].port, 3306);
+	ck_assert_str_eq(conf.db[1].host, "10.0.0.3");
+	ck_assert_int_eq(conf.db[1].port, 3399);	/* CHAT_DB_PORT */
+	ck_assert_str_eq(conf.db[2].host, "db.example.org");
+	ck_assert_int_eq(conf.db[2].port, 3307);
+	ck_assert_str_eq(conf.db[3].host, "::1");
+	ck_assert_int_eq(conf.db[3].port, 3308);
+	ck_assert_str_eq(conf.db[4].host, "fe80::1");
+	ck_assert_int_eq(conf.db[4].port, 3399);
+	ck_assert_str_eq(conf.db[5].host, "::1");	/* bare: no port */
+	ck_assert_str_eq(conf.db[6].host, "localhost");
+	conf_db_list("db1", 3306);
+	ck_assert_int_eq(conf.db_n, 1);
+	ck_assert_str_eq(conf.db[0].host, "db1");
+	ck_assert_int_eq(conf.db[0].port, 3306);
+	conf_db_list(NULL, 3306);
+	ck_assert_int_eq(conf.db_n, 0);
+	conf_db_list("a,b,c,d,e,f,g,h,i,j", 1);
+	ck_assert_int_eq(conf.db_n, CAP_DB_SERVERS);
+}
+END_TEST
+
+/* The host id after conf_load() with CHAT_RUN at dir (NULL: unset). */
+static uint32_t
+id_in(const char *dir)
+{
+	unsetenv("CHAT_CONF");
+	if (dir != NULL)
+		setenv("CHAT_RUN", dir, 1);
+	else
+		unsetenv("CHAT_RUN");
+	conf_load();
+	ck_assert_uint_ne(conf.origin, 0);
+	ck_assert_uint_le(conf.origin, 0x7fffffff);
+	return conf.origin;
+}
+
+START_TEST(t_host_id)
+{
+	char		 dir[] = "/tmp/chat-hostid-test.XXXXXX", path[64];
+	uint32_t	 a, b, hash;
+
+	unsetenv("CHAT_HOST_ID");
+	setenv("CHAT_CONF", "/dev/null", 1);
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/host-id", dir);
+	hash = id_in(NULL);		/* no CHAT_RUN: the hash */
+
+	/* Kept across loads from the same folder, in host-id. */
+	a = id_in(dir);
+	ck_assert_int_eq(access(path, R_OK), 0);
+	ck_assert_uint_eq(id_in(dir), a);
+	ck_assert_uint_eq(id_in(dir), a);
+
+	/* The same path made again (another host, same name and path):
+	 * another id, not the hash of name and path. */
+	unlink(path);
+	ck_assert_int_eq(rmdir(dir), 0);
+	ck_assert_int_eq(mkdir(dir, 0700), 0);
+	b = id_in(dir);
+	ck_assert_uint_ne(b, a);
+	ck_assert_uint_eq(id_in(dir), b);
+
+	/* An explicit CHAT_HOST_ID wins, and is never 0. */
+	setenv("CHAT_HOST_ID", "12345", 1);
+	ck_assert_uint_eq(id_in(dir), 12345);
+	setenv("CHAT_HOST_ID", "0", 1);
+	ck_assert_uint_eq(id_in(dir), 1);
+	unsetenv("CHAT_HOST_ID");
+	ck_assert_uint_eq(id_in(dir), b);
+
+	/* A bad file: the hash (and said). */
+	unlink(path);
+	file_at(path, "hello\n");
+	ck_assert_uint_ne(id_in(dir), 0);
+	unlink(path);
+
+	/* A folder it cannot write: the hash of host name and folder. */
+	if (geteuid() != 0) {
+		ck_assert_int_eq(chmod(dir, 0500), 0);
+		ck_assert_uint_eq(id_in(dir), hash_of(dir));
+		ck_assert_int_eq(access(path, F_OK), -1);
+		chmod(dir, 0700);
+	}
+	ck_assert_uint_eq(id_in("/proc"), hash_of("/proc"));
+	ck_assert_uint_eq(id_in("/nonexistent/run"), hash_of("/nonexistent/run"));
+	ck_assert_uint_eq(id_in(NULL), hash);
+	rmdir(dir);
+	unsetenv("CHAT_CONF");
+	unsetenv("CHAT_RUN");
+}
+END_TEST
+
 int
 main(void)
 {
@@ -129,5 +257,7 @@ main(void)
 	tc = tcase_create("conf");
 	tcase_add_test(tc, t_file);
 	tcase_add_test(tc, t_mode);
+	tcase_add_test(tc, t_db_list);
+	tcase_add_test(tc, t_host_id);
 	return unit_run("conf", tc);
 }

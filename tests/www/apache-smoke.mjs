@@ -1,6 +1,8 @@
-// apache-smoke.mjs: the web client through a real Apache (plain CGI or
-// mod_fcgid, deploy/apache/), run by tests/http/test_zz_apache.py with
-// BASE_URL set to that Apache; not a *.test.mjs, which run against lighttpd.
+// apache-smoke.mjs: the web client through another front than the test
+// stack's lighttpd: a real Apache (plain CGI or mod_fcgid, deploy/apache/),
+// run by tests/http/test_zz_apache.py, and HAProxy over two chat nodes,
+// run by tests/http/test_zz_nodes.py, each with BASE_URL set to it; not a
+// *.test.mjs, which run against the test stack.
 // The page comes with the recipe's Content-Security-Policy and runs under it
 // (no violation, no page error); two people sign up, befriend and chat both
 // ways, each message shown live in the other's browser.
