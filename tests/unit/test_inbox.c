@@ -2,8 +2,9 @@
  * test_inbox.c: the inbox never answers for a user it does not know: not
  * before a fetch trusted it, not when an event was committed while that
  * fetch looked, not after any other wake, not once an event in flight
- * falls due.  When it does know, it hands out what sends fed it, in id
- * order, each once, without what was acked.
+ * falls due, and never while another chat node is alive (an ack made
+ * there is only in MySQL).  When it does know, it hands out what sends fed
+ * it, in id order, each once, without what was acked.
  */
 #include "../../cgi-bin/inbox.c"
 
@@ -13,6 +14,7 @@ static void
 setup(void)
 {
 	conf.resend_s = 15;
+	inbox_alone(1);		/* the only node, until a test says otherwise */
 }
 
 static void
@@ -139,6 +141,25 @@ START_TEST(t_acked_and_max)
 }
 END_TEST
 
+START_TEST(t_not_while_another_node_lives)
+{
+	int64_t	 got[8], next;
+
+	inbox_alone(0);		/* a new process, before its first beat */
+	inbox_trust(107, inbox_epoch(107), 0);
+	ck_assert_int_eq(take(107, 10, got, &next), 0);
+	inbox_alone(1);
+	inbox_trust(107, inbox_epoch(107), 0);
+	feed(107, 9);
+	ck_assert_int_eq(take(107, 10, got, &next), 1);
+	ck_assert_int_eq(got[0], 1);
+	inbox_alone(0);		/* another node came: what was known is not */
+	ck_assert_int_eq(take(107, 10, got, &next), 0);
+	inbox_trust(107, inbox_epoch(107), 0);
+	ck_assert_int_eq(take(107, 10, got, &next), 0);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -153,5 +174,6 @@ main(void)
 	tcase_add_test(tc, t_other_wakes_forget);
 	tcase_add_test(tc, t_known_until_due);
 	tcase_add_test(tc, t_acked_and_max);
+	tcase_add_test(tc, t_not_while_another_node_lives);
 	return unit_run("inbox", tc);
 }
