@@ -308,3 +308,10 @@ inbox_alone(int yes)
 	if (yes)
 		__atomic_store_n(&alone, 1, __ATOMIC_RELAXED);
 }
+
+/* Is this the only chat node alive (inbox_alone)?  1 yes, 0 not known to be. */
+int
+inbox_is_alone(void)
+{
+	return __atomic_load_n(&alone, __ATOMIC_RELAXED);
+}

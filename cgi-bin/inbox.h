@@ -29,5 +29,6 @@ int		inbox_take(int64_t, size_t, struct inbox_ev **, size_t *,
 void		inbox_drop(int64_t, const int64_t *, size_t);
 void		inbox_ev_free(struct inbox_ev *, size_t);
 void		inbox_alone(int);
+int		inbox_is_alone(void);
 
 #endif /* INBOX_H */
