@@ -15,24 +15,21 @@ set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 
-# schema_migration exactly as migrate.sh makes it (001 and 007 expect it).
-table=$(awk '
-	/CREATE TABLE IF NOT EXISTS schema_migration/ { on = 1; sub(/^.*sql -e "/, "") }
-	on { if (sub(/"[ \t]*$/, "")) { print; exit } print }
-' "$top/scripts/migrate.sh")
-case "$table" in
-"CREATE TABLE IF NOT EXISTS schema_migration ("*"COMMENT="*) ;;
-*) echo "install-sql: no schema_migration table found in scripts/migrate.sh" >&2; exit 1 ;;
-esac
-# And schema_lock, the lease migrate.sh takes.
-lock=$(awk '
-	/CREATE TABLE IF NOT EXISTS schema_lock/ { on = 1; sub(/^.*sql -e "/, "") }
-	on { if (sub(/"[ \t]*$/, "")) { print; exit } print }
-' "$top/scripts/migrate.sh")
-case "$lock" in
-"CREATE TABLE IF NOT EXISTS schema_lock ("*"COMMENT="*) ;;
-*) echo "install-sql: no schema_lock table found in scripts/migrate.sh" >&2; exit 1 ;;
-esac
+# from_migrate NAME: the CREATE TABLE of NAME exactly as migrate.sh makes
+# it: schema_migration (001 and 007 expect it) and schema_lock, the lease
+# migrate.sh takes.
+from_migrate() {
+	_t=$(awk -v name="$1" '
+		index($0, "CREATE TABLE IF NOT EXISTS " name " (") { on = 1; sub(/^.*sql -e "/, "") }
+		on { if (sub(/"[ \t]*$/, "")) { print; exit } print }
+	' "$top/scripts/migrate.sh")
+	case "$_t" in
+	"CREATE TABLE IF NOT EXISTS $1 ("*"COMMENT="*) echo "$_t" ;;
+	*) echo "install-sql: no $1 table found in scripts/migrate.sh" >&2; exit 1 ;;
+	esac
+}
+table=$(from_migrate schema_migration) || exit 1
+lock=$(from_migrate schema_lock) || exit 1
 
 cat <<EOF
 -- install.sql: the chat database, every migration of sql/ in order,
