@@ -67,6 +67,8 @@
 #define CAP_TOKEN_BYTES		32		/* 256-bit session tokens */
 #define CAP_SESSION_S		(30 * 24 * 3600)	/* registered user session */
 #define CAP_USER_SESSIONS	50		/* sessions a user keeps (the oldest end) */
+#define CAP_SESSION_CACHE_MS	5000		/* a session looked up is trusted this long, alone */
+#define CAP_SESSION_SLOTS	16384		/* sessions cached per process */
 #define CAP_GUEST_SESSION_S	(24 * 3600)	/* guest session */
 #define CAP_KDF_OPS		2		/* argon2id t=2 ... */
 #define CAP_KDF_MEM		(19 * 1024 * 1024)	/* ... m=19 MiB (OWASP) */

@@ -286,6 +286,7 @@ account_logout(struct db *db, int64_t uid, int64_t sid, int all)
 		ids_free(&wake);
 		return -1;
 	}
+	auth_forget_user(uid);
 	if (all)
 		ids_add(&wake, uid);
 	wake_users(wake.v, wake.n);

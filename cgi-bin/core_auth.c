@@ -19,6 +19,7 @@
 #include "conf.h"
 #include "core_auth.h"
 #include "db.h"
+#include "inbox.h"
 #include "util.h"
 
 enum stmt {
@@ -140,6 +141,7 @@ int
 auth_session_new(struct db *db, int64_t uid, int guest, struct session *s)
 {
 	unsigned char	 hash[32];
+	long long	 n;
 
 	s->life = guest ? CAP_GUEST_SESSION_S : CAP_SESSION_S;
 	if (auth_token_new(s->token, hash) == -1)
@@ -152,9 +154,11 @@ auth_session_new(struct db *db, int64_t uid, int guest, struct session *s)
 	 * A user keeps CAP_USER_SESSIONS sessions, the newest: logins in a
 	 * loop must not grow the table for a month.
 	 */
-	if (db_exec(db, stmts[STMT_SESSION_TRIM], "iii", uid, uid,
-	    (int64_t)CAP_USER_SESSIONS) < 0)
+	if ((n = db_exec(db, stmts[STMT_SESSION_TRIM], "iii", uid, uid,
+	    (int64_t)CAP_USER_SESSIONS)) < 0)
 		return -1;
+	if (n > 0)
+		auth_forget_user(uid);	/* the oldest of many: see cache */
 	return 0;
 }
 
@@ -165,19 +169,171 @@ auth_session_end(struct db *db, int64_t sid)
 }
 
 /*
+ * Sessions this process looked up in the last CAP_SESSION_CACHE_MS, by
+ * token hash, trusted only while this is the only chat node alive
+ * (inbox_is_alone): a busy client (a sender, a poller acking) then costs a
+ * query every few seconds, not one per request; reading the session on
+ * every request halved throughput (BENCHMARKS.md, fifteenth round).  What
+ * keeps "a session ended is ended at once" true:
+ *   - this process ends sessions only through auth_forget_user, after the
+ *     commit (logout, logout everywhere, a password change, the trim);
+ *   - every way a session ends elsewhere on this host writes an event
+ *     (sessions_ended), whose wake reaches this process and forgets the
+ *     user here (auth_forget_users, from main.c's wake handler);
+ *   - with another node alive, nothing is trusted and every lookup reads
+ *     MySQL (a wake from another host comes late, through the watcher),
+ *     and the first lookup alone again starts from an empty cache.
+ * What is left: a row deleted by hand in SQL lives here up to the TTL.
+ */
+struct cached {
+	unsigned char	 hash[32];
+	int		 used;
+	struct auth_user u;
+	int64_t		 fetched;	/* mono ms */
+	int64_t		 seen_at;	/* mono ms of user.last_seen */
+};
+
+#define CACHE_WAYS	4		/* a hash may sit in any slot of its set */
+
+static pthread_mutex_t	 cache_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct cached	 cache[CAP_SESSION_SLOTS];
+static int		 cache_dirty;	/* filled while others were alive */
+static int64_t		 forgot_at;	/* mono ms of the last forget */
+
+/* The slot of hash: where it is, else a free or the oldest of its set. */
+static struct cached *
+cache_slot(const unsigned char hash[32])
+{
+	struct cached	*set, *c;
+	uint32_t	 i;
+	int		 k;
+
+	memcpy(&i, hash, sizeof(i));	/* the hash is uniform already */
+	set = &cache[(i % (CAP_SESSION_SLOTS / CACHE_WAYS)) * CACHE_WAYS];
+	c = set;
+	for (k = 0; k < CACHE_WAYS; k++) {
+		if (set[k].used && memcmp(set[k].hash, hash, 32) == 0)
+			return &set[k];
+		if (c->used && (!set[k].used || set[k].fetched < c->fetched))
+			c = &set[k];
+	}
+	return c;
+}
+
+/* Fill *u from the cache: 1 hit, 0 miss (or not alone). */
+static int
+cache_get(const unsigned char hash[32], struct auth_user *u)
+{
+	struct cached	*c;
+	int64_t		 now = mono_ms();
+	int		 hit = 0;
+
+	pthread_mutex_lock(&cache_mu);
+	if (!inbox_is_alone())
+		cache_dirty = 1;
+	else {
+		if (cache_dirty) {
+			memset(cache, 0, sizeof(cache));
+			cache_dirty = 0;
+		}
+		c = cache_slot(hash);
+		if (c->used && memcmp(c->hash, hash, 32) == 0 &&
+		    now - c->fetched < CAP_SESSION_CACHE_MS) {
+			*u = c->u;
+			u->seen_age = (now - c->seen_at) / 1000;
+			hit = 1;
+		}
+	}
+	pthread_mutex_unlock(&cache_mu);
+	return hit;
+}
+
+static void
+cache_put(const unsigned char hash[32], const struct auth_user *u,
+    int64_t since)
+{
+	struct cached	*c;
+	int64_t		 now = mono_ms();
+
+	pthread_mutex_lock(&cache_mu);
+	/*
+	 * Not when anyone was forgotten since the row was read began (a
+	 * logout committed in between): the row may be the ended session.
+	 */
+	if (inbox_is_alone() && !cache_dirty && since > forgot_at) {
+		c = cache_slot(hash);
+		memcpy(c->hash, hash, 32);
+		c->used = 1;
+		c->u = *u;
+		c->fetched = since;
+		c->seen_at = now - u->seen_age * 1000;
+	}
+	pthread_mutex_unlock(&cache_mu);
+}
+
+/* uid was just written online with a fresh last_seen (user_touch). */
+void
+auth_touched(int64_t uid)
+{
+	size_t	 i;
+	int64_t	 now = mono_ms();
+
+	pthread_mutex_lock(&cache_mu);
+	for (i = 0; i < CAP_SESSION_SLOTS; i++)
+		if (cache[i].used && cache[i].u.uid == uid) {
+			cache[i].u.was_online = 1;
+			cache[i].seen_at = now;
+		}
+	pthread_mutex_unlock(&cache_mu);
+}
+
+/*
+ * Sessions of these users may have ended (or changed): look them up in
+ * MySQL next time.  Also drops what a lookup running meanwhile would put
+ * back (cache_put compares its start with the forget).
+ */
+void
+auth_forget_users(const int64_t *uids, size_t n)
+{
+	size_t	 i, k;
+
+	if (n == 0)
+		return;
+	pthread_mutex_lock(&cache_mu);
+	for (i = 0; i < CAP_SESSION_SLOTS; i++)
+		if (cache[i].used)
+			for (k = 0; k < n; k++)
+				if (cache[i].u.uid == uids[k]) {
+					cache[i].used = 0;
+					break;
+				}
+	forgot_at = mono_ms();
+	pthread_mutex_unlock(&cache_mu);
+}
+
+void
+auth_forget_user(int64_t uid)
+{
+	auth_forget_users(&uid, 1);
+}
+
+/*
  * The session of token hash (SHA-256 of the sid cookie) and its user into
- * *u, read in MySQL on every request: a session ended by one process or
- * host (logout, a password change, logout everywhere) is ended for all at
- * once; a cache here kept it alive for seconds elsewhere.  One lookup by
- * a unique key.  1 found, 0 none (or expired), -1 error.
+ * *u: from the cache above while this node is alone, else (and on a miss)
+ * one lookup in MySQL by a unique key.  1 found, 0 none (or expired), -1
+ * error.
  */
 int
 auth_session_find(struct db *db, const unsigned char hash[32],
     struct auth_user *u)
 {
 	struct dbres	*res;
+	int64_t		 since;
 	int		 rc;
 
+	if (cache_get(hash, u))
+		return 1;
+	since = mono_ms();
 	if ((res = db_query(db, stmts[STMT_SESSION_GET], "b",
 	    (const char *)hash, (size_t)32)) == NULL)
 		return -1;
@@ -191,6 +347,8 @@ auth_session_find(struct db *db, const unsigned char hash[32],
 		u->seen_age = db_int(res, 5);
 	}
 	db_res_free(res);
+	if (rc == 1)
+		cache_put(hash, u, since);
 	return rc;
 }
 

@@ -14,6 +14,7 @@
 
 #include "conf.h"
 #include "core_accounts.h"
+#include "core_auth.h"
 #include "core_events.h"
 #include "core_users.h"
 #include "db.h"
@@ -190,8 +191,10 @@ user_touch(struct db *db, int64_t uid, const char *name, int was_online,
 		 * the sweeper took the user offline meanwhile, which the flip
 		 * below finds.
 		 */
-		if ((n = db_exec(db, stmts[STMT_SEEN_ONLINE], "i", uid)) == 1)
+		if ((n = db_exec(db, stmts[STMT_SEEN_ONLINE], "i", uid)) == 1) {
+			auth_touched(uid);
 			return;
+		}
 		if (n < 0)
 			return;
 	}
@@ -205,8 +208,10 @@ user_touch(struct db *db, int64_t uid, const char *name, int was_online,
 	}
 	if (n < 0 || db_commit(db) == -1)
 		db_rollback(db);
-	else
+	else {
+		auth_touched(uid);
 		wake_users(friends.v, friends.n);
+	}
 	buf_free(&p);
 	ids_free(&friends);
 }
@@ -338,8 +343,10 @@ user_update(struct db *db, int64_t uid, const char *name, int64_t keep,
 	    &friends) == -1 ||
 	    db_commit(db) == -1)
 		goto fail;
-	if (hash != NULL)
+	if (hash != NULL) {
+		auth_forget_user(uid);
 		ids_add(&friends, uid);	/* the others' sessions ended */
+	}
 	wake_users(friends.v, friends.n);
 	ids_free(&friends);
 	shown_free(&shown);

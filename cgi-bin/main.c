@@ -167,6 +167,7 @@ static void
 wake_here_fn(const int64_t *ids, size_t n)
 {
 	inbox_forget(ids, n);
+	auth_forget_users(ids, n);	/* a session may have ended there */
 	waiter_wake(ids, n);
 }
 
