@@ -31,7 +31,7 @@ SAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 
 # The library, by floor (docs/DESIGN.md, "Code layout"): ground, domain,
 # faces; the front (main.c, route.c, sweeper.c) on top.
-LIB_SRCS = util conf db db_pool http http_reply valid inbox waiter wake \
+LIB_SRCS = util conf db db_pool http http_reply valid inbox waiter wake peer \
 	   core_auth core_accounts core_users core_friends core_events \
 	   core_marker core_watch core_send core_messages core_conv \
 	   core_topics core_match core_pictures \

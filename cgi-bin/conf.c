@@ -361,6 +361,9 @@ conf_load(void)
 	conf.events_age_s = env_int("CHAT_EVENTS_AGE_S", CAP_EVENTS_AGE_S, 1,
 	    365 * 86400);
 	conf.watch_ms = env_int("CHAT_WATCH_MS", CAP_WATCH_MS, 0, 60000);
+	conf.peers = env_str("CHAT_PEERS", NULL);
+	conf.peer_listen = env_str("CHAT_PEER_LISTEN", NULL);
+	conf.peer_key = env_str("CHAT_PEER_KEY", NULL);
 	conf.threads = env_int("CHAT_THREADS", CAP_WORKERS, 1, 64);
 	conf.deliverers = env_int("CHAT_DELIVERERS", CAP_DELIVERERS, 1, 64);
 	conf.backlog = env_int("CHAT_FCGI_BACKLOG", CAP_FCGI_BACKLOG, 1, 65535);

@@ -55,6 +55,9 @@ struct conf {
 	int		 send_burst;	/* CHAT_SEND_BURST */
 	int		 signup_limit;	/* CHAT_SIGNUP_LIMIT per address; 0: none */
 	uint32_t	 origin;	/* this host's id in event.origin (never 0) */
+	const char	*peers;		/* CHAT_PEERS: other nodes' wake addresses */
+	const char	*peer_listen;	/* CHAT_PEER_LISTEN: this node's, host:port */
+	const char	*peer_key;	/* CHAT_PEER_KEY: shared by the nodes */
 };
 
 extern struct conf conf;

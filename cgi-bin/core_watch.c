@@ -183,7 +183,7 @@ watcher(void *arg)
 	struct db	*db;
 	struct ids	 ids = { 0 };
 	struct watch	 w = { .last = -1 };
-	int64_t		 next_keep = 0, next_beat = 0, now;
+	int64_t		 next_keep = 0, next_beat = 0, next_look = 0, now;
 	int		 step;
 
 	(void)arg;
@@ -202,10 +202,11 @@ watcher(void *arg)
 			keepalive(db);
 			next_keep = now + (conf.idle_s * 1000) / 3;
 		}
-		if (conf.watch_ms == 0) {
+		if (conf.watch_ms == 0 || now < next_look) {
 			db_release(db);
 			continue;
 		}
+		next_look = now + conf.watch_ms;
 		ids.n = 0;
 		if (watch_look(db, &w, &ids) != -1)
 			wake_here(ids.v, ids.n);

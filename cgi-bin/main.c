@@ -34,6 +34,7 @@
 #include "caps.h"
 #include "conf.h"
 #include "core_auth.h"
+#include "peer.h"
 #include "core_marker.h"
 #include "core_watch.h"
 #include "db_pool.h"
@@ -321,6 +322,9 @@ serve(const char *sock_path)
 		LOG("cannot start the waiter");
 		return 1;
 	}
+	/* Other nodes' wakes straight in, ours straight out (logged). */
+	(void)peer_init(1, wake_from_remote);
+	wake_remote(peer_tell);
 	/*
 	 * Another chat node alive: it must know of this one before this one
 	 * takes acks it would not see (node_beat), so wait for its next beat.
@@ -380,6 +384,7 @@ serve(const char *sock_path)
 		unlink(sock_path);
 	waiter_stop();
 	marker_stop();
+	peer_stop();
 	wake_stop();
 	remove_pid();
 	free(th);
@@ -402,6 +407,9 @@ one_setup(void)
 	/* Without CHAT_RUN, or with one it cannot write (logged): polls do
 	 * not wait, clients come back every second or so. */
 	(void)wake_init(wake_here_fn, NULL, 0);
+	/* Its commits wake polls on other nodes too (CHAT_PEERS). */
+	if (peer_init(0, NULL) == 0)
+		wake_remote(peer_tell);
 }
 
 /* Plain CGI: one request from the environment, stdin and stdout. */

@@ -36,6 +36,7 @@
 #include "core_users.h"
 #include "db.h"
 #include "db_pool.h"
+#include "peer.h"
 #include "util.h"
 #include "wake.h"
 
@@ -409,6 +410,8 @@ main(int argc, char *argv[])
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	wake_init(NULL, NULL, 0);
+	if (peer_init(0, NULL) == 0)	/* requeued events wake other nodes */
+		wake_remote(peer_tell);
 	db = db_open();
 	end = time(NULL) + conf.sweep_run_s;
 	do {

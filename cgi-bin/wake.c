@@ -31,6 +31,7 @@
 #define WAKE_PEERS	64	/* processes per host */
 
 static wake_fn		 local_fn, fed_fn;
+static wake_fn		 remote_fn;	/* other nodes (wake_remote) */
 static int		 rx_fd = -1, tx_fd = -1;
 static char		 dir[256], self[sizeof(((struct sockaddr_un *)0)->sun_path)];
 static pthread_t	 rx_thread;
@@ -310,29 +311,48 @@ tell_peers(const int64_t *ids, size_t n)
 	pthread_mutex_unlock(&peer_mu);
 }
 
-/* Wake n users here through fn, then in the other processes. */
+/*
+ * Wake n users here through fn, then in the other processes, then on the
+ * other nodes (remote_fn) unless the wake came from one.
+ */
 static void
-wake_via(wake_fn fn, const int64_t *ids, size_t n)
+wake_via(wake_fn fn, const int64_t *ids, size_t n, int remote)
 {
 	if (n == 0)
 		return;
 	if (fn != NULL)
 		fn(ids, n);
 	tell_peers(ids, n);
+	if (remote && remote_fn != NULL)
+		remote_fn(ids, n);
+}
+
+/* Also tell other chat nodes of every wake from here (peer.c). */
+void
+wake_remote(wake_fn fn)
+{
+	remote_fn = fn;
+}
+
+/* A wake from another node: this process and the others on the host. */
+void
+wake_from_remote(const int64_t *ids, size_t n)
+{
+	wake_via(local_fn, ids, n, 0);
 }
 
 /* Wake n users: this process's waiters, then the other processes. */
 void
 wake_users(const int64_t *ids, size_t n)
 {
-	wake_via(local_fn, ids, n);
+	wake_via(local_fn, ids, n, 1);
 }
 
 /* The same, for events this process fed to its inboxes (core_events.c). */
 void
 wake_users_fed(const int64_t *ids, size_t n)
 {
-	wake_via(fed_fn, ids, n);
+	wake_via(fed_fn, ids, n, 1);
 }
 
 /* Wake n users in this process only (the cross-host watcher). */

@@ -18,6 +18,8 @@ void	wake_users(const int64_t *, size_t);
 void	wake_users_fed(const int64_t *, size_t);
 void	wake_here(const int64_t *, size_t);
 void	wake_user(int64_t);
+void	wake_remote(wake_fn);
+void	wake_from_remote(const int64_t *, size_t);
 void	wake_stop(void);
 int	wake_listen(int, int *);
 int	wake_wait(int64_t, int64_t);
