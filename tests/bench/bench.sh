@@ -119,6 +119,97 @@ else
 fi
 { shared 2>>"$BENCH_STATE/loadgen.log" || : >"$failed"; } | tee -a "$out"
 
+# 7. Many nodes (README, "Scaling out"): two more chat nodes (chatd,
+# sweeper, lighttpd each, peer wakes on) over the stack's MariaDB; every
+# pair's sender on node 1 and receiver on node 2, so every delivery
+# crosses nodes: latency (scenario 1's pairs and pace) and throughput
+# (scenario 2's pairs, both nodes together, against scenario 2's one).
+# Then the same latency over a three-node Galera cluster (scripts/
+# galera.sh), the chat nodes on different database nodes.  Not in the
+# quick run (`make test` has test_zz_nodes and test_zz_galera);
+# BENCH_NODES=0 skips it, BENCH_GALERA=0 the cluster.
+freeport() {
+	/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+udpport() {
+	/usr/bin/python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+# node DIR PORT UDP PEERS KEY [VAR=VALUE ...]: start a chat node.
+node() {
+	_d=$1 _p=$2 _u=$3 _peers=$4 _key=$5
+	shift 5
+	env -u CHAT_RUN -u CHAT_HOST_ID -u CHAT_DB_SOCKET -u CHAT_DB_HOST -u STACK_DIR -u PORT -u BASE_URL \
+	    CHAT_SEND_RATE=0 CHAT_SIGNUP_LIMIT=0 CHAT_PEERS="$_peers" \
+	    CHAT_PEER_LISTEN="127.0.0.1:$_u" CHAT_PEER_KEY="$_key" "$@" \
+	    "$top/scripts/stack.sh" start "$_d" "$_p" >"$_d.log" 2>&1
+}
+nodes() {
+	[ "${BENCH_NODES:-1}" = 1 ] && [ "${BENCH_QUICK:-0}" != 1 ] || return 0
+	[ -n "${BENCH_STACK:-}" ] && [ -f "$BENCH_STACK/db.env" ] && [ -z "${CHAT_DB_HOST:-}" ] || {
+		echo "nodes skipped: needs the stack's own MariaDB (BENCH_STACK)"; return 0; }
+	nd="$BENCH_STATE/nodes"
+	mkdir -p "$nd"
+	q1=$(freeport) q2=$(freeport) v1=$(udpport) v2=$(udpport)
+	key=$(head -c 24 /dev/urandom | base64)
+	peers="127.0.0.1:$v1,127.0.0.1:$v2"
+	set -- $(set -a; . "$BENCH_STACK/db.env"; echo "$CHAT_DB_SOCKET $CHAT_DB_USER $CHAT_DB_PASS $CHAT_DB_NAME")
+	db="CHAT_DB_HOST=localhost CHAT_DB_SOCKET=$1 CHAT_DB_USER=$2 CHAT_DB_PASS=$3 CHAT_DB_NAME=$4"
+	node "$nd/n1" "$q1" "$v1" "$peers" "$key" $db &&
+	    node "$nd/n2" "$q2" "$v2" "$peers" "$key" $db || {
+		echo "nodes: a node did not start, see $nd/n1.log, $nd/n2.log"
+		"$top/scripts/stack.sh" stop "$nd/n1" >/dev/null 2>&1
+		"$top/scripts/stack.sh" stop "$nd/n2" >/dev/null 2>&1
+		return 1; }
+	_rc=0
+	BENCH_URL="http://127.0.0.1:$q1/" BENCH_URL2="http://127.0.0.1:$q2/" \
+	    BENCH_STACK= "$lg" cross "$pairs" "$secs" || _rc=1
+	BENCH_URL="http://127.0.0.1:$q1/" BENCH_URL2="http://127.0.0.1:$q2/" \
+	    BENCH_STACK= "$lg" throughput2 "$tp" "$secs" || _rc=1
+	"$top/scripts/stack.sh" stop "$nd/n1" >/dev/null 2>&1
+	"$top/scripts/stack.sh" stop "$nd/n2" >/dev/null 2>&1
+	[ "${BENCH_GALERA:-1}" = 1 ] || return $_rc
+	command -v galera_new_cluster >/dev/null 2>&1 || [ -e /usr/lib/galera/libgalera_smm.so ] || {
+		echo "galera skipped: no galera-4 (apt-get install galera-4 rsync)"; return $_rc; }
+	gd=$(mktemp -d /tmp/chat-bench-galera.XXXXXX)
+	chmod 755 "$gd"	# the database nodes run as the mysql user
+	gp=$(/usr/bin/python3 -c '
+import random, socket
+while True:
+    b = random.randrange(20000, 30000); ok = True
+    for off in (0, 100, 200, 300):
+        for i in range(3):
+            s = socket.socket()
+            try: s.bind(("127.0.0.1", b + off + i))
+            except OSError: ok = False
+            finally: s.close()
+    if ok: print(b); break')
+	if "$top/scripts/galera.sh" start "$gd/db" 3 "$gp" >"$gd/galera.log" 2>&1; then
+		set -- $(set -a; . "$gd/db/db.env"; echo "$CHAT_DB_USER $CHAT_DB_PASS $CHAT_DB_NAME")
+		acct="CHAT_DB_USER=$1 CHAT_DB_PASS=$2 CHAT_DB_NAME=$3"
+		g1=$(freeport) g2=$(freeport) w1=$(udpport) w2=$(udpport)
+		peers="127.0.0.1:$w1,127.0.0.1:$w2"
+		if node "$gd/a" "$g1" "$w1" "$peers" "$key" $acct CHAT_DB_HOST="127.0.0.1:$gp" &&
+		    node "$gd/b" "$g2" "$w2" "$peers" "$key" $acct CHAT_DB_HOST="127.0.0.1:$((gp + 1))"; then
+			mkdir -p "$gd/state"
+			BENCH_URL="http://127.0.0.1:$g1/" BENCH_URL2="http://127.0.0.1:$g2/" \
+			    BENCH_STACK= BENCH_STATE="$gd/state" BENCH_LABEL=galera \
+			    "$lg" cross "$pairs" "$secs" || _rc=1
+		else
+			echo "galera: a chat node did not start, see $gd/a.log, $gd/b.log"
+			_rc=1
+		fi
+		"$top/scripts/stack.sh" stop "$gd/a" >/dev/null 2>&1
+		"$top/scripts/stack.sh" stop "$gd/b" >/dev/null 2>&1
+	else
+		echo "galera: the cluster did not start, see $gd/galera.log"
+		_rc=1
+	fi
+	"$top/scripts/galera.sh" stop "$gd/db" >/dev/null 2>&1
+	[ $_rc -ne 0 ] || rm -rf "$gd"
+	return $_rc
+}
+{ nodes 2>>"$BENCH_STATE/loadgen.log" || : >"$failed"; } | tee -a "$out"
+
 # The table: each target of docs/BENCHMARKS.md against what was measured.
 # Verdicts only at the sizes the targets are for.
 judge=yes
@@ -162,6 +253,13 @@ $1 == "shared" && $3 == "people:" {
 $1 == "shared" && /CGI CPU per request/ { shcpu = $0; sub(/.*exec included\): /, "", shcpu) }
 $1 == "shared" && /most people/ { most = val($0, "people:") }
 $1 == "idle" && /parked/ { parked = $2 }
+$1 == "cross"		{ c50 = val($0, "p50"); c99 = val($0, "p99") }
+$1 == "galera"		{ g50 = val($0, "p50"); g99 = val($0, "p99") }
+$1 == "throughput2" && /msg\/s/ {
+	t2 = val($0, "sent")
+	if (val($0, "delivered") < t2) t2 = val($0, "delivered")
+	if (val($0, "acked") < t2) t2 = val($0, "acked")
+}
 $1 == "idle" && /RSS/ && stack != "" { irss = val($0, "chatd") }
 $1 == "idle+latency"	{ i50 = val($0, "p50") }
 /LOST/			{ lost = 1 }
@@ -198,6 +296,15 @@ END {
 			printf "%-34s %s\n", "   delivery at " n " people", sh[n]
 	if (shcpu != "")
 		printf "%-34s %s\n", "   CPU of one CGI request", shcpu
+	if (c50 != "")
+		row("7. cross-node delivery, one DB", sprintf("p50 %.2f ms, p99 %.2f ms", c50, c99),
+		    "p50 <= 50, p99 <= 500", c50 <= 50 && c99 <= 500)
+	if (g50 != "")
+		row("   the same on Galera (3 nodes)", sprintf("p50 %.2f ms, p99 %.2f ms", g50, g99),
+		    "p50 <= 50, p99 <= 500", g50 <= 50 && g99 <= 500)
+	if (t2 != "")
+		printf "%-34s %-40s %-22s %s\n", "   throughput, two nodes",
+		    sprintf("%d msg/s (one node: %d)", t2, t), "-", "-"
 	if (ncal) {
 		m = sprintf("%d req/s", cal[1])
 		if (ncal > 1)

@@ -15,7 +15,11 @@
  *   loadgen footprint                        RSS of the stack, idle
  *   loadgen calibrate [seconds]              the HTTP path alone: the
  *                                            machine's speed right now
- * Settings: BENCH_URL (http://127.0.0.1:PORT/), BENCH_STATE (cache folder),
+ *   loadgen cross     [pairs] [seconds]      latency, each pair's receiver
+ *                                            on the node of BENCH_URL2
+ *   loadgen throughput2 [pairs] [seconds]    throughput, the same way
+ * Settings: BENCH_URL (http://127.0.0.1:PORT/), BENCH_URL2 (a second chat
+ * node over the same database: the receivers' node), BENCH_STATE (cache folder),
  * BENCH_STACK (stack folder, for pid files: CPU and RSS), BENCH_WARMUP
  * (seconds of throughput not measured, 5).
  */
@@ -58,6 +62,7 @@ struct conn {
 	void		*arg;
 	char		 cookie[64];	/* set-cookie sid, if any */
 	int		 answers;	/* on this connection so far */
+	const struct sockaddr_in *to;	/* NULL: BENCH_URL's node */
 	int		 resent;	/* this request, on a new connection */
 };
 
@@ -74,7 +79,7 @@ struct vuser {
 	int64_t		 last_msg;	/* fan-out: the last message id seen */
 };
 
-static struct sockaddr_in	 addr;
+static struct sockaddr_in	 addr, addr2;	/* BENCH_URL, BENCH_URL2 */
 static char			 host[64] = "127.0.0.1";
 static int			 ep;
 static const char		*state_dir = "/tmp";
@@ -135,7 +140,8 @@ conn_open(struct conn *c)
 	if ((c->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0)) == -1)
 		die("socket: %s", strerror(errno));
 	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (connect(c->fd, (struct sockaddr *)&addr, sizeof(addr)) == -1 &&
+	if (connect(c->fd, (struct sockaddr *)(c->to ? c->to : &addr),
+	    sizeof(addr)) == -1 &&
 	    errno != EINPROGRESS)
 		die("connect: %s", strerror(errno));
 	ev.events = EPOLLIN | EPOLLOUT;
@@ -907,6 +913,21 @@ save_latencies(const char *label)
 	fclose(f);
 }
 
+/* Every pair's receiver polls (and acks) on the node of BENCH_URL2. */
+static struct vuser *
+across(struct vuser *us, int pairs)
+{
+	int	 i;
+
+	if (addr2.sin_port == 0)
+		die("cross and throughput2 need BENCH_URL2");
+	for (i = 0; i < pairs; i++) {
+		us[2 * i + 1].poll.to = &addr2;
+		us[2 * i + 1].send.to = &addr2;
+	}
+	return us;
+}
+
 static int
 latency(struct vuser *us, int pairs, int seconds, const char *label)
 {
@@ -939,7 +960,8 @@ latency(struct vuser *us, int pairs, int seconds, const char *label)
  * the loss check at the end.
  */
 static int
-throughput(struct vuser *us, int pairs, int seconds, int warm)
+throughput(struct vuser *us, int pairs, int seconds, int warm,
+    const char *label)
 {
 	double	 c0[3], c1[3], dt;
 	int64_t	 t0, t1;
@@ -974,20 +996,20 @@ throughput(struct vuser *us, int pairs, int seconds, int warm)
 	ds = sent - s0;
 	printf("%-12s pairs=%d  sent %.0f msg/s  delivered %.0f msg/s  "
 	    "acked %.0f msg/s  (in %d s after %d s of warm-up: sent=%ld "
-	    "recv=%ld acked=%ld)\n", "throughput", pairs, (double)ds / dt,
+	    "recv=%ld acked=%ld)\n", label, pairs, (double)ds / dt,
 	    (double)(received - r0) / dt, (double)(acked - a0) / dt, seconds,
 	    warm, ds, received - r0, acked - a0);
 	if (stack_dir && ds > 0)
 		printf("%-12s CPU s per 1000 msgs: lighttpd %.3f  chatd %.3f  "
-		    "mariadb %.3f\n", "throughput",
+		    "mariadb %.3f\n", label,
 		    (c1[0] - c0[0]) * 1000 / (double)ds,
 		    (c1[1] - c0[1]) * 1000 / (double)ds,
 		    (c1[2] - c0[2]) * 1000 / (double)ds);
 	drain(us, pairs * 2);
 	closed_loop = 0;
 	printf("%-12s all of it: sent=%ld recv=%ld acked=%ld errors=%ld\n",
-	    "throughput", sent, received, acked, errors);
-	return check_lost("throughput");
+	    label, sent, received, acked, errors);
+	return check_lost(label);
 }
 
 static void
@@ -1178,6 +1200,16 @@ main(int argc, char *argv[])
 	addr.sin_port = htons((uint16_t)port);
 	if (inet_pton(AF_INET, host, &addr.sin_addr) != 1)
 		die("BENCH_URL host must be an IPv4 address on this machine");
+	if ((url = getenv("BENCH_URL2")) != NULL && *url != '\0') {
+		char	 host2[64];
+		int	 port2 = 0;
+
+		if (sscanf(url, "http://%63[^:/]:%d", host2, &port2) != 2 ||
+		    inet_pton(AF_INET, host2, &addr2.sin_addr) != 1)
+			die("BENCH_URL2 must be http://IPv4:PORT/");
+		addr2.sin_family = AF_INET;
+		addr2.sin_port = htons((uint16_t)port2);
+	}
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
 		rl.rlim_cur = rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);
@@ -1196,7 +1228,19 @@ main(int argc, char *argv[])
 		const char	*w = getenv("BENCH_WARMUP");
 
 		rc = throughput(make_pairs(pairs), pairs, a2 ? a2 : 20,
-		    w ? atoi(w) : 5);
+		    w ? atoi(w) : 5, "throughput");
+	} else if (strcmp(scen, "throughput2") == 0) {
+		int		 pairs = a1 ? a1 : 500;
+		const char	*w = getenv("BENCH_WARMUP");
+
+		rc = throughput(across(make_pairs(pairs), pairs), pairs,
+		    a2 ? a2 : 20, w ? atoi(w) : 5, "throughput2");
+	} else if (strcmp(scen, "cross") == 0) {
+		int pairs = a1 ? a1 : 100;
+
+		rc = latency(across(make_pairs(pairs), pairs), pairs,
+		    a2 ? a2 : 20, getenv("BENCH_LABEL") ? getenv("BENCH_LABEL") :
+		    "cross");
 	} else if (strcmp(scen, "idle") == 0) {
 		int pairs = getenv("BENCH_PAIRS") ? atoi(getenv("BENCH_PAIRS")) : 100;
 
