@@ -4,7 +4,7 @@
 # the sweeper, lighttpd) in a temporary folder on a free port, then the
 # end-to-end tests over HTTP (tests/http/test_*.py), the browser tests
 # (tests/www/*.test.mjs, Debian's chromium) and a few seconds of the bench.
-# Prints "name... ok" or "name... FAIL" per file and ends with one line
+# Prints "name... ok (N s)" or "name... FAIL (N s)" per file and ends with one line
 # "N passed, N failed"; exits non-zero on any failure.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -15,14 +15,20 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/chat-test.XXXXXX")
 logs="$tmp/test-logs"
 mkdir -p "$logs"
 
-# result NAME RC LOG: count and print one test.
+# result NAME RC LOG: count and print one test, with the seconds since
+# the last result (the suite must stay within 30 minutes: see which
+# test grows).
+last=$(date +%s)
 result() {
+	_now=$(date +%s)
+	_took="$((_now - last)) s"
+	last=$_now
 	if [ "$2" -eq 0 ]; then
 		pass=$((pass + 1))
-		echo "$1... ok"
+		echo "$1... ok ($_took)"
 	else
 		fail=$((fail + 1))
-		echo "$1... FAIL"
+		echo "$1... FAIL ($_took)"
 		tail -n 40 "$3" | sed 's/^/    /'
 	fi
 }
