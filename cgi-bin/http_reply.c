@@ -245,17 +245,21 @@ http_fail_db(struct req *r)
 	 * A deadlock, a lock wait or a Galera certification conflict (1213)
 	 * in the handler's own thread, nothing sent yet: route.c rolls back
 	 * and runs the handler again (CAP_TX_TRIES in all).  Not from a
-	 * thread that answers for it later (a parked poll, a queued send).
+	 * thread that answers for it later (a parked poll, a queued send,
+	 * whose batch retried and logged on its own): those, and the last
+	 * try, are 503 busy.
 	 */
-	if (r->db != NULL && db_is_retry(r->db) && r->status == 0 &&
-	    !r->slim && pthread_equal(r->tx_thread, pthread_self())) {
-		if (r->tx_left > 0) {
-			r->tx_again = 1;
-			return 503;
+	if (r->db != NULL && db_is_retry(r->db)) {
+		if (r->status == 0 && !r->slim &&
+		    pthread_equal(r->tx_thread, pthread_self())) {
+			if (r->tx_left > 0) {
+				r->tx_again = 1;
+				return 503;
+			}
+			LOG("%s: lost a deadlock or a certification conflict "
+			    "%d times (error %u): answered 503 busy", r->path,
+			    CAP_TX_TRIES, db_errno(r->db));
 		}
-		LOG("%s: lost a deadlock or a certification conflict %d "
-		    "times (error %u): answered 503 busy", r->path,
-		    CAP_TX_TRIES, db_errno(r->db));
 		http_header(r, "Retry-After", "1");
 		return http_fail(r, 503, "busy",
 		    "the server is busy, try again in a moment");
