@@ -17,7 +17,9 @@
  *     oldest and get one resync event instead (event_trim).
  * Two sweepers at once are safe: every change is conditional on the state
  * it changes (online = 1, ...), so a row is changed and announced once;
- * the trim of pending events runs in one sweeper at a time (a named lock).
+ * the trim of pending events runs in one sweeper at a time: a lease row
+ * (schema_lock id 2, beside migrate.sh's id 1), not a named lock, which
+ * is per server and so per node on a Galera cluster.
  * Prints what it changed; exits non-zero on failure, for cron's mail.
  */
 #include <signal.h>
@@ -28,6 +30,7 @@
 
 #include <mysql.h>
 #include <mysqld_error.h>
+#include <sodium.h>
 
 #include "caps.h"
 #include "conf.h"
@@ -53,6 +56,7 @@ enum stmt {
 	STMT_OVER_CAP,
 	STMT_AGED,
 	STMT_TRIM_LOCK,
+	STMT_TRIM_MINE,
 	STMT_TRIM_UNLOCK,
 	STMT__MAX
 };
@@ -105,10 +109,18 @@ static const char *const stmts[STMT__MAX] = {
 	"JOIN event e ON e.created_at < a.t AND e.type <> 'resync' "
 	"JOIN user u ON u.id = e.user_id AND u.online = 0 "
 	"AND u.last_seen < a.t LIMIT ?",
-	/* STMT_TRIM_LOCK: one sweeper trims at a time (two resyncs else). */
-	"SELECT GET_LOCK('chat_sweep_trim', 0)",
+	/*
+	 * STMT_TRIM_LOCK: one sweeper trims at a time (two resyncs else): take
+	 * the lease if it is free or run out (a sweeper killed mid-trim).
+	 */
+	"INSERT INTO schema_lock (id, holder, until) "
+	"VALUES (2, ?, NOW(3) + INTERVAL 120 SECOND) ON DUPLICATE KEY UPDATE "
+	"holder = IF(until < NOW(3), VALUES(holder), holder), "
+	"until = IF(holder = VALUES(holder), VALUES(until), until)",
+	/* STMT_TRIM_MINE: whose it is now. */
+	"SELECT holder = ? FROM schema_lock WHERE id = 2",
 	/* STMT_TRIM_UNLOCK */
-	"SELECT RELEASE_LOCK('chat_sweep_trim')",
+	"DELETE FROM schema_lock WHERE id = 2 AND holder = ?",
 };
 
 static volatile sig_atomic_t	 stop;
@@ -315,10 +327,25 @@ static long
 sweep_events(struct db *db)
 {
 	static time_t	 aged_next;
+	static char	 me[96];
+	char		 host[64];
 	int64_t		 got = 0;
 	long		 n, k = 0;
 
-	if (db_one(db, &got, stmts[STMT_TRIM_LOCK], "") == -1)
+	if (me[0] == '\0') {
+		if (gethostname(host, sizeof(host)) != 0)
+			host[0] = '\0';
+		host[sizeof(host) - 1] = '\0';
+		snprintf(me, sizeof(me), "chat-sweep %s:%ld:%08x", host,
+		    (long)getpid(), randombytes_random());
+	}
+	/*
+	 * A conflict with another sweeper taking it at the same moment
+	 * (Galera: 1213 at commit) leaves it to that one this round.
+	 */
+	if (db_exec(db, stmts[STMT_TRIM_LOCK], "s", me) == -1)
+		return db_is_retry(db) ? 0 : -1;
+	if (db_one(db, &got, stmts[STMT_TRIM_MINE], "s", me) == -1)
 		return -1;
 	if (got != 1)
 		return 0;
@@ -330,7 +357,7 @@ sweep_events(struct db *db)
 		k = select_in_batches(db, stmts[STMT_AGED], conf.events_age_s,
 		    aged_one);
 	}
-	(void)db_one(db, NULL, stmts[STMT_TRIM_UNLOCK], "");
+	(void)db_exec(db, stmts[STMT_TRIM_UNLOCK], "s", me);
 	return n == -1 || k == -1 ? -1 : n + k;
 }
 
