@@ -32,10 +32,12 @@ SAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 # The library, by floor (docs/DESIGN.md, "Code layout"): ground, domain,
 # faces; the front (main.c, route.c, sweeper.c) on top.
 LIB_SRCS = util conf db db_pool http http_reply valid inbox waiter wake peer \
-	   core_auth core_accounts core_users core_friends core_events \
+	   core_auth core_login core_accounts core_users core_friends core_events \
 	   core_marker core_watch core_send core_messages core_conv \
-	   core_topics core_match core_pictures \
-	   api_auth api_users api_friends api_messages api_conv api_match \
+	   core_topics core_match core_pictures core_safety \
+	   mail core_sessions core_remove core_reset api_account \
+	   api_auth api_users api_friends api_safety api_messages api_conv \
+	   api_match \
 	   api_poll api_pictures seed seed003_frame seed003 seed003_talk \
 	   seed002 route
 B	 = build

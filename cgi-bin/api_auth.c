@@ -12,6 +12,8 @@
 #include "api_auth.h"
 #include "core_accounts.h"
 #include "core_auth.h"
+#include "core_login.h"
+#include "core_sessions.h"
 #include "http.h"
 #include "http_reply.h"
 #include "req.h"
@@ -27,6 +29,42 @@ auth_cookie(struct req *r, const struct session *s)
 	    "sid=%s; Path=/; Max-Age=%d; HttpOnly; SameSite=Strict%s",
 	    s->token, s->life, r->https ? "; Secure" : "");
 	http_header(r, "Set-Cookie", cookie);
+	session_describe(r->db, s->id, http_param(r, "HTTP_USER_AGENT"),
+	    r->addr);
+}
+
+/*
+ * Set r's did cookie to device token tok (core_login.c): a year, only
+ * for the API (the login and the password change read it), kept at
+ * logout, so that this browser's logins are not throttled with
+ * strangers'.
+ */
+static void
+device_cookie(struct req *r, const char *tok)
+{
+	char	 cookie[160];
+
+	snprintf(cookie, sizeof(cookie),
+	    "did=%s; Path=/api/; Max-Age=%d; HttpOnly; SameSite=Strict%s",
+	    tok, CAP_DEVICE_S, r->https ? "; Secure" : "");
+	http_header(r, "Set-Cookie", cookie);
+}
+
+/*
+ * The device token of r's did cookie (AUTH_TOKEN_LEN characters, not
+ * NUL-terminated), or NULL: none, or not of a token's length.  Whose it
+ * is, and whether it is one at all, core_login.c finds out.
+ */
+const char *
+auth_device(struct req *r)
+{
+	const char	*tok;
+	size_t		 len;
+
+	if ((tok = http_cookie(r, "did", &len)) == NULL ||
+	    len != AUTH_TOKEN_LEN)
+		return NULL;
+	return tok;
 }
 
 /*
@@ -56,6 +94,7 @@ auth_session(struct req *r)
 	r->guest = u.guest;
 	r->was_online = u.was_online;
 	r->seen_age = u.seen_age;
+	session_used(r->db, r->sid);
 	return 0;
 }
 
@@ -120,10 +159,16 @@ int
 auth_signup(struct req *r, const struct account_new *u, int64_t *uid)
 {
 	struct session	 s;
+	char		 dtok[AUTH_TOKEN_LEN + 1];
 	int		 rc;
 
-	if ((rc = account_create(r->db, u, uid, &s)) == 1)
+	if ((rc = account_create(r->db, u, uid, &s)) == 1) {
 		auth_cookie(r, &s);
+		/* This browser signed in: its device token (or none). */
+		if (!u->guest && login_device_keep(r->db, *uid, 0, NULL,
+		    dtok) == 0)
+			device_cookie(r, dtok);
+	}
 	return rc;
 }
 
@@ -141,26 +186,34 @@ auth_guest(struct req *r, const char *nick, int64_t *uid)
 
 /*
  * Log r in as user name with password pw (POST /api/login, seed 003's
- * login frame): on success a new session and its cookie.  Returns 1
- * logged in (*uid), 0 wrong name or password, or the status already sent
- * (429, 503).
+ * login frame): on success a new session and its cookie, and the device
+ * token's (core_login.c).  Returns 1 logged in (*uid), 0 wrong name or
+ * password, or the status already sent (429 saying which limit, 503).
  */
 int
 auth_login(struct req *r, const char *name, size_t nlen, const char *pw,
     size_t pwlen, int64_t *uid)
 {
+	struct login_gate g;
 	struct session	 s;
-	int		 wait = 0;
+	char		 dtok[AUTH_TOKEN_LEN + 1];
 
-	switch (account_login(r->db, r->addr, name, nlen, pw, pwlen, uid, &s,
-	    &wait)) {
+	switch (account_login(r->db, r->addr, name, nlen, pw, pwlen,
+	    auth_device(r), uid, &s, dtok, &g)) {
 	case LOGIN_OK:
 		auth_cookie(r, &s);
+		device_cookie(r, dtok);
 		return 1;
 	case LOGIN_WRONG:
 		return 0;
 	case LOGIN_LIMIT:
-		return http_fail_rate(r, wait);
+		http_retry_after(r, g.wait);
+		return http_fail(r, 429, "rate_limited", g.hit == LIMIT_DEVICE ?
+		    "too many attempts from this browser, try again later" :
+		    g.hit == LIMIT_ADDR ?
+		    "too many attempts from this address, try again later" :
+		    "too many attempts for this account, try again later "
+		    "(a browser that signed in to it before still can)");
 	default:
 		return http_fail_db(r);
 	}

@@ -20,6 +20,7 @@ int	auth_may_create(struct req *);
 int	auth_may_create_reply(struct req *);
 int	auth_signup(struct req *, const struct account_new *, int64_t *);
 int	auth_guest(struct req *, const char *, int64_t *);
+const char *auth_device(struct req *);
 int	auth_login(struct req *, const char *, size_t, const char *, size_t,
 	    int64_t *);
 int	auth_logout(struct req *, int);

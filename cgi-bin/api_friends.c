@@ -10,6 +10,7 @@
 
 #include "api_auth.h"
 #include "core_friends.h"
+#include "core_safety.h"
 #include "core_users.h"
 #include "handlers.h"
 #include "http.h"
@@ -38,6 +39,9 @@ fail_fr(struct req *r, enum fr_result rc)
 	case FR_NOT_FRIENDS:
 		return http_fail(r, 404, "not_found",
 		    "you are not friends with that user");
+	case FR_BLOCKED:
+		return http_fail(r, 409, "conflict",
+		    "you blocked this user; unblock them first");
 	default:
 		return http_fail_db(r);
 	}
@@ -65,24 +69,47 @@ reply_request(struct req *r, int st, int64_t id, int64_t conv)
 
 /*
  * POST /api/friends/requests {to, text?}: 201 request; the receiver gets
- * friend_request.  If they had asked us, 200 and we are friends.
+ * friend_request.  If they had asked us, 200 and we are friends.  Or
+ * {conversation_id, text?}: the stranger of that chat, whose user name
+ * the asker does not know (issue 26).
  */
 int
 h_friend_request(struct req *r)
 {
 	static const struct field fields[] = {
-		{ "to",   valid_username,     F_REQUIRED },
+		{ "to",   valid_username,     0 },
 		{ "text", valid_request_text, 0 },
 	};
-	struct fval	 v[2];
-	struct fr_out	 out;
-	enum fr_result	 rc;
-	int		 st;
+	struct json_object	*cv, *u = NULL;
+	struct fval		 v[2];
+	struct fr_out		 out;
+	enum fr_result		 rc;
+	int64_t			 conv = 0, other;
+	int			 st;
 
-	if ((st = http_fields(r, fields, 2, v)) != 0 ||
-	    (st = auth_push_allowed(r)) != 0)
+	if ((st = http_fields(r, fields, 2, v)) != 0)
 		return st;
+	if (json_object_object_get_ex(r->json, "conversation_id", &cv) &&
+	    (!json_object_is_type(cv, json_type_int) ||
+	    (conv = json_object_get_int64(cv)) <= 0))
+		return http_fail(r, 400, "bad_request",
+		    "conversation_id is not valid");
+	if ((conv != 0) == (v[0].s != NULL))
+		return http_fail(r, 400, "bad_request",
+		    "give either to or conversation_id");
+	if ((st = auth_push_allowed(r)) != 0)
+		return st;
+	if (conv != 0) {
+		if ((st = safe_partner(r->db, r->uid, conv, &other)) == 0)
+			return http_fail(r, 404, "not_found",
+			    "no such stranger chat");
+		if (st == -1 || user_json_by_id(r->db, other, 0, &u) != 1)
+			return http_fail_db(r);
+		v[0].s = json_object_get_string(json_object_object_get(u,
+		    "username"));
+	}
 	rc = friend_request(r->db, r->uid, v[0].s, v[1].s, NULL, &out);
+	json_object_put(u);
 	if (rc == FR_OK)
 		return reply_request(r, 201, out.request_id, 0);
 	if (rc == FR_ACCEPTED)

@@ -35,7 +35,7 @@ enum signup_field {
 };
 
 static const struct field signup_fields[SIGNUP__MAX] = {
-	{ "username",	valid_username,	F_REQUIRED },	/* SIGNUP_USERNAME */
+	{ "username",	valid_new_username, F_REQUIRED }, /* SIGNUP_USERNAME */
 	{ "password",	valid_password,	F_REQUIRED },	/* SIGNUP_PASSWORD */
 	{ "email",	valid_email,	0 },		/* SIGNUP_EMAIL */
 	{ "nickname",	valid_nickname,	0 },		/* SIGNUP_NICKNAME */
@@ -246,9 +246,9 @@ h_me_patch(struct req *r)
 		if (v[ME_CURRENT_PASSWORD].s == NULL)
 			return http_fail(r, 400, "bad_request",
 			    "current_password is required to change it");
-		switch (account_password_check(r->db, r->uid, r->username,
-		    v[ME_CURRENT_PASSWORD].s, v[ME_CURRENT_PASSWORD].len,
-		    &w)) {
+		switch (account_password_try(r->db, r->uid, r->username,
+		    auth_device(r), v[ME_CURRENT_PASSWORD].s,
+		    v[ME_CURRENT_PASSWORD].len, &w)) {
 		case LOGIN_OK:
 			break;
 		case LOGIN_WRONG:
@@ -297,4 +297,27 @@ h_user_get(struct req *r)
 	if (rc == 0)
 		return http_fail(r, 404, "not_found", "no such user");
 	return http_reply_json(r, 200, u);
+}
+
+/*
+ * GET /api/users?q=PREFIX: find people by the start of a user name or a
+ * nickname (issue 26): 200 {"users":[...]}, at most 10; 400 for a q of
+ * fewer than 2 or more than 32 characters; 429 past 60 a minute.
+ */
+int
+h_user_find(struct req *r)
+{
+	struct json_object	*o = NULL;
+	char			 q[CAP_FIND_MAX * 4 + 1];
+	int			 rc;
+
+	if (http_query(r, "q", q, sizeof(q)) != 1 ||
+	    !valid_line(q, strlen(q), CAP_FIND_MIN, CAP_FIND_MAX))
+		return http_fail(r, 400, "bad_request",
+		    "q: give 2 to 32 characters, the start of a name");
+	if ((rc = user_find(r->db, r->uid, q, &o)) == -1)
+		return http_fail_db(r);
+	if (rc > 0)
+		return http_fail_rate(r, rc);
+	return http_reply_json(r, 200, o);
 }

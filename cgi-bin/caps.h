@@ -70,6 +70,13 @@
 #define CAP_SESSION_CACHE_MS	5000		/* a session looked up is trusted this long, alone */
 #define CAP_SESSION_SLOTS	16384		/* sessions cached per process */
 #define CAP_GUEST_SESSION_S	(24 * 3600)	/* guest session */
+#define CAP_SESSION_UA		200		/* bytes of User-Agent kept per session */
+#define CAP_SESSION_USED_S	300		/* a session's last use written at most this often */
+#define CAP_RESET_S		1800		/* a password reset link lasts 30 minutes */
+#define CAP_RESET_ADDR		10		/* forgot-password asks per client address per login window */
+#define CAP_RESET_EMAIL		3		/* ... and per e-mail address (mails sent) */
+#define CAP_RESET_ACCOUNTS	5		/* accounts of one e-mail address mailed at once */
+#define CAP_MAIL		8192		/* bytes of one mail handed to sendmail */
 #define CAP_KDF_OPS		2		/* argon2id t=2 ... */
 #define CAP_KDF_MEM		(19 * 1024 * 1024)	/* ... m=19 MiB (OWASP) */
 #define CAP_KDF_CONCURRENT	2		/* hashes at once per process */
@@ -82,8 +89,11 @@
 
 /* Login throttling: fixed windows. */
 #define CAP_LOGIN_WINDOW_S	300
-#define CAP_LOGIN_USER_FAILS	10		/* per user name per window */
-#define CAP_LOGIN_ADDR_FAILS	50		/* per client address per window */
+#define CAP_LOGIN_USER_FAILS	10		/* per user name per window, browsers without a device token */
+#define CAP_LOGIN_ADDR_FAILS	50		/* per client address (IPv6: /64) per window, the same */
+#define CAP_LOGIN_DEVICE_FAILS	10		/* per device token per window */
+#define CAP_DEVICE_S		(365 * 24 * 3600)	/* a device token lasts a year unused */
+#define CAP_USER_DEVICES	20		/* device tokens a user keeps (the least used go) */
 #define CAP_SIGNUP_ADDR		30		/* CHAT_SIGNUP_LIMIT: new accounts per address per window */
 
 /* Sends: a token bucket per user in each backend process. */
@@ -93,6 +103,18 @@
 #define CAP_SEND_WAYS		4		/* buckets a user may take */
 #define CAP_SEND_BATCH		64		/* sends stored in one transaction */
 #define CAP_SEND_QUEUED		512		/* waiting without a worker (~2 KB each + body) */
+
+/* Safety (issue 26): blocks, reports, finding people. */
+#define CAP_BLOCKS_LIST		1000		/* blocks GET /api/blocks lists */
+#define CAP_REPORT_REASON	500		/* characters of a report's reason */
+#define CAP_REPORT_MESSAGES	20		/* last messages a report copies */
+#define CAP_REPORTS		5		/* reports per user per window ... */
+#define CAP_REPORT_WINDOW_S	CAP_LOGIN_WINDOW_S	/* (rate_limit keeps no longer ones) */
+#define CAP_FIND_MIN		2		/* characters of a search, at least */
+#define CAP_FIND_MAX		32		/* ... at most (a user name's length) */
+#define CAP_FIND_RESULTS	10		/* users one search shows */
+#define CAP_FINDS		60		/* searches per user per window */
+#define CAP_FIND_WINDOW_S	60
 
 /* Delivery (defaults of the CHAT_* settings). */
 #define CAP_RESEND_S		15		/* CHAT_RESEND_S */

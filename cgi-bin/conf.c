@@ -371,6 +371,8 @@ conf_load(void)
 	conf.send_burst = env_int("CHAT_SEND_BURST", CAP_SEND_BURST, 1, 100000);
 	conf.signup_limit = env_int("CHAT_SIGNUP_LIMIT", CAP_SIGNUP_ADDR, 0,
 	    1000000);
+	conf.sendmail = env_str("CHAT_SENDMAIL", "/usr/sbin/sendmail -t -i");
+	conf.public_url = env_str("CHAT_PUBLIC_URL", NULL);
 	conf.origin = (uint32_t)env_int("CHAT_HOST_ID", 0, 1, 0x7fffffff);
 	if (conf.origin == 0 && conf.run_dir != NULL)
 		conf.origin = host_id_kept(conf.run_dir);

@@ -54,6 +54,8 @@ struct conf {
 	int		 send_rate;	/* CHAT_SEND_RATE per s; 0: unlimited */
 	int		 send_burst;	/* CHAT_SEND_BURST */
 	int		 signup_limit;	/* CHAT_SIGNUP_LIMIT per address; 0: none */
+	const char	*sendmail;	/* CHAT_SENDMAIL: mails go to its stdin */
+	const char	*public_url;	/* CHAT_PUBLIC_URL: links in mails; NULL: the request's */
 	uint32_t	 origin;	/* this host's id in event.origin (never 0) */
 	const char	*peers;		/* CHAT_PEERS: other nodes' wake addresses */
 	const char	*peer_listen;	/* CHAT_PEER_LISTEN: this node's, host:port */

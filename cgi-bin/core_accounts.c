@@ -1,9 +1,9 @@
 /*
  * core_accounts.c: accounts and their sessions.  Signing up, guests,
- * logging in (throttled per user name and per client address), checking
- * a password, ending sessions (logout, logout everywhere, a new
- * password).  A session started here is a token for the caller to put in
- * its cookie (api_auth.c).  What others see of a user is core_users.c's.
+ * logging in (throttled as core_login.c says), checking a password,
+ * ending sessions (logout, logout everywhere, a new password).  A
+ * session started here is a token for the caller to put in its cookie
+ * (api_auth.c).  What others see of a user is core_users.c's.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +15,7 @@
 #include "core_accounts.h"
 #include "core_auth.h"
 #include "core_events.h"
+#include "core_login.h"
 #include "core_match.h"
 #include "db.h"
 #include "util.h"
@@ -116,65 +117,28 @@ account_guest(struct db *db, const char *nick, int64_t *uid,
 }
 
 /*
- * The rate_limit key of password attempts for user name (any case): login
- * failures and wrong current passwords (PATCH /api/me) count together.
- */
-static void
-login_user_key(char *out, size_t sz, const char *name, size_t nlen)
-{
-	char	*c;
-
-	snprintf(out, sz, "login-user:%.*s", (int)(nlen > 64 ? 64 : nlen),
-	    name);
-	for (c = out; *c; c++)
-		if (*c >= 'A' && *c <= 'Z')
-			*c += 'a' - 'A';
-}
-
-/*
  * Log in as user name with password pw from client address addr (POST
- * /api/login, seed 003's login frame): on success a new session into
- * *s.  A wrong password and an unknown user cost the same time.  Failures
- * are counted per user name and per client address; past either limit,
- * LOGIN_LIMIT with the seconds to wait in *wait.  LOGIN_OK (*uid),
- * LOGIN_WRONG (name or password), LOGIN_LIMIT or LOGIN_ERROR.
+ * /api/login, seed 003's login frame), from a browser whose did cookie
+ * holds device token did (AUTH_TOKEN_LEN characters, or NULL): on
+ * success a new session into *s and the device token for the cookie into
+ * dtok (AUTH_TOKEN_LEN + 1 bytes: did kept, or a new one).  A wrong
+ * password and an unknown user cost the same time.  The attempt counts
+ * in the windows of core_login.c (into *g): its device token's if it is
+ * one of that user, else its address's and its user name's; past one,
+ * LOGIN_LIMIT (g->wait, g->hit).  LOGIN_OK (*uid), LOGIN_WRONG (name or
+ * password), LOGIN_LIMIT or LOGIN_ERROR.
  */
 enum login_result
 account_login(struct db *db, const char *addr, const char *name,
-    size_t nlen, const char *pw, size_t pwlen, int64_t *uid,
-    struct session *s, int *wait)
+    size_t nlen, const char *pw, size_t pwlen, const char *did,
+    int64_t *uid, struct session *s, char *dtok, struct login_gate *g)
 {
-	char		 kuser[100], kaddr[100];
 	struct dbres	*res;
-	int64_t		 wu, wa;
+	int64_t		 dev;
 	char		*hash = NULL;
-	int		 ok, rc, w;
+	int		 ok, rc;
 
 	*uid = 0;
-	login_user_key(kuser, sizeof(kuser), name, nlen);
-	snprintf(kaddr, sizeof(kaddr), "login-addr:%s", addr);
-	/*
-	 * An attempt is counted before the password is checked and given
-	 * back if it succeeds, so the failures plus the attempts still
-	 * running stay within the limits however many come at once.
-	 */
-	if ((w = auth_window_take(db, kaddr, CAP_LOGIN_WINDOW_S,
-	    CAP_LOGIN_ADDR_FAILS, &wa)) == -1)
-		return LOGIN_ERROR;
-	if (w > 0) {
-		*wait = w;
-		return LOGIN_LIMIT;
-	}
-	if ((w = auth_window_take(db, kuser, CAP_LOGIN_WINDOW_S,
-	    CAP_LOGIN_USER_FAILS, &wu)) == -1)
-		return LOGIN_ERROR;
-	if (w > 0) {
-		if (auth_window_give(db, kaddr, wa) == -1)
-			return LOGIN_ERROR;
-		*wait = w;
-		return LOGIN_LIMIT;
-	}
-
 	if (!valid_username(name, nlen))
 		rc = 0;
 	else if ((res = db_query(db, stmts[STMT_USER_LOGIN], "s",
@@ -189,6 +153,19 @@ account_login(struct db *db, const char *addr, const char *name,
 		if (rc == -1)
 			return LOGIN_ERROR;
 	}
+	/*
+	 * Counted before the password is checked and given back if it
+	 * succeeds, so the failures plus the attempts still running stay
+	 * within the limits however many come at once.
+	 */
+	if (login_device_find(db, *uid, did, &dev) == -1)
+		rc = -1;
+	else
+		rc = login_gate_take(db, g, dev, addr, name, nlen);
+	if (rc != 0) {
+		free(hash);
+		return rc == 1 ? LOGIN_LIMIT : LOGIN_ERROR;
+	}
 	if (hash != NULL)
 		ok = auth_verify(hash, pw, pwlen);
 	else {
@@ -197,35 +174,38 @@ account_login(struct db *db, const char *addr, const char *name,
 	}
 	free(hash);
 	if (!ok)
-		return LOGIN_WRONG;	/* the attempts taken stay counted */
-	if (auth_window_give(db, kuser, wu) == -1 ||
-	    auth_window_give(db, kaddr, wa) == -1 ||
-	    auth_session_new(db, *uid, 0, s) == -1)
+		return LOGIN_WRONG;	/* the attempt taken stays counted */
+	if (login_gate_give(db, g) == -1 ||
+	    auth_session_new(db, *uid, 0, s) == -1 ||
+	    login_device_keep(db, *uid, dev, did, dtok) == -1)
 		return LOGIN_ERROR;
 	return LOGIN_OK;
 }
 
 /*
  * Is pw the password of uid (user name)?  Before a new one is set (PATCH
- * /api/me): a stolen cookie must not buy unlimited password guesses, so
- * the attempts count with the user name's login failures.  LOGIN_OK,
- * LOGIN_WRONG, LOGIN_LIMIT (*wait seconds) or LOGIN_ERROR.
+ * /api/me), from a browser holding device token did (or NULL): a stolen
+ * cookie must not buy unlimited password guesses, so the attempts count
+ * as login failures do (core_login.c): in did's window when it is one of
+ * uid's, else with the user name's failures.  LOGIN_OK, LOGIN_WRONG,
+ * LOGIN_LIMIT (*wait seconds) or LOGIN_ERROR.
  */
 enum login_result
-account_password_check(struct db *db, int64_t uid, const char *name,
-    const char *pw, size_t pwlen, int *wait)
+account_password_try(struct db *db, int64_t uid, const char *name,
+    const char *did, const char *pw, size_t pwlen, int *wait)
 {
-	char		 kuser[100], *old = NULL;
+	struct login_gate g;
 	struct dbres	*res;
-	int64_t		 wu;
-	int		 ok, w;
+	int64_t		 dev;
+	char		*old = NULL;
+	int		 ok, rc;
 
-	login_user_key(kuser, sizeof(kuser), name, strlen(name));
-	if ((w = auth_window_take(db, kuser, CAP_LOGIN_WINDOW_S,
-	    CAP_LOGIN_USER_FAILS, &wu)) == -1)
+	if (login_device_find(db, uid, did, &dev) == -1 ||
+	    (rc = login_gate_take(db, &g, dev, NULL, name,
+	    strlen(name))) == -1)
 		return LOGIN_ERROR;
-	if (w > 0) {
-		*wait = w;
+	if (rc == 1) {
+		*wait = g.wait;
 		return LOGIN_LIMIT;
 	}
 	if ((res = db_query(db, stmts[STMT_USER_HASH], "i", uid)) == NULL)
@@ -237,9 +217,17 @@ account_password_check(struct db *db, int64_t uid, const char *name,
 	free(old);
 	if (!ok)	/* the attempt taken stays counted */
 		return LOGIN_WRONG;
-	if (auth_window_give(db, kuser, wu) == -1)
+	if (login_gate_give(db, &g) == -1)
 		return LOGIN_ERROR;
 	return LOGIN_OK;
+}
+
+/* account_password_try from a browser without a device token. */
+enum login_result
+account_password_check(struct db *db, int64_t uid, const char *name,
+    const char *pw, size_t pwlen, int *wait)
+{
+	return account_password_try(db, uid, name, NULL, pw, pwlen, wait);
 }
 
 /*

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 struct db;
+struct login_gate;
 struct session;
 
 /* A new account for account_create(); NULL fields are stored empty. */
@@ -39,8 +40,10 @@ int	account_create(struct db *, const struct account_new *, int64_t *,
 int	account_guest(struct db *, const char *, int64_t *,
 	    struct session *);
 enum login_result account_login(struct db *, const char *, const char *,
-		    size_t, const char *, size_t, int64_t *, struct session *,
-		    int *);
+		    size_t, const char *, size_t, const char *, int64_t *,
+		    struct session *, char *, struct login_gate *);
+enum login_result account_password_try(struct db *, int64_t,
+		    const char *, const char *, const char *, size_t, int *);
 enum login_result account_password_check(struct db *, int64_t,
 		    const char *, const char *, size_t, int *);
 int	account_sessions_end(struct db *, int64_t, int64_t, const char *);

@@ -38,7 +38,9 @@ enum stmt {
 	"AND x.seq > m.read_seq AND x.sender_id <> m.user_id), " \
 	"lm.id, lm.seq, lu.username, lm.body, lm.client_id, " \
 	MS("lm.sent_at") ", ou.username, ou.nickname, ou.avatar_url, " \
-	"ou.online, (SELECT JSON_ARRAYAGG(u2.username) FROM conv_member m2 " \
+	"ou.online + 2 * EXISTS (SELECT 1 FROM friendship fo " \
+	"WHERE fo.user_id = m.user_id AND fo.friend_id = ou.id), " \
+	"(SELECT JSON_ARRAYAGG(u2.username) FROM conv_member m2 " \
 	"JOIN user u2 ON u2.id = m2.user_id WHERE m2.conv_id = c.id), " \
 	"m.role " \
 	"FROM conv_member m JOIN conversation c ON c.id = m.conv_id " \
@@ -58,9 +60,16 @@ static const char *const stmts[STMT__MAX] = {
 	"ORDER BY c.updated_at DESC, c.id DESC LIMIT ?",
 	/* STMT_ONE */
 	CONV_SELECT "WHERE m.user_id = ? AND m.conv_id = ?",
-	/* STMT_MEMBERS */
-	"SELECT u.username, u.nickname, u.avatar_url, u.online, m.role, "
+	/*
+	 * STMT_MEMBERS: who is online shows to the members of a group, to
+	 * oneself and to friends (issue 26), not to a stranger or an
+	 * ex-friend.
+	 */
+	"SELECT u.username, u.nickname, u.avatar_url, u.online AND "
+	"(c.kind = 'topic' OR u.id = ? OR EXISTS (SELECT 1 FROM friendship f "
+	"WHERE f.user_id = ? AND f.friend_id = u.id)), m.role, "
 	"m.read_seq FROM conv_member m JOIN user u ON u.id = m.user_id "
+	"JOIN conversation c ON c.id = m.conv_id "
 	"WHERE m.conv_id = ? ORDER BY m.joined_at, u.username",
 	/* STMT_ROLE: 0 member, 1 admin, 2 owner; 3 + when not a topic. */
 	"SELECT (m.role = 'admin') + 2 * (m.role = 'owner') "
@@ -128,6 +137,7 @@ conv_item(struct buf *b, struct dbres *res)
 	const char	*members;
 	size_t		 n;
 	int		 topic = strcmp(kind, "topic") == 0;
+	int		 match = strcmp(kind, "match") == 0;
 
 	buf_addf(b, "{\"id\":%lld,\"kind\":\"%s\",\"title\":",
 	    (long long)db_int(res, 0), kind);
@@ -165,13 +175,20 @@ conv_item(struct buf *b, struct dbres *res)
 	    (long long)db_int(res, 8), (long long)db_int(res, 4),
 	    (long long)db_int(res, 5), (long long)db_int(res, 6),
 	    db_int(res, 7) ? "true" : "false", db_str(res, 20, NULL));
+	/*
+	 * The other person: online only to a friend; a stranger by
+	 * nickname only, unless they became friends (issue 26).
+	 */
 	if (!topic && !db_null(res, 15)) {
 		buf_adds(b, ",\"peer\":{\"username\":");
-		add_str(b, res, 15);
+		if (match && !(db_int(res, 18) & 2))
+			buf_adds(b, "null");
+		else
+			add_str(b, res, 15);
 		buf_adds(b, ",\"nickname\":");
 		add_str(b, res, 16);
 		buf_addf(b, ",\"online\":%s}",
-		    db_int(res, 18) ? "true" : "false");
+		    db_int(res, 18) == 3 ? "true" : "false");
 	}
 	buf_addc(b, '}');
 }
@@ -228,7 +245,8 @@ conv_json(struct db *db, int64_t uid, int64_t conv, struct buf *out)
 	}
 	conv_item(out, res);
 	db_res_free(res);
-	if ((res = db_query(db, stmts[STMT_MEMBERS], "i", conv)) == NULL)
+	if ((res = db_query(db, stmts[STMT_MEMBERS], "iii", uid, uid,
+	    conv)) == NULL)
 		return CONV_ERROR;
 	out->len--;	/* reopen the object */
 	buf_adds(out, ",\"members_detail\":[");

@@ -38,6 +38,7 @@ enum stmt {
 	STMT_REQ_IN,
 	STMT_REQ_OUT,
 	STMT_REQ_BY_NAMES,
+	STMT_BLOCKED,
 	STMT__MAX
 };
 
@@ -57,8 +58,11 @@ static const char *const stmts[STMT__MAX] = {
 	"SELECT id, from_id, " MS("created_at") " FROM friend_request "
 	"WHERE open_pair = ? FOR UPDATE",
 	/* STMT_REQ_TAKE */
-	"SELECT from_id, " MS("created_at") " FROM friend_request "
-	"WHERE id = ? AND to_id = ? AND status = 'pending' FOR UPDATE",
+	"SELECT from_id, " MS("created_at") " FROM friend_request r "
+	"WHERE id = ? AND to_id = ? AND status = 'pending' AND NOT EXISTS "
+	"(SELECT 1 FROM user_block b WHERE (b.user_id = r.to_id AND "
+	"b.blocked_id = r.from_id) OR (b.user_id = r.from_id AND "
+	"b.blocked_id = r.to_id)) FOR UPDATE",
 	/* STMT_REQ_DECIDE */
 	"UPDATE friend_request SET status = ?, open_pair = NULL, "
 	"decided_at = NOW(3) WHERE id = ? AND status = 'pending'",
@@ -84,7 +88,9 @@ static const char *const stmts[STMT__MAX] = {
 	/* STMT_REQ_IN */
 	"SELECT " REQ_COLS " FROM friend_request r "
 	"JOIN user uf ON uf.id = r.from_id JOIN user ut ON ut.id = r.to_id "
-	"WHERE r.to_id = ? AND r.status = 'pending' ORDER BY r.id",
+	"WHERE r.to_id = ? AND r.status = 'pending' AND NOT EXISTS (SELECT 1 "
+	"FROM user_block b WHERE b.user_id = r.to_id AND "
+	"b.blocked_id = r.from_id) ORDER BY r.id",
 	/* STMT_REQ_OUT */
 	"SELECT " REQ_COLS " FROM friend_request r "
 	"JOIN user uf ON uf.id = r.from_id JOIN user ut ON ut.id = r.to_id "
@@ -93,6 +99,10 @@ static const char *const stmts[STMT__MAX] = {
 	"SELECT r.id FROM friend_request r JOIN user uf ON uf.id = r.from_id "
 	"JOIN user ut ON ut.id = r.to_id WHERE uf.username = ? "
 	"AND ut.username = ? AND r.status = 'pending'",
+	/* STMT_BLOCKED: 1 the asker blocked them, 2 they blocked the asker. */
+	"SELECT EXISTS (SELECT 1 FROM user_block WHERE user_id = ? AND "
+	"blocked_id = ?) + 2 * EXISTS (SELECT 1 FROM user_block WHERE "
+	"user_id = ? AND blocked_id = ?)",
 };
 
 /* "lo:hi": the open_pair key of two users. */
@@ -205,8 +215,9 @@ out:
  * (the other side's events go to the other side only).  Needs an open
  * transaction.  0 or -1.
  */
-static int
-tell_self(struct db *db, int64_t me, const char *change, int64_t other)
+int
+friend_tell_self(struct db *db, int64_t me, const char *change,
+    int64_t other)
 {
 	struct buf	 p = { 0 };
 	struct dbres	*res;
@@ -256,8 +267,10 @@ request_try(struct db *db, int64_t from, int64_t to, const char *text,
 		 */
 		if ((rc = friend_check(db, from, to)) != 0)
 			return rc == 1 ? FR_ALREADY : FR_ERROR;
-		if (request_payload(db, out->request_id, &p) == -1 ||
-		    event_push(db, to, "friend_request", p.p) == -1) {
+		/* To one who blocked the asker: kept, never told. */
+		if (!out->quiet &&
+		    (request_payload(db, out->request_id, &p) == -1 ||
+		    event_push(db, to, "friend_request", p.p) == -1)) {
 			buf_free(&p);
 			return FR_ERROR;
 		}
@@ -299,6 +312,7 @@ friend_request(struct db *db, int64_t from, const char *name,
 {
 	struct dbres	*res;
 	enum fr_result	 rc = FR_ERROR;
+	int64_t		 blocked;
 	int		 i, row, guest = 0;
 
 	memset(out, 0, sizeof(*out));
@@ -315,14 +329,20 @@ friend_request(struct db *db, int64_t from, const char *name,
 		return FR_NO_USER;
 	if (out->other_id == from)
 		return FR_SELF;
+	if (db_one(db, &blocked, stmts[STMT_BLOCKED], "iiii", from,
+	    out->other_id, out->other_id, from) != 1)
+		return FR_ERROR;
+	if (blocked & 1)
+		return FR_BLOCKED;
+	out->quiet = (blocked & 2) != 0;
 	for (i = 0; i < CAP_TX_TRIES; i++) {
 		if (db_begin(db) == -1)
 			return FR_ERROR;
 		rc = request_try(db, from, out->other_id, text ? text : "",
 		    ref, out);
 		if ((rc == FR_OK || rc == FR_ACCEPTED) &&
-		    tell_self(db, from, rc == FR_OK ? "requested" : "accepted",
-		    out->other_id) == -1)
+		    friend_tell_self(db, from, rc == FR_OK ? "requested" :
+		    "accepted", out->other_id) == -1)
 			rc = FR_ERROR;
 		if (rc == FR_OK || rc == FR_ACCEPTED) {
 			if (db_commit(db) == -1) {
@@ -372,7 +392,7 @@ friend_accept(struct db *db, int64_t me, int64_t id, struct fr_out *out)
 		if (rc == -1 ||
 		    link_pair(db, id, out->other_id, me, out->answered_at,
 		    &out->conv_id) == -1 ||
-		    tell_self(db, me, "accepted", out->other_id) == -1 ||
+		    friend_tell_self(db, me, "accepted", out->other_id) == -1 ||
 		    db_commit(db) == -1)
 			goto fail;
 		wake_user(out->other_id);
@@ -416,7 +436,7 @@ friend_reject(struct db *db, int64_t me, int64_t id, struct fr_out *out)
 	    request_payload(db, id, &p) == -1 ||
 	    event_push_at(db, out->other_id, "friend_rejected", p.p,
 	    out->answered_at) == -1 ||
-	    tell_self(db, me, "rejected", out->other_id) == -1 ||
+	    friend_tell_self(db, me, "rejected", out->other_id) == -1 ||
 	    db_commit(db) == -1)
 		goto fail;
 	buf_free(&p);
@@ -467,7 +487,7 @@ friend_remove(struct db *db, int64_t me, const char *name)
 	}
 	db_res_free(res);
 	if (p.len == 0 || event_push(db, other, "friend_removed", p.p) == -1 ||
-	    tell_self(db, me, "removed", other) == -1 ||
+	    friend_tell_self(db, me, "removed", other) == -1 ||
 	    db_commit(db) == -1)
 		goto fail;
 	buf_free(&p);

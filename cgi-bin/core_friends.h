@@ -23,7 +23,8 @@ enum fr_result {
 	FR_NO_REQUEST,
 	FR_NOT_FRIENDS,
 	FR_ERROR,
-	FR_AGAIN	/* in core_friends.c: a race lost, run it again */
+	FR_AGAIN,	/* in core_friends.c: a race lost, run it again */
+	FR_BLOCKED	/* the asker blocked them: unblock first */
 };
 
 struct fr_out {
@@ -32,6 +33,7 @@ struct fr_out {
 	int64_t	 conv_id;	/* direct conversation, when friends */
 	int64_t	 created_at;	/* request time, ms */
 	int64_t	 answered_at;	/* accept or reject: its event's time, ms */
+	int	 quiet;		/* they blocked the asker: nobody is told */
 };
 
 enum fr_result friend_request(struct db *, int64_t, const char *,
@@ -42,6 +44,7 @@ enum fr_result friend_remove(struct db *, int64_t, const char *);
 enum fr_result friend_request_by_names(struct db *, const char *,
 		    const char *, int64_t *);
 int	friend_check(struct db *, int64_t, int64_t);
+int	friend_tell_self(struct db *, int64_t, const char *, int64_t);
 int	friend_request_json(struct db *, int64_t, struct buf *);
 int	friend_list(struct db *, int64_t, struct json_object **);
 int	friend_requests(struct db *, int64_t, struct json_object **);

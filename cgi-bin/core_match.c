@@ -53,7 +53,8 @@ static const char *const stmts[STMT__MAX] = {
 	"WHERE m.user_id = ? AND c.kind = 'match' AND c.ended_at IS NULL",
 	/*
 	 * STMT_TAKE: the longest-waiting other user this one is not talking
-	 * to already, nor just parted from.
+	 * to already, nor just parted from, nor blocked or blocked by (a
+	 * primary key lookup each way per candidate).
 	 */
 	"SELECT q.user_id FROM match_queue q WHERE q.user_id <> ? "
 	"AND q.user_id <> ? "
@@ -61,6 +62,10 @@ static const char *const stmts[STMT__MAX] = {
 	"ON c.id = a.conv_id AND c.kind = 'match' AND c.ended_at IS NULL "
 	"JOIN conv_member b ON b.conv_id = c.id AND b.user_id = q.user_id "
 	"WHERE a.user_id = ?) "
+	"AND NOT EXISTS (SELECT 1 FROM user_block k WHERE k.user_id = ? "
+	"AND k.blocked_id = q.user_id) "
+	"AND NOT EXISTS (SELECT 1 FROM user_block k WHERE "
+	"k.user_id = q.user_id AND k.blocked_id = ?) "
 	"ORDER BY q.joined_at, q.user_id LIMIT 1 FOR UPDATE",
 	/* STMT_DEQUEUE */
 	"DELETE FROM match_queue WHERE user_id = ?",
@@ -70,8 +75,11 @@ static const char *const stmts[STMT__MAX] = {
 	"INSERT INTO conversation (kind) VALUES ('match')",
 	/* STMT_MEMBERS */
 	"INSERT INTO conv_member (conv_id, user_id) VALUES (?, ?), (?, ?)",
-	/* STMT_PARTNER: the partner as seen in match_found. */
-	"SELECT id, username, nickname, avatar_url FROM user WHERE id = ?",
+	/*
+	 * STMT_PARTNER: the partner as seen in match_found: a stranger is
+	 * known by nickname and picture only (issue 26), not by user name.
+	 */
+	"SELECT id, nickname, avatar_url FROM user WHERE id = ?",
 	/* STMT_END */
 	"UPDATE conversation SET ended_at = NOW(3), updated_at = NOW(3) "
 	"WHERE id = ? AND kind = 'match' AND ended_at IS NULL",
@@ -144,7 +152,8 @@ parted_get(int64_t uid)
 
 /*
  * The partner as match_found and POST /api/match show it:
- * {"id","username","nickname","avatar_url"} of user uid, appended to b.
+ * {"id","username":null,"nickname","avatar_url"} of user uid, appended
+ * to b.
  * 0 or -1.
  */
 int
@@ -158,15 +167,12 @@ match_partner_json(struct db *db, int64_t uid, struct buf *b)
 	if ((res = db_query(db, stmts[STMT_PARTNER], "i", uid)) == NULL)
 		return -1;
 	if ((rc = db_row(res)) == 1) {
-		buf_addf(b, "{\"id\":%lld,\"username\":",
-		    (long long)db_int(res, 0));
+		buf_addf(b, "{\"id\":%lld,\"username\":null,"
+		    "\"nickname\":", (long long)db_int(res, 0));
 		s = db_str(res, 1, &n);
 		buf_json_str(b, s, n);
-		buf_adds(b, ",\"nickname\":");
-		s = db_str(res, 2, &n);
-		buf_json_str(b, s, n);
 		buf_adds(b, ",\"avatar_url\":");
-		s = db_str(res, 3, &n);
+		s = db_str(res, 2, &n);
 		buf_json_str(b, s, n);
 		buf_addc(b, '}');
 	}
@@ -201,8 +207,8 @@ join_locked(struct db *db, int64_t uid, struct match_out *out)
 		return MATCH_ERROR;
 	if (live >= CAP_LIVE_MATCHES)
 		return MATCH_FULL;
-	if ((rc = db_one(db, &out->partner_id, stmts[STMT_TAKE], "iii",
-	    uid, parted_get(uid), uid)) == -1)
+	if ((rc = db_one(db, &out->partner_id, stmts[STMT_TAKE], "iiiii",
+	    uid, parted_get(uid), uid, uid, uid)) == -1)
 		return MATCH_ERROR;
 	if (rc == 0)
 		return db_exec(db, stmts[STMT_ENQUEUE], "i", uid) < 0 ?

@@ -9,9 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <json.h>
 
+#include "caps.h"
 #include "conf.h"
 #include "core_accounts.h"
 #include "core_auth.h"
@@ -36,9 +38,15 @@ enum stmt {
 static const char *const stmts[STMT__MAX] = {
 	/* STMT_USER_BY_ID */
 	"SELECT " USER_COLS " FROM user u WHERE u.id = ?",
-	/* STMT_USER_BY_NAME: with "are we friends" for the viewer. */
+	/*
+	 * STMT_USER_BY_NAME: with "are we friends" and "are we in a group
+	 * together" for the viewer.
+	 */
 	"SELECT " USER_COLS ", EXISTS (SELECT 1 FROM friendship f "
-	"WHERE f.user_id = ? AND f.friend_id = u.id) "
+	"WHERE f.user_id = ? AND f.friend_id = u.id), EXISTS (SELECT 1 "
+	"FROM conv_member a JOIN conversation c ON c.id = a.conv_id "
+	"AND c.kind = 'topic' JOIN conv_member b ON b.conv_id = a.conv_id "
+	"AND b.user_id = u.id WHERE a.user_id = ?) "
 	"FROM user u WHERE u.username = ?",
 	/* STMT_USER_ID */
 	"SELECT id FROM user WHERE username = ?",
@@ -129,18 +137,23 @@ user_id_by_name(struct db *db, const char *name, int64_t *id)
 
 /*
  * User name's public profile as viewer sees it, into *out: with email for
- * friends and oneself, and "friend": whether they are friends.  1 found,
- * 0 absent, -1 error.
+ * friends and oneself, and "friend": whether they are friends.  Presence
+ * and the profile's details (location, bio, public key) only for friends,
+ * oneself and the members of a group shared with them; anyone else sees
+ * the nickname and picture, those fields null (issue 26).  1 found, 0
+ * absent, -1 error.
  */
 int
 user_by_name(struct db *db, int64_t viewer, const char *name,
     struct json_object **out)
 {
 	struct dbres	*res;
-	int		 rc, friend, self;
+	int		 rc, friend, self, i;
+	static const char *const hidden[] = { "location", "bio",
+	    "public_key", "online", "last_seen" };
 
-	if ((res = db_query(db, stmts[STMT_USER_BY_NAME], "is", viewer,
-	    name)) == NULL)
+	if ((res = db_query(db, stmts[STMT_USER_BY_NAME], "iis", viewer,
+	    viewer, name)) == NULL)
 		return -1;
 	if ((rc = db_row(res)) == 1) {
 		friend = db_int(res, USER_NCOLS) != 0;
@@ -148,9 +161,83 @@ user_by_name(struct db *db, int64_t viewer, const char *name,
 		*out = user_json(res, 0, friend || self);
 		json_object_object_add(*out, "friend",
 		    json_object_new_boolean(friend));
+		if (!friend && !self && db_int(res, USER_NCOLS + 1) == 0)
+			for (i = 0; i < 5; i++)
+				json_object_object_add(*out, hidden[i], NULL);
 	}
 	db_res_free(res);
 	return rc;
+}
+
+/*
+ * Find people (issue 26): registered users whose user name or nickname
+ * starts with q, as {"users":[{id, username, nickname, avatar_url,
+ * friend}]} into *out, CAP_FIND_RESULTS at most.  q is a prefix only, its
+ * % and _ escaped, so a search costs two index ranges and never lists
+ * everyone; CAP_FINDS per user a minute.  0, the seconds to wait, or -1.
+ */
+int
+user_find(struct db *db, int64_t viewer, const char *q,
+    struct json_object **out)
+{
+	static const char *const sql = "SELECT u.id, u.username, u.nickname, "
+	    "u.avatar_url, EXISTS (SELECT 1 FROM friendship f WHERE "
+	    "f.user_id = ? AND f.friend_id = u.id) FROM ("
+	    "(SELECT id FROM user WHERE username LIKE ? ESCAPE '!' AND "
+	    "guest = 0 AND deleted_at IS NULL ORDER BY username LIMIT ?) UNION "
+	    "(SELECT id FROM user WHERE nickname LIKE ? ESCAPE '!' AND "
+	    "guest = 0 AND deleted_at IS NULL ORDER BY nickname LIMIT ?)) AS hit "
+	    "JOIN user u ON u.id = hit.id WHERE NOT EXISTS (SELECT 1 FROM "
+	    "user_block k WHERE k.user_id = u.id AND k.blocked_id = ?) "
+	    "ORDER BY u.nickname, u.username LIMIT ?";
+	struct json_object	*a, *o;
+	struct dbres		*res;
+	struct buf		 pat = { 0 };
+	char			 key[64];
+	int64_t			 win, lim = CAP_FIND_RESULTS, now = time(NULL);
+	int			 rc;
+
+	/*
+	 * A minute's count in the key, in a window the sweeper keeps (it
+	 * clears rate_limit rows older than CAP_LOGIN_WINDOW_S), as the sends.
+	 */
+	snprintf(key, sizeof(key), "find:%lld:%lld", (long long)viewer,
+	    (long long)(now / CAP_FIND_WINDOW_S));
+	if ((rc = auth_window_take(db, key, CAP_LOGIN_WINDOW_S, CAP_FINDS,
+	    &win)) != 0)
+		return rc == -1 ? -1 :
+		    (int)(CAP_FIND_WINDOW_S - now % CAP_FIND_WINDOW_S);
+	for (; *q != '\0'; q++) {
+		if (*q == '%' || *q == '_' || *q == '!')
+			buf_addc(&pat, '!');
+		buf_addc(&pat, *q);
+	}
+	buf_adds(&pat, "%");
+	res = db_query(db, sql, "isisiii", viewer, pat.p, lim, pat.p, lim,
+	    viewer, lim);
+	buf_free(&pat);
+	if (res == NULL)
+		return -1;
+	a = json_object_new_array();
+	while ((rc = db_row(res)) == 1) {
+		o = json_object_new_object();
+		json_object_object_add(o, "id",
+		    json_object_new_int64(db_int(res, 0)));
+		json_object_object_add(o, "username", jstr(res, 1));
+		json_object_object_add(o, "nickname", jstr(res, 2));
+		json_object_object_add(o, "avatar_url", jstr(res, 3));
+		json_object_object_add(o, "friend",
+		    json_object_new_boolean(db_int(res, 4) != 0));
+		json_object_array_add(a, o);
+	}
+	db_res_free(res);
+	if (rc == -1) {
+		json_object_put(a);
+		return -1;
+	}
+	*out = json_object_new_object();
+	json_object_object_add(*out, "users", a);
+	return 0;
 }
 
 /*

@@ -36,6 +36,7 @@ int	user_json_by_id(struct db *, int64_t, int, struct json_object **);
 int	user_id_by_name(struct db *, const char *, int64_t *);
 int	user_by_name(struct db *, int64_t, const char *,
 	    struct json_object **);
+int	user_find(struct db *, int64_t, const char *, struct json_object **);
 int	user_update(struct db *, int64_t, const char *, int64_t,
 	    const struct user_patch *, const char *);
 void	user_touch(struct db *, int64_t, const char *, int, int64_t);

@@ -18,6 +18,15 @@ int	h_user_guest(struct req *);
 int	h_me_get(struct req *);
 int	h_me_patch(struct req *);
 int	h_user_get(struct req *);
+int	h_user_find(struct req *);
+
+/* api_account.c */
+int	h_sessions_get(struct req *);
+int	h_session_delete(struct req *);
+int	h_sessions_end_others(struct req *);
+int	h_me_delete(struct req *);
+int	h_password_forgot(struct req *);
+int	h_password_reset(struct req *);
 
 /* api_friends.c */
 int	h_friend_list(struct req *);
@@ -26,6 +35,13 @@ int	h_friend_requests(struct req *);
 int	h_friend_accept(struct req *);
 int	h_friend_reject(struct req *);
 int	h_friend_delete(struct req *);
+
+/* api_safety.c */
+int	h_block_add(struct req *);
+int	h_block_list(struct req *);
+int	h_block_delete(struct req *);
+int	h_report(struct req *);
+int	h_friend_cancel(struct req *);
 
 /* api_messages.c */
 int	h_msg_send(struct req *);

@@ -64,7 +64,7 @@ valid_seed_picture(const char *s, size_t n)
 }
 
 static const struct field signup_fields[SU__MAX] = {
-	{ "userName", valid_username, F_REQUIRED },	/* SU_USERNAME */
+	{ "userName", valid_new_username, F_REQUIRED }, /* SU_USERNAME */
 	{ "hashValue", valid_password, F_REQUIRED },	/* SU_PASSWORD */
 	{ "emailAddress", valid_email, 0 },		/* SU_EMAIL */
 	{ "nickName", valid_nickname, 0 },		/* SU_NICKNAME */

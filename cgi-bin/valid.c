@@ -7,6 +7,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include <json.h>
 
@@ -184,10 +185,116 @@ valid_picture_url(const char *s, size_t n)
 	return 1;
 }
 
+/* The code point at p (well-formed UTF-8, n bytes left); *len its bytes. */
+static unsigned int
+code_point(const unsigned char *p, size_t n, size_t *len)
+{
+	unsigned int	 c = p[0];
+
+	*len = c < 0x80 ? 1 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
+	if (*len > n)
+		*len = n;
+	if (*len == 2)
+		return (c & 0x1f) << 6 | (p[1] & 0x3f);
+	if (*len == 3)
+		return (c & 0x0f) << 12 | (p[1] & 0x3f) << 6 | (p[2] & 0x3f);
+	if (*len == 4)
+		return (c & 0x07) << 18 | (p[1] & 0x3f) << 12 |
+		    (p[2] & 0x3f) << 6 | (p[3] & 0x3f);
+	return c;
+}
+
+/*
+ * Text direction controls: embeddings and overrides (U+202A-U+202E),
+ * isolates (U+2066-U+2069) and the marks (U+200E, U+200F, U+061C).  In a
+ * name they turn what follows around ("a\u202eevil" shows as "alive"),
+ * in the name and in the text beside it.
+ */
+static int
+is_bidi(unsigned int c)
+{
+	return (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069) ||
+	    c == 0x200e || c == 0x200f || c == 0x061c;
+}
+
+/*
+ * Characters that show nothing: white space of every kind, zero-width
+ * characters and joiners, fillers that are blank in most fonts, and the
+ * direction controls.
+ */
+static int
+is_blank(unsigned int c)
+{
+	return c <= 0x20 || c == 0x7f || c == 0x85 || c == 0xa0 ||
+	    c == 0xad || c == 0x34f || c == 0x115f || c == 0x1160 ||
+	    c == 0x1680 || c == 0x180e || (c >= 0x2000 && c <= 0x200f) ||
+	    (c >= 0x2028 && c <= 0x202f) || (c >= 0x205f && c <= 0x206f) ||
+	    c == 0x2800 || c == 0x3000 || c == 0x3164 || c == 0xfeff ||
+	    c == 0xffa0 || (c >= 0xe0000 && c <= 0xe007f) || is_bidi(c);
+}
+
+/*
+ * What is wrong with nickname s (a valid line) beyond its length, as a
+ * sentence for the person who typed it, or NULL.  A name of blanks or
+ * invisible characters, or one padded with them ("admin\u00a0"), passes
+ * for someone else's or for none; a direction control turns the text
+ * around.  Refused, not trimmed: the name shown is the name typed.
+ */
+const char *
+nickname_problem(const char *s, size_t n)
+{
+	const unsigned char	*p = (const unsigned char *)s;
+	size_t			 i, len;
+	unsigned int		 c;
+	int			 shown = 0, lead = 0, last = 0;
+
+	for (i = 0; i < n; i += len) {
+		c = code_point(p + i, n - i, &len);
+		if (is_bidi(c))
+			return "Your name cannot contain text direction "
+			    "controls";
+		last = is_blank(c);
+		if (i == 0)
+			lead = last;
+		if (!last)
+			shown = 1;
+	}
+	if (!shown)
+		return "Your name cannot be only spaces or invisible "
+		    "characters";
+	if (lead || last)
+		return "Your name cannot start or end with a space or an "
+		    "invisible character";
+	return NULL;
+}
+
 int
 valid_nickname(const char *s, size_t n)
 {
-	return valid_line(s, n, 1, CAP_NICKNAME);
+	return valid_line(s, n, 1, CAP_NICKNAME) &&
+	    nickname_problem(s, n) == NULL;
+}
+
+/*
+ * A user name for a new account: guest- names are the guests' own
+ * (account_guest), so a registered user cannot pass for a guest.
+ */
+int
+valid_new_username(const char *s, size_t n)
+{
+	return valid_username(s, n) && !(n >= 6 &&
+	    strncasecmp(s, "guest-", 6) == 0);
+}
+
+/* Why validator v refused s, when it can say more than "not valid". */
+static const char *
+valid_why(validator v, const char *s, size_t n)
+{
+	if (v == valid_nickname && valid_line(s, n, 1, CAP_NICKNAME))
+		return nickname_problem(s, n);
+	if (v == valid_new_username && valid_username(s, n))
+		return "user names starting with guest- are kept for guests";
+	return NULL;
 }
 
 int
@@ -288,6 +395,7 @@ valid_fields(struct json_object *o, const struct field *f, size_t n,
     struct fval *out, char *why, size_t whysz)
 {
 	struct json_object	*v;
+	const char		*msg;
 	size_t			 i;
 
 	for (i = 0; i < n; i++) {
@@ -306,7 +414,12 @@ valid_fields(struct json_object *o, const struct field *f, size_t n,
 		out[i].s = json_object_get_string(v);
 		out[i].len = (size_t)json_object_get_string_len(v);
 		if (!f[i].valid(out[i].s, out[i].len)) {
-			snprintf(why, whysz, "%s is not valid", f[i].name);
+			msg = valid_why(f[i].valid, out[i].s, out[i].len);
+			if (msg != NULL)
+				snprintf(why, whysz, "%s", msg);
+			else
+				snprintf(why, whysz, "%s is not valid",
+				    f[i].name);
 			return 0;
 		}
 	}

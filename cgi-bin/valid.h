@@ -40,6 +40,8 @@ int	valid_password(const char *, size_t);
 int	valid_email(const char *, size_t);
 int	valid_picture_url(const char *, size_t);
 int	valid_nickname(const char *, size_t);
+const char *nickname_problem(const char *, size_t);
+int	valid_new_username(const char *, size_t);
 int	valid_location(const char *, size_t);
 int	valid_bio(const char *, size_t);
 int	valid_public_key(const char *, size_t);

@@ -40,8 +40,9 @@ def check_cookie(r, what):
     return val
 
 
-def check_user(u, what, email):
-    """u has the contract's user fields; email only when asked."""
+def check_user(u, what, email, private=False):
+    """u has the contract's user fields; email only when asked; private:
+    as a stranger sees it, presence and details null (issue 26)."""
     check(isinstance(u, dict), what + ": a user object", u)
     if not isinstance(u, dict):
         return
@@ -49,7 +50,11 @@ def check_user(u, what, email):
         check(k in u, "%s: has %s" % (what, k), u)
     check(isinstance(u.get("id"), int), what + ": id is an integer", u)
     check(isinstance(u.get("guest"), bool), what + ": guest is a boolean", u)
-    check(isinstance(u.get("online"), bool), what + ": online is a boolean", u)
+    if private:
+        for k in ("online", "last_seen", "location", "bio", "public_key"):
+            check(u.get(k) is None, "%s: %s hidden (null)" % (what, k), u)
+    check(private or isinstance(u.get("online"), bool),
+          what + ": online is a boolean", u)
     ls = u.get("last_seen")
     check(ls is None or (isinstance(ls, int) and
                          abs(ls - time.time() * 1000) < 3600 * 1000),
@@ -256,10 +261,10 @@ s1 = signup("see", email="s1@example.org", nickname="Seer")
 s2 = signup("seen", email="s2@example.org", nickname="Seen", bio="hello")
 r = s1.get("users/" + s2.name)
 eq(r.status, 200, "a stranger's profile")
-check_user(r.json, "stranger", email=False)
+check_user(r.json, "stranger", email=False, private=True)
 eq((r.json or {}).get("username"), s2.name, "stranger username")
 eq((r.json or {}).get("nickname"), "Seen", "stranger nickname")
-eq((r.json or {}).get("bio"), "hello", "stranger bio")
+eq((r.json or {}).get("bio"), None, "a stranger's bio is for friends")
 eq((r.json or {}).get("friend"), False, "not friends yet")
 check("s2@example.org" not in r.raw.decode(), "no email anywhere", r)
 
@@ -287,7 +292,7 @@ eq((r.json or {}).get("friend"), True, "friend flag both ways")
 r = s1.delete("friends/" + s2.name)
 eq(r.status, 204, "unfriend")
 r = s1.get("users/" + s2.name)
-check_user(r.json, "former friend", email=False)
+check_user(r.json, "former friend", email=False, private=True)
 eq((r.json or {}).get("friend"), False, "friend flag after unfriending")
 
 # Expired sessions: one sweeper round removes them all, not one batch of

@@ -86,16 +86,18 @@ mj = r.json or {}
 eq(mj.get("status"), "matched", "second is matched at once")
 conv = mj.get("conversation_id", 0)
 eq((mj.get("partner") or {}).get("nickname"), "Ann", "the answer names the partner")
-eq((mj.get("partner") or {}).get("username"), g1.name, "partner username")
+eq((mj.get("partner") or {}).get("id"), uid(g1), "partner id")
+eq((mj.get("partner") or {}).get("username", "absent"), None,
+   "a stranger's user name is not told (issue 26)")
 e1 = g1.wait_for(found, timeout=10)
 e2 = g2.wait_for(found, timeout=10)
 check(e1 is not None and e2 is not None, "both get match_found")
 if e1 and e2:
     eq((e1.get("conversation_id"), e2.get("conversation_id")), (conv, conv),
        "match_found names the conversation")
-    eq((e1["partner"].get("nickname"), e1["partner"].get("username")), ("Ben", g2.name),
+    eq((e1["partner"].get("nickname"), e1["partner"].get("id")), ("Ben", uid(g2)),
        "g1's match_found has g2's nickname")
-    eq((e2["partner"].get("nickname"), e2["partner"].get("username")), ("Ann", g1.name),
+    eq((e2["partner"].get("nickname"), e2["partner"].get("id")), ("Ann", uid(g1)),
        "g2's match_found has g1's nickname")
 eq(queue_of([g1, g2]), [], "the queue is empty")
 item = [x for x in g1.get("conversations").json["conversations"] if x["id"] == conv]
@@ -113,8 +115,8 @@ eq((r.json or {}).get("status"), "waiting",
 eq(queue_of([g1, g2]), sorted([uid(g1), uid(g2)]), "both wait for someone new")
 g3 = guest("Cy")
 r = g3.post("match")
-eq(((r.json or {}).get("status"), ((r.json or {}).get("partner") or {}).get("username")),
-   ("matched", g2.name), "a new stranger takes the longest waiting (g2)")
+eq(((r.json or {}).get("status"), ((r.json or {}).get("partner") or {}).get("id")),
+   ("matched", uid(g2)), "a new stranger takes the longest waiting (g2)")
 second = (r.json or {}).get("conversation_id")
 check(second and second != conv, "a second conversation", r)
 eq(sorted(live_matches([g2])[uid(g2)]), sorted([conv, second]),
@@ -175,8 +177,8 @@ eq(g2.post("match").json, {"status": "waiting"},
    "g2 is not paired with g1 again at once")
 g4 = guest("Dee")
 r = g4.post("match")
-eq(((r.json or {}).get("status"), ((r.json or {}).get("partner") or {}).get("username")),
-   ("matched", g1.name), "a newcomer meets the longest waiting")
+eq(((r.json or {}).get("status"), ((r.json or {}).get("partner") or {}).get("id")),
+   ("matched", uid(g1)), "a newcomer meets the longest waiting")
 check((r.json or {}).get("conversation_id") != conv, "a new conversation", r)
 conv2 = (r.json or {}).get("conversation_id", 0)
 eq(g4.post("conversations/%d/leave" % conv2).status, 204, "the newcomer leaves")

@@ -369,7 +369,9 @@ START_TEST(t_nickname)
 	const struct row t[] = {
 		{ __LINE__, S("a"), 1 },
 		{ __LINE__, S("Bob the Builder"), 1 },
-		{ __LINE__, S(" "), 1 },
+		{ __LINE__, S("Ann Lee"), 1 },
+		{ __LINE__, S("a\xe2\x80\x8d" "b"), 1 },	/* a joiner inside */
+		{ __LINE__, S("\xd7\xa9\xd7\xa8\xd7\x94"), 1 },	/* Hebrew */
 		{ __LINE__, R("n", 64), 1 },
 		{ __LINE__, R("\xc3\xa9", 64), 1 },	/* 64 chars, 128 bytes */
 		{ __LINE__, R("\xf0\x9f\x98\x80", 64), 1 },
@@ -383,10 +385,56 @@ START_TEST(t_nickname)
 		{ __LINE__, S("a\rb"), 0 },
 		{ __LINE__, S("a\x1b"), 0 },
 		{ __LINE__, S("a\x7f"), 0 },
+		/* Blanks and invisible characters (issue 26). */
+		{ __LINE__, S(" "), 0 },
+		{ __LINE__, S("   "), 0 },
+		{ __LINE__, S("\xe2\x80\x8b"), 0 },		/* U+200B */
+		{ __LINE__, S("\xc2\xa0"), 0 },		/* U+00A0 */
+		{ __LINE__, S("\xe3\x80\x80"), 0 },		/* U+3000 */
+		{ __LINE__, S("\xef\xbb\xbf"), 0 },		/* U+FEFF */
+		{ __LINE__, S("\xe2\x81\xa0\xe2\x80\x8c"), 0 },	/* U+2060 U+200C */
+		{ __LINE__, S("\xe3\x85\xa4"), 0 },		/* U+3164 filler */
+		{ __LINE__, S("admin\xc2\xa0"), 0 },	/* trailing NBSP */
+		{ __LINE__, S(" admin"), 0 },
+		{ __LINE__, S("admin "), 0 },
+		{ __LINE__, S("\xe2\x80\x8b" "admin"), 0 },
+		{ __LINE__, S("a\xe2\x80\xae" "evil"), 0 },	/* U+202E */
+		{ __LINE__, S("a\xe2\x80\xaa" "b"), 0 },	/* U+202A */
+		{ __LINE__, S("a\xe2\x81\xa6" "b"), 0 },	/* U+2066 */
+		{ __LINE__, S("a\xe2\x81\xa9" "b"), 0 },	/* U+2069 */
+		{ __LINE__, S("a\xe2\x80\x8f" "b"), 0 },	/* U+200F */
+		{ __LINE__, S("a\xd8\x9c" "b"), 0 },		/* U+061C */
 		BAD_UTF8_ROWS("nick"),
 	};
 
 	RUN(valid_nickname, t);
+	ck_assert_str_eq(nickname_problem(S(" ")),
+	    "Your name cannot be only spaces or invisible characters");
+	ck_assert_str_eq(nickname_problem(S("admin\xc2\xa0")),
+	    "Your name cannot start or end with a space or an invisible "
+	    "character");
+	ck_assert_str_eq(nickname_problem(S("a\xe2\x80\xae" "evil")),
+	    "Your name cannot contain text direction controls");
+	ck_assert_ptr_null(nickname_problem(S("Ann")));
+}
+END_TEST
+
+START_TEST(t_new_username)
+{
+	const struct row t[] = {
+		{ __LINE__, S("alice"), 1 },
+		{ __LINE__, S("guest"), 1 },
+		{ __LINE__, S("guests"), 1 },
+		{ __LINE__, S("my-guest-1"), 1 },
+		{ __LINE__, S("guest_1"), 1 },
+		{ __LINE__, S("guest-zzz"), 0 },
+		{ __LINE__, S("GUEST-zzz"), 0 },
+		{ __LINE__, S("Guest-1"), 0 },
+		{ __LINE__, S("guest-"), 0 },
+		{ __LINE__, S("a b"), 0 },
+	};
+
+	RUN(valid_new_username, t);
 }
 END_TEST
 
@@ -593,6 +641,10 @@ START_TEST(t_fields)
 		    "nickname is not valid" },
 		{ __LINE__, "{\"username\":\"bob\",\"nickname\":\"a\\u0000b\"}",
 		    400, "nickname is not valid" },
+		{ __LINE__, "{\"username\":\"bob\",\"nickname\":\" \"}", 400,
+		    "Your name cannot be only spaces or invisible characters" },
+		{ __LINE__, "{\"username\":\"bob\",\"nickname\":\"a\\u202eb\"}",
+		    400, "Your name cannot contain text direction controls" },
 		{ __LINE__, "{\"username\":\"bob\",\"bio\":{}}", 400,
 		    "bio must be a string" },
 		{ __LINE__, "{\"username\":\"bob\",\"nickname\":7,"
@@ -655,6 +707,7 @@ main(void)
 	tcase_add_test(tc, t_email);
 	tcase_add_test(tc, t_url);
 	tcase_add_test(tc, t_nickname);
+	tcase_add_test(tc, t_new_username);
 	tcase_add_test(tc, t_location);
 	tcase_add_test(tc, t_bio);
 	tcase_add_test(tc, t_public_key);

@@ -16,9 +16,9 @@ import { provide, unprovided } from './intent.js';
 import { initAuth, showAuth } from './auth.js';
 import { loadConversations, loadConversationsSoon, renderConversations, renderConversationsSoon, resetConversations, showOlderConversations } from './convlist.js';
 import { initChat, openConversation, closeChat, renderHead, loadDetail, syncThread, markRead, onMessage, onRead, onOwnRead, restoreChat, forgetChat } from './chat.js';
-import { initFriends, loadFriends, renderFriends, chatWith, sendRequest, onPresence, onProfile, onFriendEvent } from './friends.js';
+import { initFriends, loadFriends, renderFriends, chatWith, sendRequest, blockUser, onPresence, onProfile, onFriendEvent } from './friends.js';
 import { initTopics, topicDialog, leaveTopic, onConversationUpdated } from './topics.js';
-import { initStranger, matched, onPartnerLeft, setMatchState, nextStranger, leaveMatch, matchBannerFor, renderWaiting, syncMatchFromList } from './stranger.js';
+import { initStranger, matched, onPartnerLeft, setMatchState, nextStranger, leaveMatch, reportStranger, befriendStranger, matchBannerFor, renderWaiting, syncMatchFromList } from './stranger.js';
 import { initProfile, renderMe, showUser } from './profile.js';
 
 // What each intent of a view does: here, one view's function each.
@@ -26,8 +26,8 @@ function wire() {
   provide({
     openConversation, closeChat, renderHead, markRead, loadDetail,
     loadConversations, loadConversationsSoon, renderConversations, renderConversationsSoon,
-    chatWith, sendRequest, showUser, topicDialog, leaveTopic,
-    nextStranger, leaveMatch, matchBannerFor, renderWaiting, syncMatchFromList,
+    chatWith, sendRequest, showUser, blockUser, topicDialog, leaveTopic,
+    nextStranger, leaveMatch, reportStranger, befriendStranger, matchBannerFor, renderWaiting, syncMatchFromList,
     signOut: logout,
   });
   const left = unprovided();
@@ -120,6 +120,7 @@ function onEvent(e) {
   case 'presence': onPresence(e.user, !!e.online, e.at); break;
   case 'profile': onProfile(e.user, e.nickname, e.avatar_url); break;
   case 'friend_request': case 'friend_accepted': case 'friend_rejected': case 'friend_removed':
+  case 'friend_canceled':     // a request to this user taken back
   case 'friends_changed':     // what this user did on another page or device
     onFriendEvent(e); break;
   case 'match_found': matched(e.conversation_id, e.partner); break;

@@ -2,7 +2,8 @@
 // under it who is online, how many are in a group, or that a stranger
 // chat ended; whether the composer may write (not in an ended chat, nor
 // to an ex-friend). Its buttons ask (intent.js) for a profile, a group's
-// dialog, the next stranger or leaving.
+// dialog, the next stranger, leaving, blocking, reporting a stranger or
+// befriending one.
 
 import { $, clear, show, avatar, lastSeen } from './dom.js';
 import { S, isMe, convTitle, peerOnline } from './state.js';
@@ -31,6 +32,13 @@ export function renderHead() {
   show($('#chat-info'), c.kind === 'topic');
   show($('#chat-next'), c.kind === 'match');
   show($('#chat-leave'), c.kind === 'topic' || (c.kind === 'match' && !c.ended));
+  // Safety: block the other person (a friend or a stranger); report a
+  // stranger; befriend a stranger (registered users, by the chat: their
+  // user name is not shown).
+  const stranger = c.kind === 'match' && !c.peer?.username;
+  show($('#chat-block'), c.kind === 'direct' || stranger);
+  show($('#chat-report'), stranger);
+  show($('#chat-friend'), stranger && !c.ended && !S.me?.guest && !c.requested);
   // A direct chat whose friendship ended stays readable; writing waits
   // for a new friendship (the server would refuse: not_friends).
   const exFriend = c.kind === 'direct' && !!c.peer && S.friendsLoaded && !S.friends.has(c.peer.username);
@@ -46,8 +54,15 @@ export function initHead() {
     const c = S.convs.get(S.current);
     if (!c) return;
     if (c.kind === 'topic') ask.topicDialog(c);
-    else if (c.peer) ask.showUser(c.peer.username);
+    else if (c.peer?.username) ask.showUser(c.peer.username);
   });
+  $('#chat-block').addEventListener('click', () => {
+    const c = S.convs.get(S.current);
+    if (c?.kind === 'match') ask.blockUser({ conversation_id: c.id }, convTitle(c));
+    else if (c?.peer?.username) ask.blockUser({ username: c.peer.username }, convTitle(c));
+  });
+  $('#chat-report').addEventListener('click', () => { const c = S.convs.get(S.current); if (c) ask.reportStranger(c); });
+  $('#chat-friend').addEventListener('click', () => { const c = S.convs.get(S.current); if (c) ask.befriendStranger(c); });
   $('#chat-info').addEventListener('click', () => { const c = S.convs.get(S.current); if (c) ask.topicDialog(c); });
   $('#chat-leave').addEventListener('click', () => {
     const c = S.convs.get(S.current);

@@ -1,5 +1,7 @@
-// friends.js: find a user and see the profile, send a request with a note,
-// accept or reject incoming ones (badge count), remove, presence dots.
+// friends.js: find people (by the start of a name, as you type, or a user
+// name exactly) and see the profile, send a request with a note, take it
+// back, accept or reject incoming ones (badge count), remove, block and
+// unblock, presence dots.
 
 import { api, errorText, enc } from './api.js';
 import { $, h, clear, show, avatar, icon, lastSeen, holdFocus } from './dom.js';
@@ -10,11 +12,12 @@ import { ask } from './intent.js';
 export async function loadFriends() {
   if (!S.me || S.me.guest) return;
   const uid = S.me.id;
-  let f = null, r = null;
-  try { [f, r] = await Promise.all([api('GET', 'friends'), api('GET', 'friends/requests')]); } catch { return; }
+  let f = null, r = null, k = null;
+  try { [f, r, k] = await Promise.all([api('GET', 'friends'), api('GET', 'friends/requests'), api('GET', 'blocks')]); } catch { return; }
   if (S.me?.id !== uid) return;                   // signed out meanwhile
   if (f.ok) { S.friends.clear(); for (const u of f.data.friends || []) S.friends.set(u.username, u); S.friendsLoaded = true; }
   if (r.ok) { S.incoming = r.data.incoming || []; S.outgoing = r.data.outgoing || []; }
+  if (k.ok) S.blocks = k.data.blocks || [];
   renderFriends();
   // Who is a friend decides whose presence shows (an ex-friend's does not).
   ask.renderConversations();
@@ -42,8 +45,38 @@ function requestItem(q, incoming) {
         h('span', { class: 'item-sub', text: q.text ? `“${q.text}”` : (incoming ? `@${who} wants to be friends` : `@${who} · waiting for an answer`) }))),
     incoming ? h('span', { class: 'actions' },
       h('button', { type: 'button', class: 'primary small-button', text: 'Accept', 'aria-label': `Accept ${who}`, onclick: () => answer(q, 'accept') }),
-      h('button', { type: 'button', class: 'small-button', text: 'Reject', 'aria-label': `Reject ${who}`, onclick: () => answer(q, 'reject') }))
-      : null);
+      h('button', { type: 'button', class: 'small-button', text: 'Reject', 'aria-label': `Reject ${who}`, onclick: () => answer(q, 'reject') }),
+      h('button', { type: 'button', class: 'small-button danger', text: 'Block', 'aria-label': `Block ${who}`, onclick: () => blockUser({ username: who }, nick) }))
+      : h('span', { class: 'actions' },
+        h('button', { type: 'button', class: 'small-button', text: 'Cancel', 'aria-label': `Cancel the request to ${who}`, onclick: () => cancelRequest(q) })));
+}
+
+// Take back a request sent (DELETE /api/friends/requests/{id}).
+async function cancelRequest(q) {
+  let res = null;
+  try { res = await api('DELETE', `friends/requests/${q.id}`); } catch { res = null; }
+  if (!res?.ok && res?.status !== 404) toast(errorText(res), 'error');
+  await loadFriends();
+}
+
+// Block a user: target is {username} or, in a stranger chat, {conversation_id}.
+// They are not told; the lists follow. true when blocked.
+export async function blockUser(target, name) {
+  if (!await confirmDialog(`Block ${name}? They can no longer write to you, ask to be your friend, add you to a group or meet you as a stranger. They are not told.`, 'Block', true)) return false;
+  let res = null;
+  try { res = await api('POST', 'blocks', target); } catch { res = null; }
+  if (!res?.ok) { toast(errorText(res), 'error'); return false; }
+  toast(`${name} is blocked.`);
+  await Promise.all([loadFriends(), ask.loadConversations()]);
+  return true;
+}
+
+async function unblock(u) {
+  let res = null;
+  try { res = await api('DELETE', `blocks/${u.id}`); } catch { res = null; }
+  if (!res?.ok && res?.status !== 404) toast(errorText(res), 'error');
+  else toast(`${u.nickname} is no longer blocked.`);
+  await loadFriends();
 }
 
 export function renderFriends() {
@@ -79,6 +112,15 @@ export function renderFriends() {
   }
   $('#friends-title').textContent = `Friends${list.length ? ` (${list.filter(u => u.online).length} online)` : ''}`;
   show($('#friends-empty'), list.length === 0);
+  const bl = clear($('#blocked'));
+  for (const u of S.blocks) {
+    bl.append(h('li', { class: 'blocked', dataset: { id: String(u.id) } },
+      h('span', { class: 'item' }, avatar(u.nickname, u.avatar_url),
+        h('span', { class: 'item-main' }, h('span', { class: 'item-title', dir: 'auto', text: u.nickname }))),
+      h('span', { class: 'actions' },
+        h('button', { type: 'button', class: 'small-button', text: 'Unblock', 'aria-label': `Unblock ${u.nickname}`, onclick: () => unblock(u) }))));
+  }
+  show($('#blocked-title'), S.blocks.length > 0);
   for (const refocus of held) refocus();
   renderFound();
 }
@@ -165,7 +207,9 @@ function renderFound() {
   } else if (rel === 'me') {
     area.append(h('p', { class: 'hint', text: 'That is you.' }));
   } else if (rel === 'asked') {
-    area.append(h('p', { class: 'hint', text: 'Request sent; waiting for an answer.' }));
+    const q = S.outgoing.find(x => x.to.toLowerCase() === u.username.toLowerCase());
+    area.append(h('div', { class: 'row' }, h('span', { class: 'hint grow', text: 'Request sent; waiting for an answer.' }),
+      q ? h('button', { type: 'button', class: 'small-button', text: 'Cancel request', onclick: () => cancelRequest(q) }) : null));
   } else {
     const btn = h('button', { type: 'button', class: 'primary', text: rel === 'theyAsked' ? 'Accept their request' : 'Send friend request' });
     btn.addEventListener('click', async () => {
@@ -231,9 +275,56 @@ export function onFriendEvent(e) {
   if (e.type !== 'friend_request') ask.loadConversations();
 }
 
+// Find people as you type: GET /api/users?q= (the start of a user name or
+// nickname, 2 characters or more), a moment after the last key.
+let searchTimer = 0, searchSeq = 0;
+
+function searchSoon(text) {
+  clearTimeout(searchTimer);
+  searchSeq++;
+  const q = text.trim();
+  if ([...q].length < 2) { clear($('#find-results')); return; }
+  searchTimer = setTimeout(() => search(q), 300);
+}
+
+async function search(q) {
+  const seq = ++searchSeq;
+  let res = null;
+  try { res = await api('GET', `users?q=${enc(q)}`); } catch { res = null; }
+  if (seq !== searchSeq) return;                  // typed on meanwhile
+  const ul = clear($('#find-results'));
+  if (!res?.ok) { ul.append(h('li', { class: 'hint pad', text: errorText(res) })); return; }
+  const users = res.data.users || [];
+  if (!users.length) ul.append(h('li', { class: 'hint pad', text: `No one’s name starts with “${q}”.` }));
+  for (const u of users) ul.append(resultItem(u));
+}
+
+function resultItem(u) {
+  const rel = relation(u);
+  const sub = { friend: ' · your friend', asked: ' · request sent', theyAsked: ' · asked you', me: ' · you' }[rel] || '';
+  let btn = null;
+  if (rel === 'none' || rel === 'theyAsked') {
+    btn = h('button', { type: 'button', class: 'primary small-button', text: rel === 'theyAsked' ? 'Accept' : 'Add friend', 'aria-label': `Add ${u.nickname} as a friend` });
+    btn.addEventListener('click', async () => {
+      btn.disabled = true;
+      const r = await sendRequest(u.username, '');
+      btn.textContent = r?.ok ? (r.data.status === 'accepted' ? 'Friends now' : 'Request sent') : errorText(r);
+    });
+  }
+  return h('li', { class: 'found-item', dataset: { user: u.username } },
+    h('button', { type: 'button', class: 'item', 'aria-label': `${u.nickname} (@${u.username}): more`, onclick: () => { searchSoon(''); findUser(u.username); } },
+      avatar(u.nickname, u.avatar_url),
+      h('span', { class: 'item-main' },
+        h('span', { class: 'item-title', dir: 'auto', text: u.nickname }),
+        h('span', { class: 'item-sub', text: `@${u.username}${sub}` }))),
+    btn ? h('span', { class: 'actions' }, btn) : null);
+}
+
 export function initFriends() {
   $('#find-user').addEventListener('submit', (e) => {
     e.preventDefault();
+    searchSoon('');
     findUser(e.target.username.value.trim());
   });
+  $('#find-user input[name=username]').addEventListener('input', (e) => searchSoon(e.target.value));
 }

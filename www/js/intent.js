@@ -22,11 +22,14 @@ const NAMES = [
   'chatWith',               // (username): open the direct chat with a friend
   'sendRequest',            // (username, text): a friend request; the answer
   'showUser',               // (username): the profile dialog of a user
+  'blockUser',              // (target, name): block {username} or {conversation_id}, after asking
   'topicDialog',            // (conv): the group's dialog
   'leaveTopic',             // (conv): leave a group, after asking
   // stranger chat (stranger.js)
   'nextStranger',           // (): end this stranger chat, look for another
   'leaveMatch',             // (conv): end a stranger chat, after asking
+  'reportStranger',         // (conv): the report dialog of a stranger chat
+  'befriendStranger',       // (conv): a friend request to the stranger of a chat
   'matchBannerFor',         // (conv): the banner of an ended stranger chat
   'renderWaiting',          // (): the empty pane's "looking for a stranger"
   'syncMatchFromList',      // (): stranger state from a list just loaded

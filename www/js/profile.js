@@ -9,6 +9,7 @@ import { toast, confirmDialog } from './ui.js';
 import { broadcast } from './receiver.js';
 import { uploadPicture } from './pictures.js';
 import { ask } from './intent.js';
+import { initAccount, loadDevices } from './profile-account.js';
 
 const FIELDS = ['nickname', 'email', 'avatar_url', 'location', 'bio', 'public_key'];
 
@@ -30,6 +31,9 @@ export function profileDialog() {
   for (const k of FIELDS) f[k].value = S.me[k] || '';
   show($('#pw-fields'), !S.me.guest);
   show($('#everywhere-row'), !S.me.guest);
+  show($('#devices-fields'), !S.me.guest);
+  show($('#remove-row'), !S.me.guest);
+  if (!S.me.guest) loadDevices();
   for (const k of ['email', 'public_key']) f[k].closest('label').hidden = !!S.me.guest;
   $('#profile-error').textContent = '';
   previewAvatar();
@@ -67,12 +71,14 @@ export async function showUser(name) {
   const u = res.data;
   clear($('#dlg-user-avatar')).append(avatar(u.nickname, u.avatar_url, { online: !!u.online, size: 'big' }));
   $('#dlg-user-name').textContent = u.nickname;
-  $('#dlg-user-handle').textContent = `${u.guest ? 'guest' : '@' + u.username} · ${u.online ? 'online' : lastSeen(u.last_seen)}`;
+  // Presence and details are for friends and group mates (null for others).
+  const seen = u.online ? 'online' : u.online === false ? lastSeen(u.last_seen) : '';
+  $('#dlg-user-handle').textContent = `${u.guest ? 'guest' : '@' + u.username}${seen ? ' · ' + seen : ''}`;
   const dl = clear($('#dlg-user-fields'));
   for (const [k, label] of [['location', 'Location'], ['bio', 'About'], ['email', 'Email'], ['public_key', 'Public key']]) {
     if (u[k]) dl.append(h('dt', { text: label }), h('dd', { class: k === 'public_key' ? 'mono key' : '', text: u[k] }));
   }
-  if (!dl.children.length) dl.append(h('dd', { class: 'muted', text: 'Nothing shared yet.' }));
+  if (!dl.children.length) dl.append(h('dd', { class: 'muted', text: u.online === null ? 'Only friends see more.' : 'Nothing shared yet.' }));
   const actions = clear($('#dlg-user-actions'));
   const d = $('#dlg-user');
   if (u.friend) {
@@ -85,6 +91,10 @@ export async function showUser(name) {
       b.textContent = r?.ok ? (r.data.status === 'accepted' ? 'Friends now' : 'Request sent') : errorText(r);
     });
     actions.append(b);
+  }
+  if (!isMe(u.username)) {
+    actions.append(h('button', { type: 'button', class: 'ghost danger push-left', text: 'Block',
+      onclick: async () => { if (await ask.blockUser({ username: u.username }, u.nickname)) d.close(); } }));
   }
   actions.append(h('button', { type: 'button', class: 'ghost', text: 'Close', onclick: () => d.close() }));
   d.showModal();
@@ -118,6 +128,7 @@ async function signOutEverywhere() {
 
 export function initProfile() {
   $('#logout-everywhere').addEventListener('click', signOutEverywhere);
+  initAccount();
   $('#me-button').addEventListener('click', profileDialog);
   $('#form-profile').addEventListener('submit', saveProfile);
   $('#form-profile').nickname.addEventListener('input', previewAvatar);

@@ -8,6 +8,7 @@ export const S = {
   convs: new Map(),         // conversation id -> list item (+ members_detail once opened)
   friends: new Map(),       // username -> user (+ conversation_id)
   incoming: [], outgoing: [],
+  blocks: [],               // GET /api/blocks: {id, nickname, avatar_url}
   current: null,            // the open conversation id
   threads: new Map(),       // conversation id -> Thread
   match: null,              // {conversation_id, partner} of the live stranger chat
@@ -28,6 +29,10 @@ export function convTitle(c) {
 // The display name of a member of c (nickname when known).
 export function memberName(c, username) {
   if (isMe(username)) return 'You';
+  // A removed account keeps its messages under ~deleted-ID (docs/API.md).
+  if (username?.startsWith('~')) return 'Deleted user';
+  // A stranger is known by nickname only (their user name is not shown).
+  if (c?.kind === 'match') return c.peer?.nickname || convTitle(c);
   const m = c?.members_detail?.find(x => x.username === username);
   if (m) return m.nickname || m.username;
   if (c?.peer?.username === username) return c.peer.nickname || username;
@@ -121,7 +126,7 @@ export function thread(id) {
 export function resetState() {
   S.me = null;
   S.convs.clear(); S.friends.clear(); S.threads.clear();
-  S.incoming = []; S.outgoing = [];
+  S.incoming = []; S.outgoing = []; S.blocks = [];
   S.current = null; S.match = null; S.matchState = 'idle'; S.backSaid = false;
   S.online = true; S.friendsLoaded = false; S.convsMore = false;
 }

@@ -28,6 +28,8 @@ export function setMatchState(state, partner) {
   show($('#match-cancel'), state === 'waiting');
   $('#match-start').textContent = state === 'idle' ? 'Find a stranger' : 'Find another stranger';
   $('#pane-stranger').classList.toggle('waiting', state === 'waiting');
+  // A registered user is told before joining what the stranger sees.
+  show($('#match-note'), !!S.me && !S.me.guest);
   const n = liveMatches().length;
   st.textContent = state === 'waiting' ? 'Looking for someone to talk to…'
     : state === 'matched' ? (n > 1 ? `You are talking to ${n} strangers.` : `You are talking to ${nick(partner)}.`)
@@ -127,6 +129,44 @@ export async function leaveMatch(c) {
   ask.renderHead();
   chatBanner('You ended this chat.', 'warn', { label: 'Find another stranger', run: () => startMatch() });
   ask.renderConversations();
+}
+
+// Report the stranger of chat c (POST /api/reports): a reason, and unless
+// unticked a block too, which ends the chat.
+export function reportStranger(c) {
+  const d = $('#dlg-report');
+  const f = $('#form-report');
+  f.reset();
+  $('#report-error').textContent = '';
+  f.onsubmit = async (e) => {
+    e.preventDefault();
+    const block = f.block.checked;
+    let res = null;
+    try { res = await api('POST', 'reports', { conversation_id: c.id, reason: f.reason.value, block }); } catch { res = null; }
+    if (!res?.ok) { $('#report-error').textContent = errorText(res); return; }
+    d.close();
+    toast(block ? 'Reported and blocked. Thank you.' : 'Reported. Thank you.');
+    if (block) {
+      c.ended = true;
+      if (S.match?.conversation_id === c.id) S.match = null;
+      afterEnd('idle');
+      ask.renderHead();
+      ask.loadConversations();
+    }
+  };
+  d.showModal();
+}
+
+// A friend request to the stranger of chat c, by the chat: the stranger's
+// user name is not shown (POST /api/friends/requests {conversation_id}).
+export async function befriendStranger(c) {
+  let res = null;
+  try { res = await api('POST', 'friends/requests', { conversation_id: c.id, text: '' }); } catch { res = null; }
+  if (!res?.ok) { toast(errorText(res), 'error'); return; }
+  c.requested = true;
+  ask.renderHead();
+  toast(res.data.status === 'accepted' ? `You and ${convTitle(c)} are now friends.` : `Friend request sent to ${convTitle(c)}.`);
+  if (res.data.status === 'accepted') ask.loadConversations();
 }
 
 // This page is here with stranger chats open: cancel a closed or reloaded
