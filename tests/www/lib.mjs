@@ -70,7 +70,7 @@ export async function newPage(b, viewport = { width: 1200, height: 800 }, who = 
 // A user signed up through the UI in a fresh context (its own cookie jar).
 export async function signupUI(b, prefix, extra = {}) {
   const { ctx, page } = await newPage(b, extra.viewport, prefix, extra.init);
-  const name = uniq(prefix);
+  const name = extra.name || uniq(prefix);
   await page.click('#tab-signup');
   await page.fill('#form-signup input[name=username]', name);
   await page.fill('#form-signup input[name=password]', PASSWORD);

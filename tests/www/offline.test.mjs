@@ -49,13 +49,14 @@ await run('offline', async (b) => {
   assert.equal(posted[1].client_id, posted[0].client_id, 'the retry reuses the client_id');
   await ann.page.unroute('**/api/messages');
 
-  // Sending while offline fails visibly; Retry after the network returns.
+  // Sending while offline fails visibly and says it goes when the
+  // connection is back; then it goes by itself, no Retry to press.
   await ann.ctx.setOffline(true);
   await sendUI(ann.page, 'written offline');
-  await ann.page.waitForSelector('#messages li.mine.failed:has-text("written offline") button.retry', { timeout: 10000 });
+  await ann.page.waitForSelector('#messages li.mine.failed:has-text("written offline"):has-text("when the connection is back") button.retry', { timeout: 10000 });
   await ann.ctx.setOffline(false);
-  await ann.page.click('#messages li.mine.failed button.retry');
   await waitBubble(bo.page, 'written offline', 'theirs');
+  await ann.page.waitForSelector('#messages li.mine:last-child[data-state="read"], #messages li.mine:last-child[data-state="sent"]', { timeout: 10000 });
   await bo.page.waitForTimeout(1500);
   const all = ['before the cut', 'while away 1', 'while away 2', 'while away 3', 'after the cut', 'lost answer', 'written offline'];
   assert.deepEqual(await bodies(bo.page), all, 'the other side got each once');
@@ -63,12 +64,13 @@ await run('offline', async (b) => {
   const hist2 = await api(bo.page, 'GET', `conversations/${id}/messages`);
   assert.deepEqual(hist2.data.messages.map(m => m.body), all);
 
-  // A reload keeps what was not sent: one that failed and one still
-  // waiting for its answer both come back failed, with their Retry.
-  await ann.ctx.setOffline(true);
+  // A reload keeps what was not sent: one that failed (its connection
+  // cut, the network never down) and one still waiting for its answer
+  // both come back failed, with their Retry.
+  await ann.page.route('**/api/messages', (route) => route.request().method() === 'POST' ? route.abort('connectionreset') : route.continue());
   await sendUI(ann.page, 'failed before the reload');
   await ann.page.waitForSelector('#messages li.mine.failed:has-text("failed before the reload")', { timeout: 10000 });
-  await ann.ctx.setOffline(false);
+  await ann.page.unroute('**/api/messages');
   let release;
   const held = new Promise((r) => { release = r; });
   await ann.page.route('**/api/messages', async (route) => {

@@ -15,7 +15,7 @@ import { tablist, initDialogs, netBanner, unreadIndicator, toast } from './ui.js
 import { provide, unprovided } from './intent.js';
 import { initAuth, showAuth } from './auth.js';
 import { loadConversations, loadConversationsSoon, renderConversations, renderConversationsSoon, resetConversations, showOlderConversations } from './convlist.js';
-import { initChat, openConversation, closeChat, renderHead, loadDetail, syncThread, markRead, onMessage, onRead, onOwnRead, restoreChat, forgetChat } from './chat.js';
+import { initChat, openConversation, closeChat, renderHead, loadDetail, syncThread, markRead, onMessage, onRead, onOwnRead, restoreChat, forgetChat, retryUnsent } from './chat.js';
 import { initFriends, loadFriends, renderFriends, chatWith, sendRequest, blockUser, onPresence, onProfile, onFriendEvent } from './friends.js';
 import { initTopics, topicDialog, leaveTopic, onConversationUpdated } from './topics.js';
 import { initStranger, matched, onPartnerLeft, setMatchState, nextStranger, leaveMatch, reportStranger, befriendStranger, matchBannerFor, renderWaiting, syncMatchFromList } from './stranger.js';
@@ -52,7 +52,11 @@ function enter(me, fresh) {
   if (fresh) broadcast('signedin');
   receiver = new Receiver({
     onEvents,
-    onNet: (online) => { S.online = online; netBanner(online ? '' : 'Connection lost. Reconnecting…'); },
+    onNet: (online) => {
+      S.online = online;
+      netBanner(online ? '' : 'Connection lost. Reconnecting…');
+      if (online) retryUnsent();
+    },
     onReconnected: () => refreshAll(),
     onSignedOut: () => signedOut('Your session has ended. Please log in again.'),
   });

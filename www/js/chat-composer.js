@@ -81,7 +81,8 @@ async function post(id, t, body, client_id) {
     const item = t.local(client_id);
     if (item) {
       item.state = 'failed';
-      item.error = !res ? 'Not sent: no connection.' : res.status === 429 ? 'Not sent: sending too fast.' : 'Not sent: ' + errorText(res);
+      item.offline = !res;                          // sent again when it comes back
+      item.error = !res ? 'Not sent: no connection. It goes when the connection is back.' : res.status === 429 ? 'Not sent: sending too fast.' : 'Not sent: ' + errorText(res);
     }
     if (res?.status === 409) { const c = S.convs.get(id); if (c?.kind === 'match') { c.ended = true; renderHead(); } }
   }
@@ -89,11 +90,27 @@ async function post(id, t, body, client_id) {
   if (S.current === id) renderMessages({ bottom: true });
 }
 
+// The connection is back: messages that failed for want of it go again,
+// oldest first, each with its client_id (the server never stores one
+// twice). Those the server refused stay failed, with their Retry.
+export function retryUnsent() {
+  for (const [id, t] of S.threads) {
+    const failed = [...t.items.values()].filter(m => m.local && m.state === 'failed' && m.offline);
+    failed.sort((a, b) => (a.t || 0) - (b.t || 0));
+    for (const m of failed) send(id, m.body, m.client_id);
+  }
+}
+
 // ---------- the text box ----------
+// The box grows with its text, taking the height from the messages above:
+// if they showed the last one, they still do (it was hidden behind).
 function autosize() {
   const box = $('#composer-text');
+  const sc = $('#scroller');
+  const atBottom = sc.scrollHeight - sc.scrollTop - sc.clientHeight < 8;
   box.style.height = 'auto';
   box.style.height = Math.min(box.scrollHeight + 2, 180) + 'px';
+  if (atBottom) sc.scrollTop = sc.scrollHeight;
 }
 
 // Near the limit a counter shows how many characters (code points, as the
@@ -142,6 +159,8 @@ export function initComposer() {
     if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); $('#composer').requestSubmit(); }
   });
   box.addEventListener('input', () => { autosize(); countChars(); saveDraft(); });
+  // The network is back (the browser says so before a poll does).
+  addEventListener('online', () => setTimeout(retryUnsent, 300));
   // A failed message's Retry: the same body and client_id again.
   $('#messages').addEventListener('click', (e) => {
     const li = e.target.closest('button.retry')?.closest('li');

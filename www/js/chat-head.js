@@ -20,7 +20,8 @@ export function renderHead() {
   let sub = '';
   if (c.kind === 'topic') {
     const n = c.members_detail?.length || c.members?.length || 0;
-    const on = c.members_detail ? c.members_detail.filter(m => m.online && !isMe(m.username)).length : 0;
+    // You are online too (you are looking): counted, as members are.
+    const on = c.members_detail ? c.members_detail.filter(m => m.online || isMe(m.username)).length : 0;
     sub = `${n} member${n === 1 ? '' : 's'}${on ? `, ${on} online` : ''}`;
   } else if (c.kind === 'match') {
     sub = c.ended ? 'Stranger chat · ended' : 'Stranger chat';

@@ -106,23 +106,74 @@ function readers(c, seq) {
   return others.filter(m => (m.read_seq || 0) >= seq || (lastBy.get(m.username) || 0) > seq);
 }
 
+// One of 8 colours for a sender's name, by their user name.
+function nameHue(name) {
+  let x = 0;
+  for (const ch of String(name).toLowerCase()) x = (x * 31 + ch.codePointAt(0)) >>> 0;
+  return x % 8;
+}
+
+// The highest seq someone else has read, per conversation, as this tab
+// has seen it: it only goes up, so a message read by a member who then
+// left or was removed stays read (their mark left with them).
+const readHigh = new Map();
+function noteReadHigh(c) {
+  if (!c) return 0;
+  let high = readHigh.get(c.id) || 0;
+  for (const m of c.members_detail || []) {
+    if (isMe(m.username)) continue;
+    high = Math.max(high, m.read_seq || 0, (lastBy.get(m.username) || 1) - 1);
+  }
+  readHigh.set(c.id, high);
+  return high;
+}
+
 function stateOf(c, m) {
   if (m.state === 'failed') return 'failed';
   if (!m.seq) return 'sending';
-  return readers(c, m.seq).length ? 'read' : 'sent';
+  return readers(c, m.seq).length || m.seq <= (readHigh.get(c?.id) || 0) ? 'read' : 'sent';
 }
 
 const STATE_ICON = { sending: 'clock', sent: 'check', read: 'check2', failed: 'alert' };
 const STATE_TEXT = { sending: 'sending', sent: 'sent', read: 'read', failed: 'not sent' };
 
-function stateMark(c, m, state) {
+function stateLabel(c, m, state) {
   let label = STATE_TEXT[state];
   if (state === 'read' && c?.kind === 'topic') {
     const r = readers(c, m.seq);
     const n = (c.members_detail || []).length - 1;
-    label = r.length >= n ? 'read by everyone' : `read by ${r.length}`;
+    label = r.length >= n ? 'read by everyone' : r.length ? `read by ${r.length}` : 'read';
   }
+  return label;
+}
+
+function stateMark(state, label) {
   return h('span', { class: `msg-state ${state}`, title: label }, icon(STATE_ICON[state]), h('span', { class: 'sr-text', text: label }));
+}
+
+// What the list shows, by key ('d' day, 'm' message id, 'l' client id):
+// {li, sig}. A render builds only the items whose signature (everything
+// drawn from them) changed and moves none that stay in order: a message
+// sent or received in a chat of a thousand costs one bubble, not a
+// thousand (it was 120-250 ms a message after a few hundred).
+let drawn = new Map();
+let drawnConv = null;
+
+function messageItem(c, m, mine, grouped, state, label, at) {
+  return h('li', {
+    class: `msg ${mine ? 'mine' : 'theirs'}${grouped ? ' grouped' : ''}${state ? ' ' + state : ''}`,
+    dataset: { id: m.id ? String(m.id) : '', seq: m.seq ? String(m.seq) : '', clientId: m.client_id || '', state },
+  },
+  !mine && !grouped && c?.kind === 'topic' ? h('span', { class: `sender n${nameHue(m.sender)}`, dir: 'auto', text: memberName(c, m.sender) }) : null,
+  h('div', { class: 'bubble' },
+    h('span', { class: 'body', dir: 'auto', text: m.body }),
+    h('span', { class: 'meta' },
+      h('time', { text: clock(at), title: fullTime(at) }),
+      mine ? stateMark(state, label) : null)),
+  state === 'failed' ? h('div', { class: 'failed-note' },
+    h('span', { text: m.error || 'Not sent.' }),
+    // chat-composer.js answers its click (the same client_id again)
+    h('button', { type: 'button', class: 'retry' }, icon('retry'), 'Retry')) : null);
 }
 
 export function renderMessages({ bottom = false, incoming = false } = {}) {
@@ -131,38 +182,48 @@ export function renderMessages({ bottom = false, incoming = false } = {}) {
   const nearBottom = sc.scrollHeight - sc.scrollTop - sc.clientHeight < 120;
   const t = S.threads.get(S.current);
   const c = S.convs.get(S.current);
-  const frag = document.createDocumentFragment();
-  let prev = null, lastDay = '';
   lastBy = new Map();
   if (t) for (const m of t.items.values()) if (m.seq > (lastBy.get(m.sender) || 0)) lastBy.set(m.sender, m.seq);
+  noteReadHigh(c);
+  if (drawnConv !== S.current || ol.children.length !== drawn.size) { drawn = new Map(); drawnConv = S.current; ol.replaceChildren(); }
+  const next = new Map();
+  const want = [];
+  let prev = null, lastDay = '';
   for (const m of t ? t.sorted() : []) {
     const at = m.sent_at || m.t || Date.now();
     const dk = dayKey(at);
     if (dk !== lastDay) {
-      frag.append(h('li', { class: 'day', role: 'separator' }, h('span', { text: dayLabel(at) })));
+      const key = 'd' + dk, label = dayLabel(at);
+      const old = drawn.get(key);
+      const item = old && old.sig === label ? old
+        : { li: h('li', { class: 'day', role: 'separator' }, h('span', { text: label })), sig: label };
+      next.set(key, item);
+      want.push(item.li);
       lastDay = dk; prev = null;
     }
     const mine = isMe(m.sender);
     const grouped = prev && prev.sender === m.sender && at - (prev.sent_at || prev.t || 0) < 5 * 60e3;
     const state = mine ? stateOf(c, m) : '';
-    const li = h('li', {
-      class: `msg ${mine ? 'mine' : 'theirs'}${grouped ? ' grouped' : ''}${state ? ' ' + state : ''}`,
-      dataset: { id: m.id ? String(m.id) : '', seq: m.seq ? String(m.seq) : '', clientId: m.client_id || '', state },
-    },
-    !mine && !grouped && c?.kind === 'topic' ? h('span', { class: 'sender', dir: 'auto', text: memberName(c, m.sender) }) : null,
-    h('div', { class: 'bubble' },
-      h('span', { class: 'body', dir: 'auto', text: m.body }),
-      h('span', { class: 'meta' },
-        h('time', { text: clock(at), title: fullTime(at) }),
-        mine ? stateMark(c, m, state) : null)),
-    state === 'failed' ? h('div', { class: 'failed-note' },
-      h('span', { text: m.error || 'Not sent.' }),
-      // chat-composer.js answers its click (the same client_id again)
-      h('button', { type: 'button', class: 'retry' }, icon('retry'), 'Retry')) : null);
-    frag.append(li);
+    const label = mine ? stateLabel(c, m, state) : '';
+    const name = !mine && !grouped && c?.kind === 'topic' ? memberName(c, m.sender) : '';
+    const key = m.id ? 'm' + m.id : 'l' + m.client_id;
+    const sig = [m.id, m.seq, m.client_id, m.body, at, grouped, state, label, name, m.error].join('\u0001');
+    const old = drawn.get(key);
+    const item = old && old.sig === sig ? old : { li: messageItem(c, m, mine, grouped, state, label, at), sig };
+    next.set(key, item);
+    want.push(item.li);
     prev = m;
   }
-  ol.replaceChildren(frag);
+  // Out first what goes (gone, or drawn anew), then each wanted item where
+  // it belongs: those already in order are not touched.
+  for (const [key, item] of drawn) if (next.get(key) !== item) item.li.remove();
+  let at = ol.firstElementChild;
+  for (const li of want) {
+    if (li === at) at = at.nextElementSibling;
+    else ol.insertBefore(li, at);
+  }
+  while (at) { const n = at.nextElementSibling; at.remove(); at = n; }
+  drawn = next;
   renderNote(t);
   if (bottom || nearBottom) { sc.scrollTop = sc.scrollHeight; show($('#jump'), false); }
   else if (incoming) show($('#jump'), true);

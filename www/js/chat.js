@@ -15,6 +15,7 @@ import { syncThread, loadDetail, renderMessages, fillView, markRead, initThread,
 import { saveDraft, showDraft, forgetComposer, initComposer } from './chat-composer.js';
 
 export { renderHead } from './chat-head.js';
+export { retryUnsent } from './chat-composer.js';
 export { syncThread, loadDetail, markRead, onMessage, onRead, onOwnRead } from './chat-thread.js';
 
 export async function openConversation(id, { banner } = {}) {

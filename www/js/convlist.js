@@ -147,7 +147,10 @@ export function renderConversations() {
   refocus();
   show($('#conv-empty'), shown === 0 && !S.convsMore);
   show($('#conv-more'), S.convsMore);
-  $('#conv-empty-hint').textContent = filter ? 'Nothing matches your search.'
+  // With a search, "nothing matches" alone: "No conversations yet" above
+  // it said there were none at all.
+  $('#conv-empty-title').textContent = filter ? 'Nothing matches your search.' : 'No conversations yet.';
+  $('#conv-empty-hint').textContent = filter ? 'Search looks in names and group members.'
     : S.me?.guest ? 'Find a stranger to start a conversation.' : 'Add a friend, start a group, or talk to a stranger.';
   const total = totalUnread();
   const badge = $('#badge-chats');

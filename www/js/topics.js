@@ -129,11 +129,15 @@ export async function leaveTopic(conv) {
 // conversation_updated: created, renamed, members, role, left.
 export async function onConversationUpdated(e) {
   const id = e.conversation_id;
+  const gone = new Map([[id, S.convs.get(id)?.title]]);
   await ask.loadConversations();
   if (!S.convs.has(id)) {
     // Removed from the group: it is gone from the list.
     S.threads.delete(id);
-    if (S.current === id) { ask.closeChat(); toast('You are no longer in that group.'); }
+    // The toast names the group: the list no longer has it, the event may.
+    const title = e.title || gone.get(id) || '';
+    if (S.current === id) ask.closeChat();
+    toast(title ? `You are no longer in “${title}”.` : 'You are no longer in that group.');
     return;
   }
   if (S.current === id || S.convs.get(id).members_detail) await ask.loadDetail(id);

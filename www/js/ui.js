@@ -98,6 +98,7 @@ export function netBanner(text) {
   const n = $('#net');
   n.textContent = text || '';
   show(n, !!text);
+  document.body.classList.toggle('offline', !!text);
 }
 
 // The chat pane's banner, with an optional action button.
