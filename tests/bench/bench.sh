@@ -59,7 +59,8 @@ echo "chat bench  $when  $(nproc) cores  $(grep -m1 'model name' /proc/cpuinfo |
 echo "stack $BENCH_URL  (folder ${BENCH_STACK:-unknown})"
 echo "targets: latency p50 <= 1.5 ms, p99 <= 6 ms; throughput >= 3000 msg/s; 10k parked: chatd RSS <= 150 MB, p50 within 2x;"
 echo "         fan-out to 200 <= 100 ms; footprint lighttpd + chatd + sweeper <= 20 MB;"
-echo "         shared host (Apache, plain CGI, 25 workers, 10 connections): >= 100 people, median delivery <= 2 s"
+echo "         shared host (Apache, plain CGI, 25 workers, 10 connections): >= 100 people, median delivery <= 2 s;"
+echo "         cross-node delivery p50 <= 50 ms, p99 <= 500 ms (one database, Galera); web client <= 16 ms a message"
 echo
 # Each scenario's lines go to the terminal as they come and to $out, from
 # which the summary table is made.
@@ -210,6 +211,22 @@ while True:
 }
 { nodes 2>>"$BENCH_STATE/loadgen.log" || : >"$failed"; } | tee -a "$out"
 
+# 8. The web client in Debian's chromium (tests/bench/browser.mjs): what
+# one message sent or received costs the page with 1,000 messages in the
+# open chat (script, style and layout). Not in the quick run; needs node,
+# chromium and tests/www's playwright-core (`make test` installs it);
+# BENCH_BROWSER=0 skips it.
+browser() {
+	[ "${BENCH_BROWSER:-1}" = 1 ] && [ "${BENCH_QUICK:-0}" != 1 ] || return 0
+	command -v node >/dev/null 2>&1 && [ -x /usr/bin/chromium ] || {
+		echo "browser skipped: needs node and chromium"; return 0; }
+	[ -d "$top/tests/www/node_modules/playwright-core" ] ||
+	    (cd "$top/tests/www" && npm ci --no-audit --no-fund >/dev/null 2>&1) || {
+		echo "browser skipped: npm ci in tests/www failed"; return 0; }
+	BASE_URL="$BENCH_URL" node "$top/tests/bench/browser.mjs" | grep '^browser '
+}
+{ browser 2>>"$BENCH_STATE/loadgen.log" || : >"$failed"; } | tee -a "$out"
+
 # The table: each target of docs/BENCHMARKS.md against what was measured.
 # Verdicts only at the sizes the targets are for.
 judge=yes
@@ -254,6 +271,13 @@ $1 == "shared" && /CGI CPU per request/ { shcpu = $0; sub(/.*exec included\): /,
 $1 == "shared" && /most people/ { most = val($0, "people:") }
 $1 == "idle" && /parked/ { parked = $2 }
 $1 == "cross"		{ c50 = val($0, "p50"); c99 = val($0, "p99") }
+$1 == "browser"	{
+	bs50 = $0; sub(/.*send p50=/, "", bs50); bs50 += 0
+	bs90 = $0; sub(/.*send p50=[0-9.]+ ms p90=/, "", bs90); bs90 += 0
+	br50 = $0; sub(/.*receive p50=/, "", br50); br50 += 0
+	br90 = $0; sub(/.*receive p50=[0-9.]+ ms p90=/, "", br90); br90 += 0
+	bn = $2
+}
 $1 == "galera"		{ g50 = val($0, "p50"); g99 = val($0, "p99") }
 $1 == "throughput2" && /msg\/s/ {
 	t2 = val($0, "sent")
@@ -305,6 +329,9 @@ END {
 	if (t2 != "")
 		printf "%-34s %-40s %-22s %s\n", "   throughput, two nodes",
 		    sprintf("%d msg/s (one node: %d)", t2, t), "-", "-"
+	if (bn != "")
+		row("8. web client, " bn " messages", sprintf("send p50 %.1f p90 %.1f, receive %.1f / %.1f ms", bs50, bs90, br50, br90),
+		    "<= 16 ms a message", bs90 <= 16 && br90 <= 16)
 	if (ncal) {
 		m = sprintf("%d req/s", cal[1])
 		if (ncal > 1)

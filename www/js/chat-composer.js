@@ -75,8 +75,11 @@ async function post(id, t, body, client_id) {
   if (res?.ok && res.data?.id) {
     const m = { sender: S.me.username, body, client_id, conversation_id: id, ...res.data };
     t.put(m);                                         // replaces the local copy
-    onMessage(m);
+    onMessage(m);                                     // draws it
     broadcast('sent', { message: m });
+    persist();
+    if (S.current === id) { const sc = $('#scroller'); sc.scrollTop = sc.scrollHeight; }
+    return;
   } else {
     const item = t.local(client_id);
     if (item) {

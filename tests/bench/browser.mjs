@@ -1,0 +1,85 @@
+// browser.mjs: `make bench`, scenario 8: what one message costs the web
+// client's page with many messages in the open chat (issue 25: sending
+// or receiving one must cost at most a frame, 16 ms, of script, style
+// and layout). In Debian's chromium (tests/www/lib.mjs): Ann has Bo's
+// chat open while Bo sends BENCH_BROWSER_MSGS (1000) messages, live;
+// then Ann sends BENCH_BROWSER_OPS (20) messages and Bo as many, one at a
+// time, and Chrome's own counters (ScriptDuration, RecalcStyleDuration,
+// LayoutDuration, through CDP) are read before each and after its bubble
+// is drawn. Prints one line: p50 and p90 of each, in ms. Not a test: no
+// verdict here (bench.sh's table has the target).
+import { run, signupUI, api, openChat, sendUI } from '../www/lib.mjs';
+
+const N = Number(process.env.BENCH_BROWSER_MSGS || 1000);
+const OPS = Number(process.env.BENCH_BROWSER_OPS || 20);
+
+const pct = (v, p) => { const s = [...v].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(s.length * p / 100))]; };
+
+await run('browser', async (b) => {
+  const ann = await signupUI(b, 'bbann', { nickname: 'Ann' });
+  const bo = await signupUI(b, 'bbbo', { nickname: 'Bo' });
+  await api(ann.page, 'POST', 'friends/requests', { to: bo.name });
+  const acc = await api(bo.page, 'POST', 'friends/requests', { to: ann.name });
+  const conv = acc.data.conversation_id;
+  await openChat(ann.page, 'Bo');
+
+  // N messages arrive while the chat is open (a page that has been open
+  // all day), in bursts of 50 at once.
+  const tag = Date.now().toString(36);
+  for (let i = 0; i < N; i += 50) {
+    await bo.page.evaluate(async ([conv, tag, i, n]) => {
+      // Each until stored (a stack with a send limit answers 429 first).
+      const one = async (k) => {
+        for (;;) {
+          const r = await fetch('/api/messages', { method: 'POST', headers: { 'Content-Type': 'application/json' },
+            body: JSON.stringify({ conversation_id: conv, client_id: `bb-${tag}-${k}`, body: `message ${k} of the day` }) });
+          if (r.status === 200 || r.status === 201) return;
+          await new Promise(ok => setTimeout(ok, 1000 * Number(r.headers.get('Retry-After') || 1)));
+        }
+      };
+      const all = [];
+      for (let k = i; k < Math.min(i + 50, n); k++) all.push(one(k));
+      await Promise.all(all);
+    }, [conv, tag, i, N]);
+  }
+  await ann.page.waitForFunction((n) => document.querySelectorAll('#messages li.msg').length >= n, N, { timeout: 120000 });
+
+  const cdp = await ann.ctx.newCDPSession(ann.page);
+  await cdp.send('Performance.enable');
+  const parts = { script: [], style: [], layout: [] };
+  let last = null;
+  const cost = async () => {
+    const { metrics } = await cdp.send('Performance.getMetrics');
+    const m = Object.fromEntries(metrics.map(x => [x.name, x.value * 1000]));
+    if (last) {
+      parts.script.push(m.ScriptDuration - last.ScriptDuration);
+      parts.style.push(m.RecalcStyleDuration - last.RecalcStyleDuration);
+      parts.layout.push(m.LayoutDuration - last.LayoutDuration);
+    }
+    last = m;
+    return m.ScriptDuration + m.RecalcStyleDuration + m.LayoutDuration;
+  };
+  const settle = () => ann.page.evaluate(() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r))));
+
+  const sends = [], recvs = [];
+  for (let i = 0; i < OPS; i++) {
+    await settle();
+    last = null;
+    let c0 = await cost();
+    await sendUI(ann.page, `ann ${tag} ${i}`);
+    await ann.page.waitForFunction((t) => [...document.querySelectorAll('#messages li.mine')].some(li => li.textContent.includes(t) && li.dataset.seq), `ann ${tag} ${i}`);
+    await settle();
+    sends.push(await cost() - c0);
+
+    last = null;
+    c0 = await cost();
+    await api(bo.page, 'POST', 'messages', { conversation_id: conv, client_id: `bb-${tag}-r${i}`, body: `bo ${tag} ${i}` });
+    await ann.page.waitForFunction((t) => [...document.querySelectorAll('#messages li.theirs')].some(li => li.textContent.includes(t)), `bo ${tag} ${i}`);
+    await settle();
+    recvs.push(await cost() - c0);
+  }
+  const shown = await ann.page.locator('#messages li.msg').count();
+  console.log(`browser      ${shown} messages in the chat: send p50=${pct(sends, 50).toFixed(1)} ms p90=${pct(sends, 90).toFixed(1)} ms` +
+    `  receive p50=${pct(recvs, 50).toFixed(1)} ms p90=${pct(recvs, 90).toFixed(1)} ms  (script + style + layout, ${OPS} each;` +
+    ` medians of both: script ${pct(parts.script, 50).toFixed(1)}, style ${pct(parts.style, 50).toFixed(1)}, layout ${pct(parts.layout, 50).toFixed(1)} ms)`);
+});
