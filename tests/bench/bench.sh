@@ -135,8 +135,9 @@ freeport() {
 udpport() {
 	/usr/bin/python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
-# node DIR PORT UDP PEERS KEY [VAR=VALUE ...]: start a chat node.
-node() {
+# chatnode DIR PORT UDP PEERS KEY [VAR=VALUE ...]: start a chat node
+# (not "node": that is node.js, which scenario 8 runs).
+chatnode() {
 	_d=$1 _p=$2 _u=$3 _peers=$4 _key=$5
 	shift 5
 	env -u CHAT_RUN -u CHAT_HOST_ID -u CHAT_DB_SOCKET -u CHAT_DB_HOST -u STACK_DIR -u PORT -u BASE_URL \
@@ -155,8 +156,8 @@ nodes() {
 	peers="127.0.0.1:$v1,127.0.0.1:$v2"
 	set -- $(set -a; . "$BENCH_STACK/db.env"; echo "$CHAT_DB_SOCKET $CHAT_DB_USER $CHAT_DB_PASS $CHAT_DB_NAME")
 	db="CHAT_DB_HOST=localhost CHAT_DB_SOCKET=$1 CHAT_DB_USER=$2 CHAT_DB_PASS=$3 CHAT_DB_NAME=$4"
-	node "$nd/n1" "$q1" "$v1" "$peers" "$key" $db &&
-	    node "$nd/n2" "$q2" "$v2" "$peers" "$key" $db || {
+	chatnode "$nd/n1" "$q1" "$v1" "$peers" "$key" $db &&
+	    chatnode "$nd/n2" "$q2" "$v2" "$peers" "$key" $db || {
 		echo "nodes: a node did not start, see $nd/n1.log, $nd/n2.log"
 		"$top/scripts/stack.sh" stop "$nd/n1" >/dev/null 2>&1
 		"$top/scripts/stack.sh" stop "$nd/n2" >/dev/null 2>&1
@@ -189,8 +190,8 @@ while True:
 		acct="CHAT_DB_USER=$1 CHAT_DB_PASS=$2 CHAT_DB_NAME=$3"
 		g1=$(freeport) g2=$(freeport) w1=$(udpport) w2=$(udpport)
 		peers="127.0.0.1:$w1,127.0.0.1:$w2"
-		if node "$gd/a" "$g1" "$w1" "$peers" "$key" $acct CHAT_DB_HOST="127.0.0.1:$gp" &&
-		    node "$gd/b" "$g2" "$w2" "$peers" "$key" $acct CHAT_DB_HOST="127.0.0.1:$((gp + 1))"; then
+		if chatnode "$gd/a" "$g1" "$w1" "$peers" "$key" $acct CHAT_DB_HOST="127.0.0.1:$gp" &&
+		    chatnode "$gd/b" "$g2" "$w2" "$peers" "$key" $acct CHAT_DB_HOST="127.0.0.1:$((gp + 1))"; then
 			mkdir -p "$gd/state"
 			BENCH_URL="http://127.0.0.1:$g1/" BENCH_URL2="http://127.0.0.1:$g2/" \
 			    BENCH_STACK= BENCH_STATE="$gd/state" BENCH_LABEL=galera \
