@@ -271,19 +271,22 @@ cache_put(const unsigned char hash[32], const struct auth_user *u,
 	pthread_mutex_unlock(&cache_mu);
 }
 
-/* uid was just written online with a fresh last_seen (user_touch). */
+/*
+ * The user of the session of token hash was just written online with a
+ * fresh last_seen (user_touch): its entry says so.  One slot set, not a
+ * walk of the cache: this runs for every user every CAP_SEEN_WRITE_S.
+ */
 void
-auth_touched(int64_t uid)
+auth_touched(const unsigned char hash[32])
 {
-	size_t	 i;
-	int64_t	 now = mono_ms();
+	struct cached	*c;
 
 	pthread_mutex_lock(&cache_mu);
-	for (i = 0; i < CAP_SESSION_SLOTS; i++)
-		if (cache[i].used && cache[i].u.uid == uid) {
-			cache[i].u.was_online = 1;
-			cache[i].seen_at = now;
-		}
+	c = cache_slot(hash);
+	if (c->used && memcmp(c->hash, hash, 32) == 0) {
+		c->u.was_online = 1;
+		c->seen_at = mono_ms();
+	}
 	pthread_mutex_unlock(&cache_mu);
 }
 

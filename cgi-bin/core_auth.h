@@ -47,7 +47,7 @@ int	auth_session_end(struct db *, int64_t);
 int	auth_session_find(struct db *, const unsigned char[32],
 	    struct auth_user *);
 int	auth_session_check(struct db *, int64_t);
-void	auth_touched(int64_t);
+void	auth_touched(const unsigned char[32]);
 void	auth_forget_users(const int64_t *, size_t);
 void	auth_forget_user(int64_t);
 int	auth_window_take(struct db *, const char *, int, int64_t, int64_t *);

@@ -101,7 +101,6 @@ static const char *const stmts[STMT__MAX] = {
 	"DELETE FROM event WHERE user_id = ? AND type = 'resync'",
 };
 
-static int	collect(struct dbres *, struct ids *);
 
 /*
  * Push one event of type for uid; payload is a JSON object's text (the
@@ -412,7 +411,7 @@ event_trim(struct db *db, int64_t uid, int keep, int age_s, struct ids *wake)
 		return -1;
 	if (rc == 0 || cut == 0)
 		return 0;
-	if (collect(db_query(db, stmts[STMT_TRIM_CONVS], "iiiii", uid, cut,
+	if (db_ids(db_query(db, stmts[STMT_TRIM_CONVS], "iiiii", uid, cut,
 	    uid, uid, (int64_t)CAP_RESYNC_CONVS), &convs) == -1 ||
 	    (n = db_exec(db, stmts[STMT_TRIM_DROP], "ii", uid, cut)) < 0) {
 		n = -1;
@@ -438,30 +437,18 @@ out:
 	return (long)n;
 }
 
-static int
-collect(struct dbres *res, struct ids *out)
-{
-	int	 rc;
-
-	if (res == NULL)
-		return -1;
-	while ((rc = db_row(res)) == 1)
-		ids_add(out, db_int(res, 0));
-	db_res_free(res);
-	return rc == -1 ? -1 : 0;
-}
 
 /* The ids of uid's friends, appended to out.  0 or -1. */
 int
 event_friend_ids(struct db *db, int64_t uid, struct ids *out)
 {
-	return collect(db_query(db, stmts[STMT_FRIEND_IDS], "i", uid), out);
+	return db_ids(db_query(db, stmts[STMT_FRIEND_IDS], "i", uid), out);
 }
 
 /* The members of conv except one, appended to out.  0 or -1. */
 int
 event_member_ids(struct db *db, int64_t conv, int64_t except, struct ids *out)
 {
-	return collect(db_query(db, stmts[STMT_MEMBER_IDS], "ii", conv,
+	return db_ids(db_query(db, stmts[STMT_MEMBER_IDS], "ii", conv,
 	    except), out);
 }

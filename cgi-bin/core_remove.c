@@ -102,19 +102,9 @@ static const char *const stmts[STMT__MAX] = {
 static int
 ids_of(struct db *db, int st, int64_t uid, int n, struct ids *out)
 {
-	struct dbres	*res;
-	int		 rc;
-
-	if (n == 3)
-		res = db_query(db, stmts[st], "iii", uid, uid, uid);
-	else
-		res = db_query(db, stmts[st], "i", uid);
-	if (res == NULL)
-		return -1;
-	while ((rc = db_row(res)) == 1)
-		ids_add(out, db_int(res, 0));
-	db_res_free(res);
-	return rc == -1 ? -1 : 0;
+	return db_ids(n == 3 ?
+	    db_query(db, stmts[st], "iii", uid, uid, uid) :
+	    db_query(db, stmts[st], "i", uid), out);
 }
 
 /*

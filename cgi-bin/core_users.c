@@ -253,14 +253,15 @@ presence_payload(struct buf *b, const char *name, int online)
 
 /*
  * Count a request of user uid (name) as activity; was_online and seen_age
- * are what the session lookup read (auth_session_find).  last_seen is
+ * are what the lookup of the session of token hash sid_hash read
+ * (auth_session_find), and what a write here tells its cached entry.  last_seen is
  * written at most every CAP_SEEN_WRITE_S; coming back online tells the
  * friends.  Failures are logged and ignored: presence must not fail a
  * request.
  */
 void
-user_touch(struct db *db, int64_t uid, const char *name, int was_online,
-    int64_t seen_age)
+user_touch(struct db *db, int64_t uid, const unsigned char sid_hash[32],
+    const char *name, int was_online, int64_t seen_age)
 {
 	struct buf	 p = { 0 };
 	struct ids	 friends = { 0 };
@@ -279,7 +280,7 @@ user_touch(struct db *db, int64_t uid, const char *name, int was_online,
 		 * below finds.
 		 */
 		if ((n = db_exec(db, stmts[STMT_SEEN_ONLINE], "i", uid)) == 1) {
-			auth_touched(uid);
+			auth_touched(sid_hash);
 			return;
 		}
 		if (n < 0)
@@ -296,7 +297,7 @@ user_touch(struct db *db, int64_t uid, const char *name, int was_online,
 	if (n < 0 || db_commit(db) == -1)
 		db_rollback(db);
 	else {
-		auth_touched(uid);
+		auth_touched(sid_hash);
 		wake_users(friends.v, friends.n);
 	}
 	buf_free(&p);

@@ -39,7 +39,8 @@ int	user_by_name(struct db *, int64_t, const char *,
 int	user_find(struct db *, int64_t, const char *, struct json_object **);
 int	user_update(struct db *, int64_t, const char *, int64_t,
 	    const struct user_patch *, const char *);
-void	user_touch(struct db *, int64_t, const char *, int, int64_t);
+void	user_touch(struct db *, int64_t, const unsigned char[32], const char *,
+	    int, int64_t);
 int	user_set_offline(struct db *, int64_t, int, struct ids *);
 
 #endif /* CORE_USERS_H */

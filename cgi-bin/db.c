@@ -401,6 +401,23 @@ db_res_free(struct dbres *res)
 }
 
 /*
+ * The first column of every row of res (the result of a db_query, which
+ * may be NULL for its failure) appended to out; res is freed.  0 or -1.
+ */
+int
+db_ids(struct dbres *res, struct ids *out)
+{
+	int	 rc;
+
+	if (res == NULL)
+		return -1;
+	while ((rc = db_row(res)) == 1)
+		ids_add(out, db_int(res, 0));
+	db_res_free(res);
+	return rc == -1 ? -1 : 0;
+}
+
+/*
  * Run a query whose answer is one integer: 1 found (stored in *out), 0 no
  * row, -1 error.
  */

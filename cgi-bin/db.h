@@ -44,6 +44,8 @@ int		 db_null(struct dbres *, int);
 unsigned int	 db_ncol(struct dbres *);
 size_t		 db_nrows(struct dbres *);
 void		 db_res_free(struct dbres *);
+struct ids;
+int		 db_ids(struct dbres *, struct ids *);
 
 unsigned int	 db_errno(struct db *);
 int		 db_is_dup(struct db *);

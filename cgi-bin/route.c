@@ -320,8 +320,8 @@ route_dispatch(struct req *r)
 		if ((rt->flags & R_USER) && r->guest)
 			return http_fail(r, 403, "forbidden",
 			    "guests can only talk to strangers");
-		user_touch(r->db, r->uid, r->username, r->was_online,
-		    r->seen_age);
+		user_touch(r->db, r->uid, r->sid_hash, r->username,
+		    r->was_online, r->seen_age);
 	}
 	/*
 	 * A handler that returns 0 handed r on (parked, queued) and may have

@@ -328,7 +328,8 @@ h_cmd(struct req *r)
 		return cmd_account(r, cmd_names[c]);
 	if ((st = auth_session(r)) != 0)
 		return st;
-	user_touch(r->db, r->uid, r->username, r->was_online, r->seen_age);
+	user_touch(r->db, r->uid, r->sid_hash, r->username, r->was_online,
+	    r->seen_age);
 	switch (c) {
 	case CMD_PING:		/* the heartbeat: presence, nothing more */
 		return http_reply(r, 200, "{\"cmd\":\"PONG\",\"code\":0}", 23);

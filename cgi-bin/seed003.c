@@ -253,7 +253,8 @@ h_frame(struct req *r)
 		return frame_login(r, c, mid, mlen);
 	if ((st = auth_session(r)) != 0)
 		return st;
-	user_touch(r->db, r->uid, r->username, r->was_online, r->seen_age);
+	user_touch(r->db, r->uid, r->sid_hash, r->username, r->was_online,
+	    r->seen_age);
 	switch (type) {
 	case FRAME_USER:
 		return frame_user(r, s, slen, mid, mlen);

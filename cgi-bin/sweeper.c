@@ -136,16 +136,8 @@ on_signal(int sig)
 static int
 select_ids(struct db *db, const char *sql, int64_t a, struct ids *out)
 {
-	struct dbres	*res;
-	int		 rc;
-
 	out->n = 0;
-	if ((res = db_query(db, sql, "ii", a, (int64_t)CAP_SWEEP_BATCH)) == NULL)
-		return -1;
-	while ((rc = db_row(res)) == 1)
-		ids_add(out, db_int(res, 0));
-	db_res_free(res);
-	return rc == -1 ? -1 : 0;
+	return db_ids(db_query(db, sql, "ii", a, (int64_t)CAP_SWEEP_BATCH), out);
 }
 
 /*
