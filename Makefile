@@ -34,11 +34,11 @@ SAN_FLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 LIB_SRCS = util conf db db_pool http http_reply valid inbox waiter wake peer \
 	   core_auth core_login core_accounts core_users core_friends core_events \
 	   core_marker core_watch core_send core_messages core_conv \
-	   core_topics core_match core_pictures core_safety \
+	   core_topics core_match core_pictures core_safety core_live \
 	   mail core_sessions core_remove core_reset api_account \
 	   api_auth api_users api_friends api_safety api_messages api_conv \
-	   api_match \
-	   api_poll api_pictures seed seed003_frame seed003 seed003_talk \
+	   api_match core_edit api_edit core_grams core_search api_search \
+	   api_live api_poll api_pictures core_files api_files seed seed003_frame seed003 seed003_talk \
 	   seed002 route
 B	 = build
 OBJS	 = $(LIB_SRCS:%=$(B)/%.o)

@@ -164,7 +164,7 @@ h_password_forgot(struct req *r)
 	if ((st = http_fields(r, f, 1, &email)) != 0)
 		return st;
 	if (email.len == 0)
-		return http_fail(r, 400, "bad_request", "email is required");
+		return http_fail(r, 400, "bad_request", "Enter your email address.");
 	if (!link_base(r, base, sizeof(base))) {
 		LOG("password reset: no CHAT_PUBLIC_URL and an odd Host");
 		return http_reply(r, 202, ok, sizeof(ok) - 1);

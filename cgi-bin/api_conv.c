@@ -397,3 +397,31 @@ h_conv_leave(struct req *r)
 		return fail_conv(r, rc);
 	return http_reply(r, 204, NULL, 0);
 }
+
+/*
+ * POST /api/conversations/{id}/mute {"muted":true|false}: for all of my
+ * devices (the others get conversation_updated, change "muted").  200
+ * {"conversation_id","muted"}.
+ */
+int
+h_conv_mute(struct req *r)
+{
+	struct json_object	*v;
+	enum conv_result	 rc;
+	int64_t			 conv;
+	int			 on;
+	char			 b[80];
+
+	if (http_path_id(r, 0, &conv) == -1)
+		return http_fail(r, 400, "bad_request", "bad conversation id");
+	if (!json_object_object_get_ex(r->json, "muted", &v) ||
+	    !json_object_is_type(v, json_type_boolean))
+		return http_fail(r, 400, "bad_request",
+		    "muted must be true or false");
+	on = json_object_get_boolean(v);
+	if ((rc = conv_mute(r->db, r->uid, conv, on)) != CONV_OK)
+		return fail_conv(r, rc);
+	snprintf(b, sizeof(b), "{\"conversation_id\":%lld,\"muted\":%s}",
+	    (long long)conv, on ? "true" : "false");
+	return http_reply(r, 200, b, strlen(b));
+}

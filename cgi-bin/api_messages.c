@@ -10,9 +10,11 @@
 
 #include <json.h>
 
+#include "api_edit.h"
 #include "api_messages.h"
 #include "caps.h"
 #include "core_auth.h"
+#include "core_edit.h"
 #include "core_messages.h"
 #include "core_send.h"
 #include "handlers.h"
@@ -32,9 +34,9 @@ msg_init(void (*done)(struct req *))
 	send_done = done;
 }
 
-/* The answer to a refused send. */
-static int
-fail_msg(struct req *r, enum msg_result rc)
+/* The answer to a refused send (or typing signal: api_live.c). */
+int
+msg_fail(struct req *r, enum msg_result rc)
 {
 	switch (rc) {
 	case MSG_NO_USER:
@@ -58,21 +60,26 @@ fail_msg(struct req *r, enum msg_result rc)
 	}
 }
 
-/* The answer to a send: 201 new, 200 a repeat, or why not. */
+/*
+ * The answer to a send: 201 new, 200 a repeat, or why not.  s: the keys
+ * it adds (a reply's), or NULL.
+ */
 static int
 send_reply(struct req *r, enum msg_result rc, struct msg *m, const char *cid,
-    size_t clen, const char *body, size_t blen)
+    size_t clen, const char *body, size_t blen, const struct send *s)
 {
 	struct buf	 b = { 0 };
 	int		 st;
 
 	if (rc != MSG_OK && rc != MSG_REPEAT)
-		return fail_msg(r, rc);
+		return msg_fail(r, rc);
 	/* A repeat answers what was stored first, body included. */
 	if (rc == MSG_REPEAT)
 		msg_json(&b, m, r->username, m->body, m->body_len, cid, clen);
 	else
 		msg_json(&b, m, r->username, body, blen, cid, clen);
+	if (s != NULL)
+		msg_json_more(&b, s);
 	free(m->body);
 	st = http_reply(r, rc == MSG_OK ? 201 : 200, b.p, b.len);
 	buf_free(&b);
@@ -96,7 +103,8 @@ h_msg_send(struct req *r)
 	struct send		*s;
 	struct msg		 m;
 	enum msg_result		 rc;
-	int64_t			 conv = 0;
+	enum edit_result	 er;
+	int64_t			 conv = 0, reply = 0;
 	int			 st, wait, room;
 
 	if ((st = http_fields(r, fields, 3, v)) != 0)
@@ -107,6 +115,12 @@ h_msg_send(struct req *r)
 			return http_fail(r, 400, "bad_request",
 			    "conversation_id is not valid");
 	}
+	if (json_object_object_get_ex(r->json, "reply_to", &cv) &&
+	    !json_object_is_type(cv, json_type_null) &&
+	    (!json_object_is_type(cv, json_type_int) ||
+	    (reply = json_object_get_int64(cv)) <= 0))
+		return http_fail(r, 400, "bad_reply_to",
+		    "reply_to is not a message id");
 	if ((conv != 0) == (v[2].s != NULL))
 		return http_fail(r, 400, "bad_request",
 		    "give either to or conversation_id");
@@ -121,28 +135,41 @@ h_msg_send(struct req *r)
 			    &m)) {
 			case 1:
 				return send_reply(r, MSG_REPEAT, &m, v[0].s,
-				    v[0].len, v[1].s, v[1].len);
+				    v[0].len, v[1].s, v[1].len, NULL);
 			case -1:
 				return http_fail_db(r);
 			}
 		}
-		return fail_msg(r, rc);
-	}
-	if (send_done == NULL || (room = send_room()) == SEND_FULL) {
-		rc = msg_send(r->db, r->uid, r->username, conv, v[0].s,
-		    v[0].len, v[1].s, v[1].len, &m);
-		return send_reply(r, rc, &m, v[0].s, v[0].len, v[1].s,
-		    v[1].len);
+		return msg_fail(r, rc);
 	}
 	/*
 	 * Its fields point into r's body, which lives until r is finished:
 	 * by send_answer, on this thread or on the one that stores it.
 	 */
 	s = xcalloc(1, sizeof(*s));
-	s->answer = send_answer;
-	s->arg = r;
+	/* A reply: a member there, answering a message of it. */
+	if (reply != 0 && ((rc = msg_resolve_conv(r->db, r->uid, conv)) !=
+	    MSG_OK || (er = msg_reply_find(r->db, conv, reply, &s->more)) !=
+	    EDIT_OK)) {
+		buf_free(&s->more);
+		free(s);
+		return rc != MSG_OK ? msg_fail(r, rc) : edit_fail(r, er);
+	}
+	s->reply_to = reply;
 	msg_send_init(s, r->uid, r->username, conv, v[0].s, v[0].len, v[1].s,
 	    v[1].len);
+	if (send_done == NULL || (room = send_room()) == SEND_FULL) {
+		send_queued(r->db, s);
+		rc = msg_outcome(r->db, s, &m);
+		st = send_reply(r, rc, &m, v[0].s, v[0].len, v[1].s,
+		    v[1].len, s);
+		buf_free(&s->tail);
+		buf_free(&s->more);
+		free(s);
+		return st;
+	}
+	s->answer = send_answer;
+	s->arg = r;
 	/*
 	 * Going to wait: give libfcgi's request back first, as a parked
 	 * poll does (~11 KB down to ~1.5 KB; the body stays).  If a slot
@@ -164,8 +191,9 @@ send_answer(struct db *db, struct send *s)
 
 	r->db = db;
 	rc = msg_outcome(db, s, &m);
-	(void)send_reply(r, rc, &m, s->cid, s->clen, s->body, s->blen);
+	(void)send_reply(r, rc, &m, s->cid, s->clen, s->body, s->blen, s);
 	buf_free(&s->tail);
+	buf_free(&s->more);
 	free(s);
 	send_done(r);
 }
@@ -196,7 +224,7 @@ h_msg_history(struct req *r)
 		    "limit must be 1 to 200");
 	rc = msg_resolve_conv(r->db, r->uid, conv);
 	if (rc != MSG_OK && rc != MSG_ENDED && rc != MSG_NOT_FRIENDS)
-		return fail_msg(r, rc);
+		return msg_fail(r, rc);
 	if (msg_history(r->db, conv, ha == 1 ? after : -1,
 	    hb == 1 ? before : -1, limit, &b) == -1) {
 		buf_free(&b);

@@ -18,6 +18,7 @@
 #include "caps.h"
 #include "conf.h"
 #include "core_events.h"
+#include "core_live.h"
 #include "core_marker.h"
 #include "core_watch.h"
 #include "db_pool.h"
@@ -221,13 +222,30 @@ poll_run(struct req *r, waiter_fetch fetch)
 	return r->status;
 }
 
-/* The native answer: {"events":[...]}.  See waiter_fetch. */
+/*
+ * The user's revision (sql/022) when the poll passed one (?rev=): 1 and
+ * *rev set, 0 none asked, -1 error.  Changes of the user's own state bump
+ * it; they also push an event, whose wake brings every device's poll here.
+ */
+static int
+poll_rev(struct req *r, int64_t *rev)
+{
+	if (r->poll_rev < 0)
+		return 0;
+	return event_rev(r->db, r->uid, rev) == 0 ? 1 : -1;
+}
+
+/*
+ * The native answer: {"events":[...]}, with "rev" when asked (?rev=): at
+ * once, even with no events, when the user's revision is not the one the
+ * device knows.  See waiter_fetch.
+ */
 static int
 poll_fetch(struct req *r, int final)
 {
-	struct buf	 b = { 0 };
-	int		 n;
-	int64_t		 next;
+	struct buf	 b = { 0 }, t = { 0 };
+	int		 n, asked, nt = 0, look;
+	int64_t		 next, rev = 0;
 
 	if (final && r->poll_after_ms > 0) {
 		buf_addf(&b, "{\"events\":[],\"poll_after_ms\":%d}",
@@ -241,45 +259,81 @@ poll_fetch(struct req *r, int final)
 		return 1;
 	}
 	buf_adds(&b, "{\"events\":[");
-	if (event_fetch(r->db, r->uid, &b, &n, &next) == -1) {
+	/*
+	 * Typing signals (?typing=, core_live.c): looked for only when
+	 * something was heard of the user since the last look in MySQL (a
+	 * signal wakes its readers and so makes their inbox unknown).
+	 */
+	look = r->poll_typing >= 0 && !inbox_known(r->uid);
+	if (event_fetch(r->db, r->uid, &b, &n, &next) == -1 ||
+	    (look && typing_fetch(r->db, r->uid, r->poll_typing, &t,
+	    &nt) == -1)) {
+		buf_free(&b);
+		buf_free(&t);
+		http_fail_db(r);
+		return 1;
+	}
+	if (nt > 0) {		/* events without ids, after the others */
+		if (n > 0)
+			buf_addc(&b, ',');
+		buf_add(&b, t.p, t.len);
+	}
+	buf_free(&t);
+	if ((asked = poll_rev(r, &rev)) == -1) {
 		buf_free(&b);
 		http_fail_db(r);
 		return 1;
 	}
-	if (n == 0) {
+	if (n == 0 && nt == 0 && (asked == 0 || rev == r->poll_rev)) {
 		buf_free(&b);
 		if (next > 0)
 			r->poll_recheck = mono_ms() + next;
 		return 0;
 	}
-	buf_adds(&b, "]}");
+	buf_adds(&b, "]");
+	if (asked)
+		buf_addf(&b, ",\"rev\":%lld", (long long)rev);
+	buf_adds(&b, "}");
 	http_reply(r, 200, b.p, b.len);
 	buf_free(&b);
 	return 1;
 }
 
-/* GET /api/poll?timeout=&ack=: pending events now, or when one arrives. */
+/*
+ * GET /api/poll?timeout=&ack=&rev=&typing=: pending events now, or when one
+ * arrives, or at once when the user's revision is not rev; with typing
+ * (ms, what the client was last given), typing signals newer than that.
+ */
 int
 h_poll(struct req *r)
 {
 	int	 st;
 
+	if (http_query_int(r, "rev", -1, &r->poll_rev) == -1)
+		return http_fail(r, 400, "bad_request",
+		    "rev must be a revision number");
+	if (http_query_int(r, "typing", -1, &r->poll_typing) == -1)
+		return http_fail(r, 400, "bad_request",
+		    "typing must be a time in ms since the epoch");
 	if ((st = poll_prepare(r)) != 0)
 		return st;
 	return poll_run(r, poll_fetch);
 }
 
-/* POST /api/ack {"ids":[...]}: delete these events of mine.  204. */
+/*
+ * Ack the events of JSON value ids, an array of event ids (POST /api/ack,
+ * and what a page going away sends along: api_live.c): 0 done, else the
+ * status of the answer given (400 bad ids, 503).
+ */
 int
-h_ack(struct req *r)
+poll_ack_ids(struct req *r, struct json_object *ids)
 {
-	struct json_object	*ids, *v;
+	struct json_object	*v;
 	struct buf		 j = { 0 };
 	size_t			 i, n;
 	int64_t			 id;
 
-	if (!json_object_object_get_ex(r->json, "ids", &ids) ||
-	    !json_object_is_type(ids, json_type_array))
+	if (!json_object_is_type(ids, json_type_array))
 		return http_fail(r, 400, "bad_request",
 		    "ids must be an array of event ids");
 	n = json_object_array_length(ids);
@@ -302,5 +356,20 @@ h_ack(struct req *r)
 		return http_fail_db(r);
 	}
 	buf_free(&j);
+	return 0;
+}
+
+/* POST /api/ack {"ids":[...]}: delete these events of mine.  204. */
+int
+h_ack(struct req *r)
+{
+	struct json_object	*ids;
+	int			 st;
+
+	if (!json_object_object_get_ex(r->json, "ids", &ids))
+		return http_fail(r, 400, "bad_request",
+		    "ids must be an array of event ids");
+	if ((st = poll_ack_ids(r, ids)) != 0)
+		return st;
 	return http_reply(r, 204, NULL, 0);
 }

@@ -7,9 +7,11 @@
 
 #include "waiter.h"
 
+struct json_object;
 struct req;
 
 int	poll_prepare(struct req *);
 int	poll_run(struct req *, waiter_fetch);
+int	poll_ack_ids(struct req *, struct json_object *);
 
 #endif /* API_POLL_H */

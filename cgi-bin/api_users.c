@@ -14,6 +14,7 @@
 #include "caps.h"
 #include "core_accounts.h"
 #include "core_auth.h"
+#include "core_live.h"
 #include "core_users.h"
 #include "db.h"
 #include "handlers.h"
@@ -21,6 +22,7 @@
 #include "http_reply.h"
 #include "req.h"
 #include "valid.h"
+#include "waiter.h"
 
 enum signup_field {
 	SIGNUP_USERNAME,
@@ -198,7 +200,9 @@ h_user_login(struct req *r)
 /*
  * POST /api/logout {"all"?: true}: end this session, or every session of
  * the user on every device, and the user's stranger chats (partners get
- * partner_left).  204 and an expired cookie.
+ * partner_left).  204 and an expired cookie.  The user's last live session
+ * (no poll of another session waits in this process) takes them offline
+ * now: friends get presence online false at once, not after the idle time.
  */
 int
 h_user_logout(struct req *r)
@@ -215,6 +219,8 @@ h_user_logout(struct req *r)
 	}
 	if (auth_logout(r, every) == -1)
 		return http_fail_db(r);
+	if (every || !waiter_other_session(r->uid, r->sid))
+		(void)user_gone(r->db, r->uid);	/* the idle rule is the net */
 	return http_reply(r, 204, NULL, 0);
 }
 
@@ -245,7 +251,7 @@ h_me_patch(struct req *r)
 			    "guests have no password");
 		if (v[ME_CURRENT_PASSWORD].s == NULL)
 			return http_fail(r, 400, "bad_request",
-			    "current_password is required to change it");
+			    "Enter your current password to change it.");
 		switch (account_password_try(r->db, r->uid, r->username,
 		    auth_device(r), v[ME_CURRENT_PASSWORD].s,
 		    v[ME_CURRENT_PASSWORD].len, &w)) {
@@ -253,7 +259,7 @@ h_me_patch(struct req *r)
 			break;
 		case LOGIN_WRONG:
 			return http_fail(r, 403, "forbidden",
-			    "current_password is wrong");
+			    "The current password is wrong.");
 		case LOGIN_LIMIT:
 			return http_fail_rate(r, w);
 		default:
@@ -314,7 +320,7 @@ h_user_find(struct req *r)
 	if (http_query(r, "q", q, sizeof(q)) != 1 ||
 	    !valid_line(q, strlen(q), CAP_FIND_MIN, CAP_FIND_MAX))
 		return http_fail(r, 400, "bad_request",
-		    "q: give 2 to 32 characters, the start of a name");
+		    "Type 2 to 32 characters: the start of a name.");
 	if ((rc = user_find(r->db, r->uid, q, &o)) == -1)
 		return http_fail_db(r);
 	if (rc > 0)

@@ -38,6 +38,15 @@
 #define CAP_ACK_IDS		1000		/* ids in one ack */
 #define CAP_POLL_EVENTS		200		/* events looked at per poll */
 
+/* Files sent in chats (issue 24). */
+#define CAP_UPLOAD		(10 * 1024 * 1024)	/* CHAT_UPLOAD_MAX: bytes of one file */
+#define CAP_UPLOAD_QUOTA	(200 * 1024 * 1024)	/* CHAT_UPLOAD_QUOTA: bytes of files a user keeps */
+#define CAP_UPLOAD_RATE		30		/* CHAT_UPLOAD_RATE: uploads per user a minute */
+#define CAP_FILE_CHUNK		(256 * 1024)	/* bytes of one stored chunk (a default max_allowed_packet takes it) */
+#define CAP_FILE_NAME		200		/* bytes of a file's name (longer ones are cut) */
+#define CAP_FILE_PIXELS		20000		/* an image's width and height are clamped to this */
+#define CAP_FILE_STALE_S	3600		/* an upload not finished (or not sent) this long is removed */
+
 /* Long-poll. */
 #define CAP_POLL_DEFAULT_S	25
 #define CAP_POLL_MAX_S		60
@@ -116,6 +125,16 @@
 #define CAP_FINDS		60		/* searches per user per window */
 #define CAP_FIND_WINDOW_S	60
 
+/* Message search (issue 24; core_search.c). */
+#define CAP_SEARCH_Q_MAX	100		/* characters of a query */
+#define CAP_SEARCH_LIMIT	50		/* results one answer holds, at most */
+#define CAP_SEARCH_DEFAULT	20		/* ... when not asked */
+#define CAP_SEARCHES		30		/* searches per user per window */
+#define CAP_SEARCH_WINDOW_S	60
+#define CAP_SEARCH_SCAN		2000		/* newest messages a one-character search reads */
+#define CAP_SEARCH_LATE_S	120		/* the sweeper indexes messages older than this ... */
+#define CAP_SEARCH_ROUND_MS	1000		/* ... for this long a round */
+
 /* Delivery (defaults of the CHAT_* settings). */
 #define CAP_RESEND_S		15		/* CHAT_RESEND_S */
 #define CAP_IDLE_S		120		/* CHAT_IDLE_S */
@@ -136,5 +155,12 @@
 #define CAP_INBOX_MS		5000		/* what a poll saw in MySQL is trusted this long */
 #define CAP_DELIVERERS		4		/* threads answering parked polls */
 #define CAP_FCGI_BACKLOG	4096		/* CHAT_FCGI_BACKLOG: the kernel caps it at somaxconn */
+
+/* Typing signals (core_live.c): not events, never acked or resent. */
+#define CAP_TYPING_PER_S	3		/* signals a second per user; more get 429 */
+#define CAP_TYPING_SLOTS	4096		/* users counted at once per process */
+#define CAP_TYPING_SHOW_S	6		/* a signal this old is not handed out */
+#define CAP_TYPING_KEEP_S	60		/* the sweeper deletes rows this old */
+#define CAP_TYPING_ROWS		50		/* signals one poll answer carries */
 
 #endif /* CAPS_H */

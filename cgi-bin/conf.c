@@ -371,6 +371,11 @@ conf_load(void)
 	conf.send_burst = env_int("CHAT_SEND_BURST", CAP_SEND_BURST, 1, 100000);
 	conf.signup_limit = env_int("CHAT_SIGNUP_LIMIT", CAP_SIGNUP_ADDR, 0,
 	    1000000);
+	conf.upload_max = env_int("CHAT_UPLOAD_MAX", CAP_UPLOAD, 1, 0x7fffffff);
+	conf.upload_quota = env_int("CHAT_UPLOAD_QUOTA", CAP_UPLOAD_QUOTA, 0,
+	    0x7fffffff);
+	conf.upload_rate = env_int("CHAT_UPLOAD_RATE", CAP_UPLOAD_RATE, 0,
+	    1000000);
 	conf.sendmail = env_str("CHAT_SENDMAIL", "/usr/sbin/sendmail -t -i");
 	conf.public_url = env_str("CHAT_PUBLIC_URL", NULL);
 	conf.origin = (uint32_t)env_int("CHAT_HOST_ID", 0, 1, 0x7fffffff);

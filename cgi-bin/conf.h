@@ -54,6 +54,9 @@ struct conf {
 	int		 send_rate;	/* CHAT_SEND_RATE per s; 0: unlimited */
 	int		 send_burst;	/* CHAT_SEND_BURST */
 	int		 signup_limit;	/* CHAT_SIGNUP_LIMIT per address; 0: none */
+	int		 upload_max;	/* CHAT_UPLOAD_MAX: bytes of one file */
+	int		 upload_quota;	/* CHAT_UPLOAD_QUOTA bytes per user; 0: none */
+	int		 upload_rate;	/* CHAT_UPLOAD_RATE per user a minute; 0: none */
 	const char	*sendmail;	/* CHAT_SENDMAIL: mails go to its stdin */
 	const char	*public_url;	/* CHAT_PUBLIC_URL: links in mails; NULL: the request's */
 	uint32_t	 origin;	/* this host's id in event.origin (never 0) */

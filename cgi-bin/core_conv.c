@@ -2,7 +2,8 @@
  * core_conv.c: conversations as their members see them (seed 004's list
  * with unread counts and seed 000's topics).  The list is one query
  * however many conversations: kind, title, avatar, the last message and
- * the unread count (messages after my read mark that I did not send).
+ * the unread count (messages after my read mark that I did not send;
+ * group notices are nobody's and never count), whether I muted it.
  * Membership and roles, and the read mark, which only moves forward and
  * is a read event for the other members.  Nobody who is not a member
  * reads anything here.  Changes to topics are core_topics.c's.
@@ -12,6 +13,7 @@
 
 #include "core_conv.h"
 #include "core_events.h"
+#include "core_messages.h"
 #include "db.h"
 #include "util.h"
 #include "wake.h"
@@ -27,6 +29,7 @@ enum stmt {
 	STMT_READ,
 	STMT_READ_MARK,
 	STMT_CONV_DIRECT,
+	STMT_MUTE,
 	STMT__MAX
 };
 
@@ -35,14 +38,16 @@ enum stmt {
 	"SELECT c.id, c.kind, c.title, c.avatar_url, " MS("c.updated_at") \
 	", c.last_seq, m.read_seq, c.ended_at IS NOT NULL, " \
 	"(SELECT COUNT(*) FROM message x WHERE x.conv_id = c.id " \
-	"AND x.seq > m.read_seq AND x.sender_id <> m.user_id), " \
+	"AND x.seq > m.read_seq AND x.sender_id <> m.user_id " \
+	"AND x.notice IS NULL), " \
 	"lm.id, lm.seq, lu.username, lm.body, lm.client_id, " \
 	MS("lm.sent_at") ", ou.username, ou.nickname, ou.avatar_url, " \
 	"ou.online + 2 * EXISTS (SELECT 1 FROM friendship fo " \
 	"WHERE fo.user_id = m.user_id AND fo.friend_id = ou.id), " \
 	"(SELECT JSON_ARRAYAGG(u2.username) FROM conv_member m2 " \
 	"JOIN user u2 ON u2.id = m2.user_id WHERE m2.conv_id = c.id), " \
-	"m.role " \
+	"m.role, lm.notice, m.muted, " MS("lm.edited_at") ", " \
+	"lm.deleted_at IS NOT NULL " \
 	"FROM conv_member m JOIN conversation c ON c.id = m.conv_id " \
 	"LEFT JOIN message lm ON lm.conv_id = c.id AND lm.seq = c.last_seq " \
 	"LEFT JOIN user lu ON lu.id = lm.sender_id " \
@@ -88,6 +93,8 @@ static const char *const stmts[STMT__MAX] = {
 	"SELECT read_seq FROM conv_member WHERE conv_id = ? AND user_id = ?",
 	/* STMT_CONV_DIRECT: is this a direct (friends') conversation? */
 	"SELECT kind = 'direct' FROM conversation WHERE id = ?",
+	/* STMT_MUTE */
+	"UPDATE conv_member SET muted = ? WHERE conv_id = ? AND user_id = ?",
 };
 
 /*
@@ -169,12 +176,18 @@ conv_item(struct buf *b, struct dbres *res)
 		buf_adds(b, ",\"client_id\":");
 		add_str(b, res, 13);
 		buf_addf(b, ",\"sent_at\":%lld}", (long long)db_int(res, 14));
+		if (!db_null(res, 21))
+			msg_json_notice(b, db_str(res, 21, NULL));
+		msg_json_edited(b, db_null(res, 23) ? 0 : db_int(res, 23),
+		    db_int(res, 24) != 0);
 	}
 	buf_addf(b, ",\"unread\":%lld,\"updated_at\":%lld,\"last_seq\":%lld,"
 	    "\"read_seq\":%lld,\"ended\":%s,\"role\":\"%s\"",
 	    (long long)db_int(res, 8), (long long)db_int(res, 4),
 	    (long long)db_int(res, 5), (long long)db_int(res, 6),
 	    db_int(res, 7) ? "true" : "false", db_str(res, 20, NULL));
+	if (db_int(res, 22))
+		buf_adds(b, ",\"muted\":true");
 	/*
 	 * The other person: online only to a friend; a stranger by
 	 * nickname only, unless they became friends (issue 26).
@@ -334,4 +347,33 @@ conv_is_direct(struct db *db, int64_t conv)
 	    conv)) == -1)
 		return -1;
 	return rc == 1 && direct == 1;
+}
+
+/*
+ * uid mutes (on) or unmutes conversation conv: stored on its member row,
+ * so that all its devices follow; they get conversation_updated, change
+ * "muted".  CONV_OK, CONV_NO_CONV, CONV_NOT_MEMBER or CONV_ERROR.
+ */
+enum conv_result
+conv_mute(struct db *db, int64_t uid, int64_t conv, int on)
+{
+	enum conv_result	 rc;
+	int64_t			 role;
+	char			 p[112];
+
+	if ((rc = conv_member(db, uid, conv, &role)) != CONV_OK)
+		return rc;
+	snprintf(p, sizeof(p), "{\"conversation_id\":%lld,"
+	    "\"change\":\"muted\",\"muted\":%s}", (long long)conv,
+	    on ? "true" : "false");
+	if (db_begin(db) == -1)
+		return CONV_ERROR;
+	if (db_exec(db, stmts[STMT_MUTE], "iii", (int64_t)(on != 0), conv,
+	    uid) < 0 || event_push(db, uid, "conversation_updated", p) == -1 ||
+	    db_commit(db) == -1) {
+		db_rollback(db);
+		return CONV_ERROR;
+	}
+	wake_users(&uid, 1);
+	return CONV_OK;
 }

@@ -46,5 +46,6 @@ enum conv_result conv_json(struct db *, int64_t, int64_t, struct buf *);
 enum conv_result conv_read(struct db *, int64_t, const char *, int64_t,
 		    int64_t);
 int	conv_is_direct(struct db *, int64_t);
+enum conv_result conv_mute(struct db *, int64_t, int64_t, int);
 
 #endif /* CORE_CONV_H */

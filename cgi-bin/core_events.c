@@ -380,6 +380,17 @@ event_ack(struct db *db, int64_t uid, const char *ids_json)
 }
 
 /*
+ * uid's revision (user.rev, sql/022), bumped by changes of the user's own
+ * state that the user's other devices may miss the event of.  0 or -1.
+ */
+int
+event_rev(struct db *db, int64_t uid, int64_t *rev)
+{
+	return db_one(db, rev, "SELECT rev FROM user WHERE id = ?", "i",
+	    uid) == 1 ? 0 : -1;
+}
+
+/*
  * Bound uid's pending events (issue 21): drop the oldest so that keep
  * rows are left with the resync (age_s 0), or, age_s > 0 and uid offline
  * that long, those created age_s ago.  Messages stay in history: the

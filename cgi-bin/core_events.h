@@ -33,6 +33,7 @@ void	event_deliver(struct pushed *);
 void	pushed_free(struct pushed *);
 int	event_fetch(struct db *, int64_t, struct buf *, int *, int64_t *);
 int	event_ack(struct db *, int64_t, const char *);
+int	event_rev(struct db *, int64_t, int64_t *);
 long	event_trim(struct db *, int64_t, int, int, struct ids *);
 int	event_friend_ids(struct db *, int64_t, struct ids *);
 int	event_member_ids(struct db *, int64_t, int64_t, struct ids *);

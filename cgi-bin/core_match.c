@@ -37,6 +37,8 @@ enum stmt {
 	STMT_AWAY_CLEAR,
 	STMT_AWAY_LIVE,
 	STMT_AWAY_DONE,
+	STMT_REV,
+	STMT_REV_MEMBERS,
 	STMT__MAX
 };
 
@@ -109,6 +111,14 @@ static const char *const stmts[STMT__MAX] = {
 	/* STMT_AWAY_DONE */
 	"UPDATE user FORCE INDEX (PRIMARY) SET away_at = NULL "
 	"WHERE id = ? AND away_at < NOW(3) - INTERVAL ? SECOND",
+	/*
+	 * STMT_REV: the user's own state changed (sql/022): their other
+	 * devices, which may not get the event, reload what they show.
+	 */
+	"UPDATE user SET rev = rev + 1 WHERE id = ?",
+	/* STMT_REV_MEMBERS: the same for every member of a match. */
+	"UPDATE user u JOIN conv_member m ON m.user_id = u.id "
+	"SET u.rev = u.rev + 1 WHERE m.conv_id = ?",
 };
 
 /*
@@ -192,6 +202,8 @@ push_found(struct db *db, int64_t uid, int64_t partner, int64_t conv)
 	buf_addc(&p, '}');
 	if (rc == 0)
 		rc = event_push(db, uid, "match_found", p.p);
+	if (rc == 0 && db_exec(db, stmts[STMT_REV], "i", uid) < 0)
+		rc = -1;
 	buf_free(&p);
 	return rc;
 }
@@ -296,8 +308,10 @@ match_cancel(struct db *db, int64_t uid)
 
 /*
  * End match conv for everyone because uid left it: the other members get
- * partner_left and are added to wake.  Needs a transaction.  1 ended now,
- * 0 was over already, -1 error.
+ * partner_left and are added to wake, then uid itself: it gets
+ * match_ended, which wakes the polls of its other devices (the one that
+ * left may take that event first: they learn by user.rev).  Needs a
+ * transaction.  1 ended now, 0 was over already, -1 error.
  */
 static int
 end_match(struct db *db, int64_t conv, int64_t uid, struct ids *wake)
@@ -321,8 +335,14 @@ end_match(struct db *db, int64_t conv, int64_t uid, struct ids *wake)
 	db_res_free(res);
 	if (p.len == 0 ||
 	    event_push_members(db, conv, uid, "partner_left", p.p,
-	    wake) == -1)
+	    wake) == -1 ||
+	    db_exec(db, stmts[STMT_REV_MEMBERS], "i", conv) < 0)
 		rc = -1;
+	buf_reset(&p);
+	buf_addf(&p, "{\"conversation_id\":%lld}", (long long)conv);
+	if (rc == 1 && event_push(db, uid, "match_ended", p.p) == -1)
+		rc = -1;
+	ids_add(wake, uid);
 	buf_free(&p);
 	return rc;
 }
@@ -339,7 +359,7 @@ match_leave(struct db *db, int64_t uid, int64_t conv, struct ids *wake)
 	if (end_match(db, conv, uid, wake) == -1 ||
 	    db_exec(db, stmts[STMT_LEAVE], "ii", conv, uid) < 0)
 		return -1;
-	if (wake->n == told + 1) {	/* the partner, told just now */
+	if (wake->n == told + 2) {	/* the partner, told just now, and uid */
 		parted_set(uid, wake->v[told]);
 		parted_set(wake->v[told], uid);
 	}

@@ -25,11 +25,31 @@ enum stmt {
 	STMT_HIST_AFTER,
 	STMT_HIST_BEFORE,
 	STMT_HIST_LAST,
+	STMT_ONE,
+	STMT_SET_REPLY,
 	STMT__MAX
 };
 
 #define MSG_COLS "m.id, m.seq, u.username, m.body, m.client_id, " \
-	MS("m.sent_at") ", m.conv_id"
+	MS("m.sent_at") ", m.conv_id, m.notice, " \
+	MS("m.edited_at") ", m.deleted_at IS NOT NULL, m.reply_to, " \
+	"r.seq, ru.username, LEFT(r.body, 100), r.deleted_at IS NOT NULL, " \
+	MSG_FILE_COL
+/* The tables of MSG_COLS: the message, its sender, what it answers. */
+#define MSG_FROM "message m JOIN user u ON u.id = m.sender_id " \
+	"LEFT JOIN message r ON r.id = m.reply_to " \
+	"LEFT JOIN user ru ON ru.id = r.sender_id "
+/* Where MSG_COLS's edit and reply part starts (msg_json_edits). */
+#define MC_EDITED	8
+/*
+ * The file a message carries (sql/020: the file of its sender with its
+ * client_id), as JSON, or NULL; column MC_FILE.
+ */
+#define MSG_FILE_COL "(SELECT JSON_OBJECT('id', f.id, 'name', f.name, " \
+	"'size', f.size, 'type', f.type, 'width', f.width, 'height', " \
+	"f.height) FROM file f WHERE f.owner_id = m.sender_id AND " \
+	"f.client_id = m.client_id AND f.state = 2 AND m.deleted_at IS NULL)"
+#define MC_FILE		15
 
 static const char *const stmts[STMT__MAX] = {
 	/* STMT_DIRECT: the direct conversation with a friend, by name. */
@@ -47,14 +67,19 @@ static const char *const stmts[STMT__MAX] = {
 	/* STMT_CONV_EXISTS */
 	"SELECT id FROM conversation WHERE id = ?",
 	/* STMT_HIST_AFTER */
-	"SELECT " MSG_COLS " FROM message m JOIN user u ON u.id = m.sender_id "
+	"SELECT " MSG_COLS " FROM " MSG_FROM
 	"WHERE m.conv_id = ? AND m.seq > ? ORDER BY m.seq LIMIT ?",
 	/* STMT_HIST_BEFORE */
-	"SELECT " MSG_COLS " FROM message m JOIN user u ON u.id = m.sender_id "
+	"SELECT " MSG_COLS " FROM " MSG_FROM
 	"WHERE m.conv_id = ? AND m.seq < ? ORDER BY m.seq DESC LIMIT ?",
 	/* STMT_HIST_LAST */
-	"SELECT " MSG_COLS " FROM message m JOIN user u ON u.id = m.sender_id "
+	"SELECT " MSG_COLS " FROM " MSG_FROM
 	"WHERE m.conv_id = ? ORDER BY m.seq DESC LIMIT ?",
+	/* STMT_ONE: one message as it is now (an edit's or delete's event). */
+	"SELECT " MSG_COLS " FROM " MSG_FROM "WHERE m.id = ?",
+	/* STMT_SET_REPLY */
+	"UPDATE message m JOIN message r ON r.id = ? AND r.conv_id = m.conv_id "
+	"SET m.reply_to = r.id WHERE m.id = ?",
 };
 
 /*
@@ -139,6 +164,93 @@ msg_json(struct buf *b, const struct msg *m, const char *sender,
 	msg_json_rest(b, m->sent_at, sender, body, blen, cid, clen);
 }
 
+/*
+ * Make the message JSON just appended to b a group notice: "kind" and
+ * "notice" (JSON from core_topics.c, stored as written) before its
+ * closing brace.
+ */
+void
+msg_json_notice(struct buf *b, const char *notice)
+{
+	if (b->len > 0 && b->p[b->len - 1] == '}')
+		b->len--;
+	buf_adds(b, ",\"kind\":\"notice\",\"notice\":");
+	buf_adds(b, notice);
+	buf_addc(b, '}');
+}
+
+/*
+ * "edited_at" (when not 0) and "deleted" (when true) before the closing
+ * brace of the message JSON just appended to b.
+ */
+void
+msg_json_edited(struct buf *b, int64_t edited_at, int deleted)
+{
+	if ((edited_at == 0 && !deleted) || b->len == 0 ||
+	    b->p[b->len - 1] != '}')
+		return;
+	b->len--;
+	if (edited_at != 0)
+		buf_addf(b, ",\"edited_at\":%lld", (long long)edited_at);
+	if (deleted)
+		buf_adds(b, ",\"deleted\":true");
+	buf_addc(b, '}');
+}
+
+/*
+ * ,"reply_to":{id, seq, sender, snippet[, deleted]} appended to b: the
+ * message answered, as it is now (a deleted one has no snippet).
+ */
+void
+msg_reply_json(struct buf *b, int64_t id, int64_t seq, const char *sender,
+    const char *snippet, size_t slen, int deleted)
+{
+	buf_addf(b, ",\"reply_to\":{\"id\":%lld,\"seq\":%lld,\"sender\":",
+	    (long long)id, (long long)seq);
+	buf_json_str(b, sender, strlen(sender));
+	buf_adds(b, ",\"snippet\":");
+	buf_json_str(b, snippet, deleted ? 0 : slen);
+	buf_adds(b, deleted ? ",\"deleted\":true}" : "}");
+}
+
+/*
+ * The message JSON just appended to b, from a row of MSG_COLS whose edit
+ * and reply part starts at column c: "edited_at", "deleted" and
+ * "reply_to" before its closing brace, each only when it applies.
+ */
+static void
+msg_json_edits(struct buf *b, struct dbres *res, int c)
+{
+	const char	*snip;
+	size_t		 n;
+
+	msg_json_edited(b, db_null(res, c) ? 0 : db_int(res, c),
+	    db_int(res, c + 1) != 0);
+	/* A reply to a message since gone (its conversation's) shows none. */
+	if (!db_null(res, c + 2) && !db_null(res, c + 3) && b->len > 0 &&
+	    b->p[b->len - 1] == '}') {
+		b->len--;
+		snip = db_str(res, c + 5, &n);
+		msg_reply_json(b, db_int(res, c + 2), db_int(res, c + 3),
+		    db_str(res, c + 4, NULL), snip, n, db_int(res, c + 6) != 0);
+		buf_addc(b, '}');
+	}
+}
+
+/*
+ * Make the message JSON just appended to b a file's: "kind" and "file"
+ * (JSON of core_files.c or of MSG_FILE_COL) before its closing brace.
+ */
+void
+msg_json_file(struct buf *b, const char *file)
+{
+	if (b->len > 0 && b->p[b->len - 1] == '}')
+		b->len--;
+	buf_adds(b, ",\"kind\":\"file\",\"file\":");
+	buf_adds(b, file);
+	buf_addc(b, '}');
+}
+
 /* The first message sent with this client_id: 1 found, 0, -1. */
 int
 msg_by_client(struct db *db, int64_t sender, const char *cid, size_t clen,
@@ -163,6 +275,30 @@ msg_by_client(struct db *db, int64_t sender, const char *cid, size_t clen,
 	return rc;
 }
 
+/* The keys s adds (s->more) before the closing brace of its JSON in b. */
+void
+msg_json_more(struct buf *b, const struct send *s)
+{
+	if (s->more.len == 0 || b->len == 0 || b->p[b->len - 1] != '}')
+		return;
+	b->len--;
+	buf_add(b, s->more.p, s->more.len);
+	buf_addc(b, '}');
+}
+
+/*
+ * Store what stored message id answers (s->reply_to): after send_batch,
+ * which does not know of replies; a repeat writes it again.  0 or -1.
+ */
+static int
+msg_set_reply(struct db *db, const struct send *s, int64_t id)
+{
+	if (s->reply_to == 0)
+		return 0;
+	return db_exec(db, stmts[STMT_SET_REPLY], "ii", s->reply_to,
+	    id) < 0 ? -1 : 0;
+}
+
 /* Take the time of s and write its event's JSON after "seq". */
 static void
 msg_stamp(struct send *s)
@@ -171,6 +307,7 @@ msg_stamp(struct send *s)
 	buf_reset(&s->tail);
 	msg_json_rest(&s->tail, s->sent_at, s->sname, s->body, s->blen,
 	    s->cid, s->clen);
+	msg_json_more(&s->tail, s);
 	buf_addc(&s->tail, '}');
 }
 
@@ -238,6 +375,7 @@ msg_outcome(struct db *db, struct send *s, struct msg *out)
 			switch (msg_by_client(db, s->sender, s->cid, s->clen,
 			    out)) {
 			case 1:
+				(void)msg_set_reply(db, s, out->id);
 				rc = MSG_REPEAT;
 				goto out;
 			case 0:
@@ -251,7 +389,11 @@ msg_outcome(struct db *db, struct send *s, struct msg *out)
 		buf_reset(&p);
 		buf_adds(&p, "{\"message\":");
 		msg_json(&p, out, s->sname, s->body, s->blen, s->cid, s->clen);
+		msg_json_more(&p, s);
 		buf_addc(&p, '}');
+		if (msg_set_reply(db, s, out->id) == -1)
+			LOG("send: reply_to of message %lld not stored",
+			    (long long)out->id);
 		s->to.type = xstrdup("message");
 		s->to.payload = xstrdup(p.p);
 		event_deliver(&s->to);
@@ -304,8 +446,14 @@ msg_rows(struct dbres *res, struct buf *b, int reverse)
 		m.conv_id = db_int(res, 6);
 		body = db_str(res, 3, &blen);
 		cid = db_str(res, 4, &clen);
-		msg_json(&items[n++], &m, db_str(res, 2, NULL), body, blen,
+		msg_json(&items[n], &m, db_str(res, 2, NULL), body, blen,
 		    cid, clen);
+		if (!db_null(res, 7))
+			msg_json_notice(&items[n], db_str(res, 7, NULL));
+		msg_json_edits(&items[n], res, MC_EDITED);
+		if (!db_null(res, MC_FILE))
+			msg_json_file(&items[n], db_str(res, MC_FILE, NULL));
+		n++;
 	}
 	for (i = 0; i < n; i++) {
 		struct buf *it = &items[reverse ? n - 1 - i : i];
@@ -349,4 +497,24 @@ msg_history(struct db *db, int64_t conv, int64_t after, int64_t before,
 		return -1;
 	buf_adds(out, "]}");
 	return 0;
+}
+
+/*
+ * Message id as it is now, its JSON appended to out (as in a history):
+ * 1, 0 no such message, -1.
+ */
+int
+msg_one(struct db *db, int64_t id, struct buf *out)
+{
+	struct dbres	*res;
+	size_t		 len = out->len;
+	int		 rc;
+
+	if ((res = db_query(db, stmts[STMT_ONE], "i", id)) == NULL)
+		return -1;
+	rc = msg_rows(res, out, 0);
+	db_res_free(res);
+	if (rc == -1)
+		return -1;
+	return out->len > len;
 }

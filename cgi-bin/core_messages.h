@@ -43,6 +43,8 @@ enum msg_result msg_send(struct db *, int64_t, const char *, int64_t,
 		    const char *, size_t, const char *, size_t, struct msg *);
 void	msg_json(struct buf *, const struct msg *, const char *, const char *,
 	    size_t, const char *, size_t);
+void	msg_json_notice(struct buf *, const char *);
+void	msg_json_file(struct buf *, const char *);
 int	msg_by_client(struct db *, int64_t, const char *, size_t,
 	    struct msg *);
 void	msg_send_init(struct send *, int64_t, const char *, int64_t,
@@ -50,5 +52,10 @@ void	msg_send_init(struct send *, int64_t, const char *, int64_t,
 enum msg_result msg_outcome(struct db *, struct send *, struct msg *);
 int	msg_history(struct db *, int64_t, int64_t, int64_t, int64_t,
 	    struct buf *);
+int	msg_one(struct db *, int64_t, struct buf *);
+void	msg_json_edited(struct buf *, int64_t, int);
+void	msg_json_more(struct buf *, const struct send *);
+void	msg_reply_json(struct buf *, int64_t, int64_t, const char *,
+	    const char *, size_t, int);
 
 #endif /* CORE_MESSAGES_H */

@@ -16,6 +16,7 @@
 
 #include "caps.h"
 #include "conf.h"
+#include "core_search.h"
 #include "core_send.h"
 #include "db.h"
 #include "util.h"
@@ -100,6 +101,25 @@ send_results(struct send **v, size_t n, const char *p)
 }
 
 /*
+ * The new messages of a batch just stored into the search index: after
+ * the commit, one statement more (core_search.c).
+ */
+static void
+send_index(struct db *db, struct send **v, size_t n)
+{
+	struct search_doc	 d[CAP_SEND_BATCH];
+	size_t			 i;
+
+	for (i = 0; i < n && i < CAP_SEND_BATCH; i++) {
+		d[i].conv = v[i]->conv;
+		d[i].msg = v[i]->code == 0 ? v[i]->id : 0;	/* not repeats */
+		d[i].body = v[i]->body;
+		d[i].len = v[i]->blen;
+	}
+	search_index_many(db, d, i);
+}
+
+/*
  * Store n sends (one or more) in one CALL send_batch: 0 with every result
  * filled in, -1 if the batch failed as a whole (nothing of it stored).
  * Deadlocks are tried again here.
@@ -161,6 +181,8 @@ send_store(struct db *db, struct send **v, size_t n)
 		else if (!db_is_retry(db))
 			break;
 	}
+	if (rc == 0)
+		send_index(db, v, n);
 	if (rc == -1 && db_is_retry(db))
 		LOG("send: a batch of %zu lost a deadlock or a certification "
 		    "conflict %d times (error %u): answered 503 busy", n, tries,

@@ -31,6 +31,9 @@ struct send {
 	const char	*sname, *cid, *body;
 	size_t		 clen, blen;
 	struct buf	 tail;		/* the event JSON after "seq" */
+	struct buf	 more;		/* keys added to the message JSON, e.g.
+					   ",\"reply_to\":{...}" (core_edit.c) */
+	int64_t		 reply_to;	/* the message it answers, or 0 */
 	enum { SEND_QUEUED, SEND_TAKEN, SEND_DONE, SEND_ALONE } state;
 	int64_t		 code, id, seq;	/* its outcome in send_batch's results */
 	struct pushed	 to;		/* the recipients' events */

@@ -14,6 +14,7 @@
 #include "core_conv.h"
 #include "core_events.h"
 #include "core_match.h"
+#include "core_messages.h"
 #include "core_topics.h"
 #include "db.h"
 #include "util.h"
@@ -33,6 +34,12 @@ enum stmt {
 	STMT_SET_ROLE,
 	STMT_NEXT_OWNER,
 	STMT_FRIENDS_NAMED,
+	STMT_NAME,
+	STMT_NEW_NAMES,
+	STMT_NOTICE_SEQ,
+	STMT_LAST_SEQ,
+	STMT_NOTICE,
+	STMT_SAME_TITLE,
 	STMT__MAX
 };
 
@@ -80,6 +87,22 @@ static const char *const stmts[STMT__MAX] = {
 	/* STMT_FRIENDS_NAMED: how many of the names are the user's friends. */
 	"SELECT COUNT(*) FROM friendship f JOIN user u ON u.id = f.friend_id "
 	"WHERE f.user_id = ? AND u.username IN (" JSON_NAMES ")",
+	/* STMT_NAME */
+	"SELECT username FROM user WHERE id = ?",
+	/* STMT_NEW_NAMES: which of the names are not members yet. */
+	"SELECT u.username FROM user u WHERE u.username IN (" JSON_NAMES ") "
+	"AND NOT EXISTS (SELECT 1 FROM conv_member m WHERE m.conv_id = ? "
+	"AND m.user_id = u.id) ORDER BY u.username",
+	/* STMT_NOTICE_SEQ: a notice takes the next seq, as a message. */
+	"UPDATE conversation SET last_seq = last_seq + 1, updated_at = NOW(3) "
+	"WHERE id = ?",
+	/* STMT_LAST_SEQ */
+	"SELECT last_seq FROM conversation WHERE id = ?",
+	/* STMT_NOTICE */
+	"INSERT INTO message (conv_id, seq, sender_id, client_id, body, "
+	"notice, sent_at) VALUES (?, ?, ?, ?, ?, ?, FROM_UNIXTIME(? / 1000))",
+	/* STMT_SAME_TITLE: BINARY, so a change of case is a rename too. */
+	"SELECT BINARY title = BINARY ? FROM conversation WHERE id = ?",
 };
 
 /*
@@ -158,6 +181,111 @@ finish(struct db *db, int ok, struct ids *wake)
 	return CONV_OK;
 }
 
+/* User uid's name into name (33 bytes): 1, 0 no such user, -1. */
+static int
+user_name(struct db *db, int64_t uid, char name[33])
+{
+	struct dbres	*res;
+	int		 rc;
+
+	if ((res = db_query(db, stmts[STMT_NAME], "i", uid)) == NULL)
+		return -1;
+	if ((rc = db_row(res)) == 1)
+		snprintf(name, 33, "%s", db_str(res, 0, NULL));
+	db_res_free(res);
+	return rc;
+}
+
+/*
+ * A group notice in topic conv, in the change's transaction with the
+ * conversation's row held: a message from actor (uid, name) with the next
+ * seq, so that a member catching up finds it in the history in order;
+ * notice says what happened ({"action","actor",...}, JSON) and body the
+ * same in words for clients that do not know notices.  Every member gets
+ * it as a message event, the actor's other devices too (the change's
+ * answer is not the message); they are appended to wake.  It is nobody's
+ * message: core_conv.c does not count it unread.  0 or -1.
+ */
+static int
+notice_add(struct db *db, int64_t conv, int64_t actor, const char *aname,
+    const char *notice, const char *body, struct ids *wake)
+{
+	struct buf	 p = { 0 };
+	struct msg	 m = { 0 };
+	char		 cid[64];
+	int		 rc = -1;
+
+	m.conv_id = conv;
+	m.sent_at = now_ms();
+	if (db_exec(db, stmts[STMT_NOTICE_SEQ], "i", conv) != 1 ||
+	    db_one(db, &m.seq, stmts[STMT_LAST_SEQ], "i", conv) != 1)
+		return -1;
+	/* Unique per (sender, client_id): a conversation's seq is. */
+	snprintf(cid, sizeof(cid), "notice-%lld-%lld", (long long)conv,
+	    (long long)m.seq);
+	if (db_exec(db, stmts[STMT_NOTICE], "iiisssi", conv, m.seq, actor,
+	    cid, body, notice, m.sent_at) != 1)
+		return -1;
+	m.id = db_insert_id(db);
+	buf_adds(&p, "{\"message\":");
+	msg_json(&p, &m, aname, body, strlen(body), cid, strlen(cid));
+	msg_json_notice(&p, notice);
+	buf_addc(&p, '}');
+	if (event_push_members(db, conv, 0, "message", p.p, wake) == 0)
+		rc = 0;
+	buf_free(&p);
+	return rc;
+}
+
+/*
+ * The notice of action by uid in conv: on target (a user name) or with
+ * title or role (NULL when not; role "admin" or "member"), and its words.
+ * With targets (a JSON array of user names), several at once: target is
+ * then only the words naming them.  0 or -1.
+ */
+static int
+notice(struct db *db, int64_t conv, int64_t uid, const char *action,
+    const char *target, const char *title, const char *role,
+    const char *targets, struct ids *wake)
+{
+	struct buf	 n = { 0 }, body = { 0 };
+	char		 actor[33];
+	int		 rc;
+
+	if (user_name(db, uid, actor) != 1)
+		return -1;
+	buf_addf(&n, "{\"action\":\"%s\",\"actor\":", action);
+	buf_json_str(&n, actor, strlen(actor));
+	if (targets != NULL) {
+		buf_adds(&n, ",\"targets\":");
+		buf_adds(&n, targets);
+	} else if (target != NULL) {
+		buf_adds(&n, ",\"target\":");
+		buf_json_str(&n, target, strlen(target));
+	}
+	if (title != NULL) {
+		buf_adds(&n, ",\"title\":");
+		buf_json_str(&n, title, strlen(title));
+	}
+	if (role != NULL)
+		buf_addf(&n, ",\"role\":\"%s\"", role);
+	buf_addc(&n, '}');
+	if (strcmp(action, "left") == 0)
+		buf_addf(&body, "%s left", actor);
+	else if (strcmp(action, "renamed") == 0)
+		buf_addf(&body, "%s renamed the group to "
+		    "\xe2\x80\x9c%s\xe2\x80\x9d", actor, title);
+	else if (strcmp(action, "role") == 0)
+		buf_addf(&body, "%s made %s %s", actor, target,
+		    strcmp(role, "admin") == 0 ? "an admin" : "a member");
+	else
+		buf_addf(&body, "%s %s %s", actor, action, target);
+	rc = notice_add(db, conv, uid, actor, n.p, body.p, wake);
+	buf_free(&n);
+	buf_free(&body);
+	return rc;
+}
+
 /*
  * uid makes a topic titled title with the d distinct users of names (a
  * JSON array of user names, uid's own not counted) as members and itself
@@ -185,6 +313,10 @@ topic_create(struct db *db, int64_t uid, const char *title,
 		db_rollback(db);
 		return CONV_NOT_FRIENDS;
 	}
+	/*
+	 * No notice: a new group's history starts empty (last_message
+	 * null before the first message, as API.md says).
+	 */
 	return finish(db, push_updated(db, uid, *conv, "created",
 	    &wake) == 0, &wake);
 fail:
@@ -205,11 +337,20 @@ topic_patch(struct db *db, int64_t uid, int64_t conv, const char *title,
 	enum conv_result	 rc;
 	int64_t			 role;
 
+	int64_t			 same = 1;
+
 	if ((rc = topic_admin_begin(db, uid, conv, &role)) != CONV_OK)
 		return rc;
+	/* A new title is a notice; a picture or the same title is not. */
+	if (title != NULL && db_one(db, &same, stmts[STMT_SAME_TITLE], "si",
+	    title, conv) != 1) {
+		db_rollback(db);
+		return CONV_ERROR;
+	}
 	return finish(db, db_exec(db, stmts[STMT_RENAME], "ssi", title,
-	    avatar, conv) >= 0 && push_updated(db, uid, conv, "renamed",
-	    &wake) == 0, &wake);
+	    avatar, conv) >= 0 && (same || notice(db, conv, uid, "renamed",
+	    NULL, title, NULL, NULL, &wake) == 0) && push_updated(db, uid, conv,
+	    "renamed", &wake) == 0, &wake);
 }
 
 /*
@@ -225,8 +366,12 @@ topic_add(struct db *db, int64_t uid, int64_t conv, const char *names,
 {
 	struct ids		 wake = { 0 };
 	enum conv_result	 rc;
+	struct buf		 fresh = { 0 }, arr = { 0 }, words = { 0 };
+	struct dbres		*res;
 	int64_t			 count, role;
 	long long		 added;
+	size_t			 i, k;
+	int			 st, ok = 1;
 
 	/*
 	 * With the conversation's row held two additions at once take
@@ -243,19 +388,48 @@ topic_add(struct db *db, int64_t uid, int64_t conv, const char *names,
 		db_rollback(db);
 		return CONV_NOT_FRIENDS;
 	}
-	if (db_exec(db, stmts[STMT_TOUCH], "i", conv) < 0 ||
+	/* Who is new, for the notices: "\0"-separated names in fresh. */
+	if ((res = db_query(db, stmts[STMT_NEW_NAMES], "si", names,
+	    conv)) == NULL)
+		goto fail;
+	while ((st = db_row(res)) == 1)
+		buf_add(&fresh, db_str(res, 0, NULL),
+		    strlen(db_str(res, 0, NULL)) + 1);
+	db_res_free(res);
+	if (st == -1 || db_exec(db, stmts[STMT_TOUCH], "i", conv) < 0 ||
 	    (added = db_exec(db, stmts[STMT_FRIENDS_ADD], "iis", conv, uid,
 	    names)) < 0 ||
 	    db_one(db, &count, stmts[STMT_COUNT], "i", conv) != 1)
 		goto fail;
 	if (count > CAP_TOPIC_MEMBERS) {
 		db_rollback(db);
+		buf_free(&fresh);
 		return CONV_FULL;
 	}
-	return finish(db, push_updated(db, uid, conv, "members", &wake) == 0,
-	    &wake);
+	/*
+	 * One notice for the addition, however many came: one each, to
+	 * every member, was a row per pair (500 added to 500: 250,000).
+	 */
+	for (i = k = 0; i < fresh.len; i += strlen(fresh.p + i) + 1, k++) {
+		buf_adds(&arr, k ? "," : "[");
+		buf_json_str(&arr, fresh.p + i, strlen(fresh.p + i));
+		if (k < 3)
+			buf_addf(&words, "%s%s", k ? ", " : "", fresh.p + i);
+	}
+	buf_addc(&arr, ']');
+	if (k > 3)
+		buf_addf(&words, " and %zu more", k - 3);
+	if (k > 0)
+		ok = notice(db, conv, uid, "added", words.p, NULL, NULL,
+		    k > 1 ? arr.p : NULL, &wake) == 0;
+	buf_free(&fresh);
+	buf_free(&arr);
+	buf_free(&words);
+	return finish(db, ok && push_updated(db, uid, conv, "members",
+	    &wake) == 0, &wake);
 fail:
 	db_rollback(db);
+	buf_free(&fresh);
 	return CONV_ERROR;
 }
 
@@ -294,6 +468,7 @@ topic_remove(struct db *db, int64_t uid, int64_t conv, const char *name)
 	enum conv_result	 rc;
 	int64_t			 role, who = 0;
 	int			 st, owner = 0;
+	char			 tname[33];
 
 	if ((rc = topic_admin_begin(db, uid, conv, &role)) != CONV_OK)
 		return rc;
@@ -306,8 +481,14 @@ topic_remove(struct db *db, int64_t uid, int64_t conv, const char *name)
 			return CONV_NO_MEMBER;
 		return owner ? CONV_OWNER : CONV_SELF;
 	}
-	/* Tell everyone, the removed member included, then remove. */
-	return finish(db, push_updated(db, uid, conv, "members", &wake) == 0 &&
+	/*
+	 * Tell everyone, the removed member included, then remove.  The
+	 * notice names them as stored, not as the path spelled them.
+	 */
+	return finish(db, user_name(db, who, tname) == 1 &&
+	    notice(db, conv, uid, "removed", tname, NULL, NULL, NULL,
+	    &wake) == 0 &&
+	    push_updated(db, uid, conv, "members", &wake) == 0 &&
 	    db_exec(db, stmts[STMT_REMOVE], "ii", conv, who) == 1 &&
 	    db_exec(db, stmts[STMT_TOUCH], "i", conv) >= 0, &wake);
 }
@@ -324,7 +505,9 @@ topic_set_role(struct db *db, int64_t uid, int64_t conv, const char *name,
 	struct ids		 wake = { 0 };
 	enum conv_result	 rc;
 	int64_t			 mine, who = 0;
+	long long		 changed;
 	int			 st, owner;
+	char			 tname[33];
 
 	if ((rc = topic_begin(db, uid, conv, &mine)) != CONV_OK)
 		return rc;
@@ -336,9 +519,16 @@ topic_set_role(struct db *db, int64_t uid, int64_t conv, const char *name,
 		db_rollback(db);
 		return st == -1 ? CONV_ERROR : CONV_NO_MEMBER;
 	}
-	return finish(db, db_exec(db, stmts[STMT_SET_ROLE], "sii", role,
-	    conv, who) >= 0 && push_updated(db, uid, conv, "role",
-	    &wake) == 0, &wake);
+	/* A notice only when the role changed (0 rows: it was already). */
+	if ((changed = db_exec(db, stmts[STMT_SET_ROLE], "sii", role, conv,
+	    who)) < 0) {
+		db_rollback(db);
+		return CONV_ERROR;
+	}
+	return finish(db, (changed == 0 || (user_name(db, who, tname) == 1 &&
+	    notice(db, conv, uid, "role", tname, NULL, role, NULL,
+	    &wake) == 0)) &&
+	    push_updated(db, uid, conv, "role", &wake) == 0, &wake);
 }
 
 /*
@@ -369,6 +559,8 @@ topic_leave(struct db *db, int64_t uid, int64_t conv)
 	    (role != ROLE_OWNER ||
 	    db_exec(db, stmts[STMT_NEXT_OWNER], "i", conv) >= 0) &&
 	    db_exec(db, stmts[STMT_TOUCH], "i", conv) >= 0 &&
+	    notice(db, conv, uid, "left", NULL, NULL, NULL, NULL,
+	    &wake) == 0 &&
 	    push_updated(db, uid, conv, "left", &wake) == 0;
 	return finish(db, ok, &wake);
 }

@@ -10,6 +10,7 @@
 
 #include "caps.h"
 #include "conf.h"
+#include "core_live.h"
 #include "core_watch.h"
 #include "db.h"
 #include "db_pool.h"
@@ -184,6 +185,7 @@ watcher(void *arg)
 	struct ids	 ids = { 0 };
 	struct watch	 w = { .last = -1 };
 	int64_t		 next_keep = 0, next_beat = 0, next_look = 0, now;
+	int64_t		 typed = 0;	/* typing_watch's place */
 	int		 step;
 
 	(void)arg;
@@ -209,6 +211,9 @@ watcher(void *arg)
 		next_look = now + conf.watch_ms;
 		ids.n = 0;
 		if (watch_look(db, &w, &ids) != -1)
+			wake_here(ids.v, ids.n);
+		ids.n = 0;	/* other hosts' typing signals: not events */
+		if (typing_watch(db, &typed, &ids) != -1)
 			wake_here(ids.v, ids.n);
 		db_release(db);		/* within CHAT_DB_CONNS */
 	}

@@ -19,6 +19,7 @@ int	h_me_get(struct req *);
 int	h_me_patch(struct req *);
 int	h_user_get(struct req *);
 int	h_user_find(struct req *);
+int	h_search(struct req *);
 
 /* api_account.c */
 int	h_sessions_get(struct req *);
@@ -47,6 +48,10 @@ int	h_friend_cancel(struct req *);
 int	h_msg_send(struct req *);
 int	h_msg_history(struct req *);
 
+/* api_edit.c */
+int	h_msg_edit(struct req *);
+int	h_msg_delete(struct req *);
+
 /* api_conv.c */
 int	h_conv_list(struct req *);
 int	h_conv_create(struct req *);
@@ -57,12 +62,21 @@ int	h_conv_remove_member(struct req *);
 int	h_conv_set_role(struct req *);
 int	h_conv_read(struct req *);
 int	h_conv_leave(struct req *);
+int	h_conv_mute(struct req *);
+
+/* api_live.c */
+int	h_conv_typing(struct req *);
+int	h_presence_gone(struct req *);
 
 /* api_match.c */
 int	h_match_join(struct req *);
 int	h_match_cancel(struct req *);
 int	h_match_away(struct req *);
 int	h_match_back(struct req *);
+
+/* api_files.c */
+int	h_file_upload(struct req *);
+int	h_file_get(struct req *);
 
 /* api_pictures.c */
 int	h_picture_put(struct req *);

@@ -209,6 +209,56 @@ http_read_body(struct req *r)
 	return 0;
 }
 
+/*
+ * Read up to n bytes of the body into p, for a route whose handler reads
+ * the body itself, piece by piece (an upload, R_STREAM): how many came,
+ * fewer than n only at its end.  In CGI mode the caller asks for no more
+ * than Content-Length says is left (stdin may stay open).
+ */
+size_t
+http_body_read(struct req *r, char *p, size_t n)
+{
+	size_t	 got = 0;
+	int	 k;
+
+	while (got < n) {
+		if (r->in != NULL)
+			k = FCGX_GetStr(p + got, n - got > 1 << 20 ? 1 << 20 :
+			    (int)(n - got), r->in);
+		else if (r->fcgi == NULL)
+			k = (int)fread(p + got, 1, n - got, stdin);
+		else
+			k = 0;
+		if (k <= 0)
+			break;
+		got += (size_t)k;
+	}
+	return got;
+}
+
+/*
+ * Read and drop what is left of a body a handler reads itself (an upload
+ * refused): to its end, which lighttpd's server.max-request-size bounds
+ * (see http_drain), or in CGI mode to what Content-Length says.
+ */
+void
+http_body_drop(struct req *r)
+{
+	char		 sink[16384];
+	const char	*cl;
+	long long	 left = 1LL << 30;
+	size_t		 k;
+
+	if (r->fcgi == NULL && r->in == NULL) {
+		cl = http_param(r, "CONTENT_LENGTH");
+		if (cl == NULL || (left = strtoll(cl, NULL, 10)) <= 0)
+			return;
+	}
+	while (left > 0 && (k = http_body_read(r, sink, left <
+	    (long long)sizeof(sink) ? (size_t)left : sizeof(sink))) > 0)
+		left -= (long long)k;
+}
+
 /* The UTF-16 code unit of the \uXXXX escape at s (6 bytes), or -1. */
 static long
 json_u_escape(const char *s, size_t n)
@@ -342,11 +392,18 @@ http_parse_json(struct req *r)
 int
 http_fields(struct req *r, const struct field *f, size_t n, struct fval *out)
 {
-	char	 why[128];
+	char	 why[128], again[128];
+	size_t	 i;
 
 	if (valid_fields(r->json, f, n, out, why, sizeof(why)))
 		return 0;
-	return http_fail(r, 400, "bad_request", why);
+	/* Which field, for programs: the message is for people. */
+	for (i = 0; i < n; i++)
+		if (!valid_fields(r->json, f + i, 1, out + i, again,
+		    sizeof(again)))
+			break;
+	return http_fail_field(r, 400, "bad_request", why,
+	    i < n ? f[i].name : NULL);
 }
 
 /*

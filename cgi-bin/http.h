@@ -20,6 +20,8 @@ void	 http_init(struct req *, FCGX_Request *, char **);
 void	 http_free(struct req *);
 void	 http_drain(struct req *);
 int	 http_read_body(struct req *);
+size_t	 http_body_read(struct req *, char *, size_t);
+void	 http_body_drop(struct req *);
 int	 http_parse_json(struct req *);
 int	 http_json_ok(const char *, size_t);
 int	 http_fields(struct req *, const struct field *, size_t,

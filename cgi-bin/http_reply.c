@@ -27,6 +27,7 @@ reason(int st)
 	case 200: return "OK";
 	case 201: return "Created";
 	case 204: return "No Content";
+	case 206: return "Partial Content";
 	case 400: return "Bad Request";
 	case 401: return "Unauthorized";
 	case 403: return "Forbidden";
@@ -38,6 +39,7 @@ reason(int st)
 	case 413: return "Payload Too Large";
 	case 414: return "URI Too Long";
 	case 415: return "Unsupported Media Type";
+	case 416: return "Range Not Satisfiable";
 	case 417: return "Expectation Failed";
 	case 431: return "Request Header Fields Too Large";
 	case 429: return "Too Many Requests";
@@ -205,6 +207,46 @@ http_reply_immutable(struct req *r, const char *type, const char *body,
 	    body, len);
 }
 
+/*
+ * Begin an answer of status st whose len bytes of body follow in pieces
+ * (http_stream_put): a download, never held whole in memory.  type and
+ * cache are trusted constants; nosniff is always said.  Returns st.
+ */
+int
+http_stream_begin(struct req *r, int st, const char *type,
+    const char *cache, int64_t len)
+{
+	struct buf	 h = { 0 };
+
+	if (r->status != 0)
+		return r->status;
+	r->status = st;
+	buf_addf(&h, "Status: %d %s\r\n", st, reason(st));
+	buf_addf(&h, "Content-Type: %s\r\n", type);
+	buf_addf(&h, "Cache-Control: %s\r\n", cache);
+	buf_adds(&h, "X-Content-Type-Options: nosniff\r\n");
+	if (r->hdr.len)
+		buf_add(&h, r->hdr.p, r->hdr.len);
+	buf_addf(&h, "Content-Length: %lld\r\n\r\n", (long long)len);
+	http_write(r, h.p, h.len);
+	buf_free(&h);
+	return st;
+}
+
+/*
+ * n more bytes of a streamed answer, handed on at once (libfcgi keeps
+ * only its 8 KB buffer; lighttpd and Apache take it from there).
+ */
+void
+http_stream_put(struct req *r, const char *p, size_t n)
+{
+	http_write(r, p, n);
+	if (r->out != NULL)
+		FCGX_FFlush(r->out);
+	else if (!r->slim)
+		fflush(stdout);
+}
+
 /* Answer with a json-c object, which is released. */
 int
 http_reply_json(struct req *r, int st, struct json_object *o)
@@ -224,6 +266,17 @@ http_reply_json(struct req *r, int st, struct json_object *o)
 int
 http_fail(struct req *r, int st, const char *code, const char *msg)
 {
+	return http_fail_field(r, st, code, msg, NULL);
+}
+
+/*
+ * http_fail naming the request's field it is about ("field", when not
+ * NULL): the message is written for a person and need not name it.
+ */
+int
+http_fail_field(struct req *r, int st, const char *code, const char *msg,
+    const char *field)
+{
 	struct buf	 b = { 0 };
 	int		 rc;
 
@@ -231,6 +284,10 @@ http_fail(struct req *r, int st, const char *code, const char *msg)
 	buf_json_str(&b, code, strlen(code));
 	buf_adds(&b, ",\"message\":");
 	buf_json_str(&b, msg, strlen(msg));
+	if (field != NULL) {
+		buf_adds(&b, ",\"field\":");
+		buf_json_str(&b, field, strlen(field));
+	}
 	buf_adds(&b, "}}");
 	rc = http_reply(r, st, b.p, b.len);
 	buf_free(&b);

@@ -8,6 +8,7 @@
 #define HTTP_REPLY_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct req;
 struct json_object;
@@ -19,7 +20,12 @@ int	 http_reply(struct req *, int, const char *, size_t);
 int	 http_reply_immutable(struct req *, const char *, const char *,
 	    size_t);
 int	 http_reply_json(struct req *, int, struct json_object *);
+int	 http_stream_begin(struct req *, int, const char *, const char *,
+	    int64_t);
+void	 http_stream_put(struct req *, const char *, size_t);
 int	 http_fail(struct req *, int, const char *, const char *);
+int	 http_fail_field(struct req *, int, const char *, const char *,
+	    const char *);
 int	 http_fail_db(struct req *);
 void	 http_retry_after(struct req *, int);
 int	 http_fail_rate(struct req *, int);

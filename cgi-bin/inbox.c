@@ -215,6 +215,21 @@ inbox_forget(const int64_t *uids, size_t n)
 	pthread_mutex_unlock(&mu);
 }
 
+/*
+ * Is uid's inbox known?  Then nothing was heard of uid since the last look
+ * in MySQL: no wake (core_live.c: nor a typing signal).
+ */
+int
+inbox_known(int64_t uid)
+{
+	int	 k;
+
+	pthread_mutex_lock(&mu);
+	k = known(uid, mono_ms()) != NULL;
+	pthread_mutex_unlock(&mu);
+	return k;
+}
+
 static int
 by_id(const void *a, const void *b)
 {

@@ -24,6 +24,7 @@ void		inbox_trust(int64_t, uint64_t, int64_t);
 void		inbox_feed(int64_t, int64_t, int64_t, const char *,
 		    const char *);
 void		inbox_forget(const int64_t *, size_t);
+int		inbox_known(int64_t);
 int		inbox_take(int64_t, size_t, struct inbox_ev **, size_t *,
 		    int64_t *);
 void		inbox_drop(int64_t, const int64_t *, size_t);

@@ -57,6 +57,8 @@ struct req {
 	int64_t		 poll_deadline;	/* monotonic ms: answer by then */
 	int64_t		 poll_recheck;	/* monotonic ms: look again (0: no) */
 	int		 poll_after_ms;	/* could not wait: poll again after */
+	int64_t		 poll_rev;	/* ?rev= of GET /api/poll; -1: none */
+	int64_t		 poll_typing;	/* ?typing= of GET /api/poll; -1: none */
 	int		(*poll_fetch)(struct req *, int); /* api_poll.c, once parked */
 	int		 content_str;	/* seed 003: CONTENT goes out as a JSON string */
 	void		*owner;		/* the accept loop's job holding r */

@@ -4,7 +4,8 @@
  * POST, PATCH and DELETE needs Content-Type: application/json (the CSRF
  * defence with SameSite cookies) and a body within CAP_BODY, except a
  * picture upload (R_PICTURE): image/png, image/jpeg, image/webp or
- * image/gif, which no form can send either.
+ * image/gif, which no form can send either; and a file upload
+ * (R_STREAM): application/octet-stream, its body read by its handler.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +38,7 @@ static const struct route routes[] = {
 	{ M_POST,   "/api/password/reset",		h_password_reset, 0 },
 	{ M_GET,    "/api/users/{name}",		h_user_get, R_AUTH },
 	{ M_GET,    "/api/users",			h_user_find, R_AUTH | R_USER },
+	{ M_GET,    "/api/search",			h_search, R_AUTH },
 	{ M_POST,   "/api/blocks",			h_block_add, R_AUTH },
 	{ M_GET,    "/api/blocks",			h_block_list, R_AUTH },
 	{ M_DELETE, "/api/blocks/{id}",			h_block_delete, R_AUTH },
@@ -49,6 +51,8 @@ static const struct route routes[] = {
 	{ M_POST,   "/api/friends/requests/{id}/accept", h_friend_accept, R_AUTH | R_USER },
 	{ M_POST,   "/api/friends/requests/{id}/reject", h_friend_reject, R_AUTH | R_USER },
 	{ M_POST,   "/api/messages",			h_msg_send, R_AUTH },
+	{ M_PATCH,  "/api/messages/{id}",		h_msg_edit, R_AUTH },
+	{ M_DELETE, "/api/messages/{id}",		h_msg_delete, R_AUTH },
 	{ M_GET,    "/api/conversations",		h_conv_list, R_AUTH },
 	{ M_POST,   "/api/conversations",		h_conv_create, R_AUTH | R_USER },
 	{ M_GET,    "/api/conversations/{id}",		h_conv_get, R_AUTH },
@@ -59,6 +63,9 @@ static const struct route routes[] = {
 	{ M_PATCH,  "/api/conversations/{id}/members/{name}", h_conv_set_role, R_AUTH | R_USER },
 	{ M_POST,   "/api/conversations/{id}/read",	h_conv_read, R_AUTH },
 	{ M_POST,   "/api/conversations/{id}/leave",	h_conv_leave, R_AUTH },
+	{ M_POST,   "/api/conversations/{id}/typing",	h_conv_typing, R_AUTH },
+	{ M_POST,   "/api/presence/gone",		h_presence_gone, R_AUTH },
+	{ M_POST,   "/api/conversations/{id}/mute",	h_conv_mute, R_AUTH },
 	{ M_POST,   "/api/match",			h_match_join, R_AUTH },
 	{ M_DELETE, "/api/match",			h_match_cancel, R_AUTH },
 	{ M_POST,   "/api/match/away",			h_match_away, R_AUTH },
@@ -71,6 +78,8 @@ static const struct route routes[] = {
 	{ M_GET,    "/api/cmds",			h_cmds, R_AUTH | R_SCRIPT },
 	{ M_POST,   "/api/pictures",			h_picture_put, R_AUTH | R_PICTURE },
 	{ M_GET,    "/api/pictures/{hash}",		h_picture_get, 0 },
+	{ M_POST,   "/api/conversations/{id}/files",	h_file_upload, R_AUTH | R_STREAM },
+	{ M_GET,    "/api/files/{id}",			h_file_get, R_AUTH },
 };
 
 #define NROUTES	(sizeof(routes) / sizeof(routes[0]))
@@ -183,6 +192,17 @@ from_script(struct req *r)
 	return strstr(acc, "image/") == NULL && strstr(acc, "text/html") == NULL;
 }
 
+/* Is ct the content type t, maybe with parameters? */
+static int
+is_type(const char *ct, const char *t)
+{
+	size_t	 n = strlen(t);
+
+	if (ct == NULL || strncasecmp(ct, t, n) != 0)
+		return 0;
+	return ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ';
+}
+
 /* Is this a JSON content type (application/json, maybe with parameters)? */
 static int
 is_json_type(const char *ct)
@@ -291,7 +311,16 @@ route_dispatch(struct req *r)
 		    http_fail(r, 405, "method_not_allowed",
 			"method not allowed here") :
 		    http_fail(r, 404, "not_found", "no such endpoint");
-	if (r->method != M_GET && (rt->flags & R_PICTURE)) {
+	if (r->method != M_GET && (rt->flags & R_STREAM)) {
+		/* As a picture's: no form sends application/octet-stream. */
+		if (!is_type(http_param(r, "CONTENT_TYPE"),
+		    "application/octet-stream")) {
+			http_body_drop(r);
+			return http_fail(r, 415, "unsupported_media_type",
+			    "send the file's bytes with Content-Type "
+			    "application/octet-stream");
+		}
+	} else if (r->method != M_GET && (rt->flags & R_PICTURE)) {
 		if (!is_picture_type(http_param(r, "CONTENT_TYPE"))) {
 			http_drain(r);
 			return http_fail(r, 415, "unsupported_media_type",
@@ -315,8 +344,11 @@ route_dispatch(struct req *r)
 		    "acks events: send it from a script (fetch), not as a "
 		    "picture, a link or a form");
 	if (rt->flags & R_AUTH) {
-		if ((st = auth_session(r)) != 0)
+		if ((st = auth_session(r)) != 0) {
+			if (rt->flags & R_STREAM)
+				http_body_drop(r);
 			return st;
+		}
 		if ((rt->flags & R_USER) && r->guest)
 			return http_fail(r, 403, "forbidden",
 			    "guests can only talk to strangers");

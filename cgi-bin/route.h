@@ -16,6 +16,7 @@ enum route_flag {
 	R_USER = 1 << 1,	/* registered users only: 403 for guests */
 	R_PICTURE = 1 << 2,	/* the body is a picture (image/...), not JSON */
 	R_SCRIPT = 1 << 3,	/* a GET that changes state: scripts only (403) */
+	R_STREAM = 1 << 4,	/* an upload: the handler reads its body in pieces */
 };
 
 struct route {

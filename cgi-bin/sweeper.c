@@ -35,7 +35,10 @@
 #include "caps.h"
 #include "conf.h"
 #include "core_events.h"
+#include "core_files.h"
+#include "core_live.h"
 #include "core_match.h"
+#include "core_search.h"
 #include "core_users.h"
 #include "db.h"
 #include "db_pool.h"
@@ -399,6 +402,9 @@ sweep_round(struct db *db)
 	    old_win), &failed);
 	guests = step(db, "guests", sweep_guests(db), &failed);
 	trimmed = step(db, "pending events cap", sweep_events(db), &failed);
+	step(db, "search index", search_catch_up(db), &failed);
+	(void)step(db, "old typing signals", typing_sweep(db), &failed);
+	(void)step(db, "uploads never finished", file_sweep(db), &failed);
 	if (idle || away || requeued || guests || sessions || trimmed)
 		printf("sweep: %ld offline, %ld away, %ld requeued, "
 		    "%ld guests removed, %ld sessions expired, "

@@ -293,7 +293,43 @@ valid_why(validator v, const char *s, size_t n)
 	if (v == valid_nickname && valid_line(s, n, 1, CAP_NICKNAME))
 		return nickname_problem(s, n);
 	if (v == valid_new_username && valid_username(s, n))
-		return "user names starting with guest- are kept for guests";
+		return "User names starting with guest- are kept for guests.";
+	if (v == valid_username || v == valid_new_username)
+		return "A user name is 3 to 32 letters, digits, dots, _ or -.";
+	if (v == valid_password)
+		return "A password needs at least 8 characters.";
+	return NULL;
+}
+
+/*
+ * What a person calls field name, for "… is not valid": the messages are
+ * shown as they are, so they name no internal field.  NULL: a field no
+ * form sends (the answer names it, for the programmer).
+ */
+static const char *
+valid_label(const char *name)
+{
+	static const char *const t[][2] = {
+		{ "username",	"That user name" },
+		{ "to",		"That user name" },
+		{ "password",	"That password" },
+		{ "email",	"That email address" },
+		{ "nickname",	"That nickname" },
+		{ "avatar_url",	"That picture link" },
+		{ "location",	"That location" },
+		{ "bio",	"That text about you" },
+		{ "public_key",	"That public key" },
+		{ "title",	"That group name" },
+		{ "body",	"That message" },
+		{ "text",	"That request text" },
+		{ "reason",	"That reason" },
+		{ "token",	"That link" },
+	};
+	size_t	 i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (strcmp(t[i][0], name) == 0)
+			return t[i][1];
 	return NULL;
 }
 
@@ -417,6 +453,8 @@ valid_fields(struct json_object *o, const struct field *f, size_t n,
 			msg = valid_why(f[i].valid, out[i].s, out[i].len);
 			if (msg != NULL)
 				snprintf(why, whysz, "%s", msg);
+			else if ((msg = valid_label(f[i].name)) != NULL)
+				snprintf(why, whysz, "%s is not valid.", msg);
 			else
 				snprintf(why, whysz, "%s is not valid",
 				    f[i].name);

@@ -27,7 +27,8 @@ started=""
 if [ -z "${BENCH_URL:-}" ]; then
 	dir="$top/var/bench"
 	port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-	CHAT_SEND_RATE=0 CHAT_SIGNUP_LIMIT=0 "$top/scripts/stack.sh" start "$dir" "$port" >/dev/null || exit 2
+	CHAT_SEND_RATE=0 CHAT_SIGNUP_LIMIT=0 CHAT_UPLOAD_RATE=0 CHAT_UPLOAD_QUOTA=0 \
+	    "$top/scripts/stack.sh" start "$dir" "$port" >/dev/null || exit 2
 	started=$dir
 	trap '"$top/scripts/stack.sh" stop "$started"' EXIT INT TERM
 	export BENCH_URL="http://127.0.0.1:$port/" BENCH_STACK="$dir"
@@ -60,7 +61,8 @@ echo "stack $BENCH_URL  (folder ${BENCH_STACK:-unknown})"
 echo "targets: latency p50 <= 1.5 ms, p99 <= 6 ms; throughput >= 3000 msg/s; 10k parked: chatd RSS <= 150 MB, p50 within 2x;"
 echo "         fan-out to 200 <= 100 ms; footprint lighttpd + chatd + sweeper <= 20 MB;"
 echo "         shared host (Apache, plain CGI, 25 workers, 10 connections): >= 100 people, median delivery <= 2 s;"
-echo "         cross-node delivery p50 <= 50 ms, p99 <= 500 ms (one database, Galera); web client <= 16 ms a message"
+echo "         cross-node delivery p50 <= 50 ms, p99 <= 500 ms (one database, Galera); web client <= 16 ms a message;"
+echo "         message latency p99 while files upload <= 2x without; search among 1,000,000 messages <= 200 ms"
 echo
 # Each scenario's lines go to the terminal as they come and to $out, from
 # which the summary table is made.
@@ -228,6 +230,48 @@ browser() {
 }
 { browser 2>>"$BENCH_STATE/loadgen.log" || : >"$failed"; } | tee -a "$out"
 
+# 9. Files going up while messages flow (issue 24): scenario 1 again while
+# tests/bench/uploads.py stores 1 MB files (4 chunks each) from
+# BENCH_UPLOADERS (2) threads, to see whether uploads stall messaging
+# (the stack's upload rate and quota off: CHAT_UPLOAD_RATE=0,
+# CHAT_UPLOAD_QUOTA=0 when bench.sh starts it).  BENCH_UPLOADS=0 skips it.
+uploads() {
+	[ "${BENCH_UPLOADS:-1}" = 1 ] || return 0
+	"$top/tests/bench/uploads.py" "$BENCH_URL" "${BENCH_UPLOADERS:-2}" \
+	    "$((secs + 4))" 1024 >"$BENCH_STATE/uploads.txt" 2>&1 &
+	_up=$!
+	sleep 2		# the uploads under way first
+	BENCH_LABEL=uploads+latency "$lg" latency "$pairs" "$secs"
+	_rc=$?
+	wait $_up || _rc=1
+	sed 's/^/uploads      /' "$BENCH_STATE/uploads.txt"
+	return $_rc
+}
+{ uploads 2>>"$BENCH_STATE/loadgen.log" || : >"$failed"; } | tee -a "$out"
+
+# 10. Message search with 1,000,000 messages stored (BENCH_SEARCH_MSGS),
+# on a stack of its own that is thrown away after (tests/bench/search.py
+# bulk-loads the messages and their index rows, then times each kind of
+# query, in all of a user's chats and in one).  Not in the quick run
+# (`make test` has test_search); BENCH_SEARCH=0 skips it.
+search() {
+	[ "${BENCH_SEARCH:-1}" = 1 ] && [ "${BENCH_QUICK:-0}" != 1 ] || return 0
+	[ -z "${CHAT_DB_HOST:-}" ] || {
+		echo "search skipped: needs a private MariaDB"; return 0; }
+	sd="$BENCH_STATE/search"
+	rm -rf "$sd"
+	sp=$(freeport)
+	CHAT_SIGNUP_LIMIT=0 "$top/scripts/stack.sh" start "$sd" "$sp" >"$sd.log" 2>&1 || {
+		echo "search: the stack did not start, see $sd.log"; return 1; }
+	"$top/tests/bench/search.py" --stack "$sd" --url "http://127.0.0.1:$sp/" \
+	    --messages "${BENCH_SEARCH_MSGS:-1000000}" --runs "${BENCH_SEARCH_RUNS:-30}"
+	_rc=$?
+	"$top/scripts/stack.sh" stop "$sd" >/dev/null 2>&1
+	[ $_rc -ne 0 ] || rm -rf "$sd"
+	return $_rc
+}
+{ search 2>>"$BENCH_STATE/loadgen.log" || : >"$failed"; } | tee -a "$out"
+
 # The table: each target of docs/BENCHMARKS.md against what was measured.
 # Verdicts only at the sizes the targets are for.
 judge=yes
@@ -280,6 +324,13 @@ $1 == "browser"	{
 	bn = $2
 }
 $1 == "galera"		{ g50 = val($0, "p50"); g99 = val($0, "p99") }
+$1 == "uploads+latency"	{ u50 = val($0, "p50"); u99 = val($0, "p99") }
+$1 == "uploads" && /files\/s/ { ufiles = $0; sub(/.* stored, /, "", ufiles) }
+$1 == "search:" && / p99 / {
+	v = val($0, "p50"); if (v > s50) s50 = v
+	v = val($0, "p99"); if (v > s99) s99 = v
+	nsearch++
+}
 $1 == "throughput2" && /msg\/s/ {
 	t2 = val($0, "sent")
 	if (val($0, "delivered") < t2) t2 = val($0, "delivered")
@@ -333,6 +384,14 @@ END {
 	if (bn != "")
 		row("8. web client, " bn " messages", sprintf("send p50 %.1f p90 %.1f, receive %.1f / %.1f ms", bs50, bs90, br50, br90),
 		    "<= 16 ms a message", bs90 <= 16 && br90 <= 16)
+	if (u50 != "")
+		row("9. latency while files upload", sprintf("p50 %.2f ms, p99 %.2f ms", u50, u99),
+		    "p99 <= 2x scenario 1", l99 != "" && u99 <= 2 * l99)
+	if (ufiles != "")
+		printf "%-34s %s\n", "   uploads meanwhile", ufiles
+	if (nsearch)
+		row("10. search, " nsearch " kinds of query", sprintf("worst p50 %.1f ms, worst p99 %.1f ms", s50, s99),
+		    "<= 200 ms", s99 <= 200)
 	if (ncal) {
 		m = sprintf("%d req/s", cal[1])
 		if (ncal > 1)

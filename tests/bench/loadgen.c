@@ -1222,7 +1222,8 @@ main(int argc, char *argv[])
 	if (strcmp(scen, "latency") == 0) {
 		int pairs = a1 ? a1 : 100;
 
-		rc = latency(make_pairs(pairs), pairs, a2 ? a2 : 20, "latency");
+		rc = latency(make_pairs(pairs), pairs, a2 ? a2 : 20,
+		    getenv("BENCH_LABEL") ? getenv("BENCH_LABEL") : "latency");
 	} else if (strcmp(scen, "throughput") == 0) {
 		int		 pairs = a1 ? a1 : 500;
 		const char	*w = getenv("BENCH_WARMUP");

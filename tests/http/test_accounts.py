@@ -219,8 +219,10 @@ eq((r.json or {}).get("email"), changes["email"], "email kept")
 snap = p.get("me").json
 r = p.patch("me", {"nickname": "Fine", "avatar_url": "javascript:alert(1)"})
 expect_error(r, 400, "bad_request", "PATCH with a javascript: avatar")
-check("avatar_url" in ((r.json or {}).get("error") or {}).get("message", ""),
-      "the 400 names avatar_url", r)
+err = (r.json or {}).get("error") or {}
+eq(err.get("field"), "avatar_url", "the 400 names the field for programs")
+check("avatar_url" not in err.get("message", "") and "picture" in err.get("message", ""),
+      "and says it in words for people", r)
 eq(p.get("me").json, snap, "a refused PATCH changes nothing")
 # The user name cannot be changed by PATCH.
 r = p.patch("me", {"username": uniq("renamed")})

@@ -36,7 +36,9 @@ def chatd_pid():
 
 
 def message(r):
-    return (((r.json or {}).get("error") or {}).get("message")) or ""
+    """The error's message (for people) and the field it is about."""
+    e = (r.json or {}).get("error") or {}
+    return "%s %s" % (e.get("message") or "", e.get("field") or "")
 
 
 pid0 = chatd_pid()

@@ -13,12 +13,15 @@ notices:
   no 503.
 - Sends into one conversation from both chat nodes: every send 201, the
   seq gapless.
+- Search and files across the nodes: a Chinese word sent on A is found
+  on B; a three-chunk file uploaded on A is served whole by B.
 - kill -9 of database node 2 while B sends: every send answered 201 is
   delivered, and B serves again within 5 s (on node 3).
 """
 import os
 import threading
 import time
+import urllib.parse
 
 import chatlib
 import clusterlib
@@ -91,6 +94,23 @@ eq(ra.count(201) + rb.count(201), 120, "every send from both nodes 201 (no 503)"
 seqs = [int(r[0]) for r in galera_sql(1, "SELECT seq FROM message WHERE conv_id = %d "
                                           "ORDER BY seq" % conv)]
 eq(seqs, list(range(1, len(seqs) + 1)), "seq gapless")
+
+# --- search and files on the cluster (issue 24): a Chinese word inside a
+# sentence sent through node A is found through node B; a file of three
+# chunks uploaded through A comes back byte for byte through B.
+r = send_msg(a, "明天讨论离线消息推送的设计", "zh-%s" % a.sid[:6], conv=conv)
+eq(r.status, 201, "a Chinese message sent on node A")
+r = bb.get("search?" + urllib.parse.urlencode({"q": "消息", "conversation_id": conv}))
+found = [m["body"] for m in (r.json or {}).get("results", [])]
+check(found == ["明天讨论离线消息推送的设计"], "node B finds it by a word inside the sentence",
+      (r.status, found))
+blob = os.urandom(600 * 1024)
+r = a.post("conversations/%d/files?name=cluster.bin" % conv, raw=blob,
+           ctype="application/octet-stream")
+check(r.status == 201, "a 600 KB file uploaded on node A", r)
+fid = ((r.json or {}).get("file") or {}).get("id")
+r = bb.get("files/%s" % fid)
+check(r.status == 200 and r.raw == blob, "node B serves it byte for byte", r.status)
 
 # --- kill -9 of database node 2 while chat node B sends
 ok_bodies, codes = [], []

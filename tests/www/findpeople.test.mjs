@@ -4,10 +4,10 @@
 // written stays.
 import { run, signupUI, api, assert } from './lib.mjs';
 
-// What the card offers: its hints and main button, the status line aside.
+// What the card offers: its status line (one, the current one) and main button.
 const offer = (p) => p.evaluate(() => {
   const c = document.querySelector('#found-user .found');
-  return c ? [...c.querySelectorAll('.hint:not([role=status]), button.primary')].map((x) => x.textContent.trim()).join(' | ') : null;
+  return c ? [...c.querySelectorAll('.hint, button.primary')].map((x) => x.textContent.trim()).filter(Boolean).join(' | ') : null;
 });
 
 async function waitOffer(p, want) {
@@ -38,8 +38,8 @@ await run('findpeople', async (b) => {
 
   // Ann accepts from the card.
   await p.click('#found-user button.primary');
-  await waitOffer(p, 'Already your friend. | Message');
-  await p.waitForSelector('#found-user [role=status]:has-text("You are now friends.")');
+  await waitOffer(p, 'You are now friends. | Message');
+  assert.doesNotMatch(await p.locator('#found-user .found').innerText(), /Request sent/, 'one status line, not two');
 
   // Bo removes Ann: the card offers to ask again; Ann asks, with a note.
   assert.equal((await api(bo.page, 'DELETE', `friends/${ann.name}`)).status, 204);
@@ -57,7 +57,7 @@ await run('findpeople', async (b) => {
   const q = inc.data.incoming.find((x) => x.from === ann.name);
   assert.equal(q?.text, 'again?', 'the note went with the request');
   assert.equal((await api(bo.page, 'POST', `friends/requests/${q.id}/accept`)).status, 200);
-  await waitOffer(p, 'Already your friend. | Message');
+  await waitOffer(p, 'You are now friends. | Message');
   await p.click('#found-user button.primary');
   await p.waitForFunction(() => document.querySelector('#chat-title')?.textContent === 'Bo');
 });

@@ -85,12 +85,13 @@ export async function signupUI(b, prefix, extra = {}) {
   return { ctx, page, name, nickname: extra.nickname || name };
 }
 
-// A guest (stranger chat) in a fresh context.
+// A guest (stranger chat) in a fresh context, idle: made through the API,
+// as the guest form also starts looking for a stranger at once.
 export async function guestUI(b, nickname, viewport) {
   const { ctx, page } = await newPage(b, viewport, nickname);
-  await page.click('#tab-guest');
-  await page.fill('#form-guest input[name=nickname]', nickname);
-  await page.click('#form-guest button[type=submit]');
+  const r = await api(page, 'POST', 'guest', { nickname });
+  assert.equal(r.status, 201, 'guest');
+  await page.reload();
   await page.waitForSelector('#pane-stranger:not([hidden])');
   return { ctx, page, nickname };
 }

@@ -83,11 +83,9 @@ await run('safety', async (b) => {
   await moon.page.waitForSelector('#toasts :text("Reported and blocked")');
   await bo.page.waitForSelector('#chat-banner:has-text("left the chat")', { timeout: 10000 });
   assert.equal(await moon.page.locator('#chat-report').isVisible(), true, 'still shown in the ended chat');
-  // They are never matched again.
-  await moon.page.click('#nav-stranger');
-  await moon.page.click('#match-start');
-  await bo.page.click('#nav-stranger');
-  await bo.page.click('#match-start');
+  // They are never matched again (the ended chat's one "Find someone new").
+  await moon.page.click('#chat-next');
+  await bo.page.click('#chat-next');
   await bo.page.waitForSelector('#match-status:has-text("Looking")');
   await bo.page.waitForTimeout(500);
   assert.match(await bo.page.locator('#match-status').textContent(), /Looking/, 'not matched with who blocked him');

@@ -11,15 +11,18 @@ import { api } from './api.js';
 import { $, clear, show } from './dom.js';
 import { S, resetState } from './state.js';
 import { Receiver, broadcast, onBroadcast } from './receiver.js';
-import { tablist, initDialogs, netBanner, unreadIndicator, toast } from './ui.js';
+import { tablist, initDialogs, netBanner, unreadIndicator, toast, confirmDialog } from './ui.js';
 import { provide, unprovided } from './intent.js';
 import { initAuth, showAuth } from './auth.js';
 import { loadConversations, loadConversationsSoon, renderConversations, renderConversationsSoon, resetConversations, showOlderConversations } from './convlist.js';
-import { initChat, openConversation, closeChat, renderHead, loadDetail, syncThread, markRead, onMessage, onRead, onOwnRead, restoreChat, forgetChat, retryUnsent } from './chat.js';
+import { initChat, openConversation, closeChat, renderHead, loadDetail, syncThread, markRead, onMessage, onRead, onOwnRead, restoreChat, forgetChat, retryUnsent, onTyping, onMessageChanged } from './chat.js';
 import { initFriends, loadFriends, renderFriends, chatWith, sendRequest, blockUser, onPresence, onProfile, onFriendEvent } from './friends.js';
 import { initTopics, topicDialog, leaveTopic, onConversationUpdated } from './topics.js';
-import { initStranger, matched, onPartnerLeft, setMatchState, nextStranger, leaveMatch, reportStranger, befriendStranger, matchBannerFor, renderWaiting, syncMatchFromList } from './stranger.js';
+import { initStranger, startMatch, matched, onRevision, onPartnerLeft, setMatchState, nextStranger, leaveMatch, reportStranger, befriendStranger, matchBannerFor, renderWaiting, syncMatchFromList } from './stranger.js';
 import { initProfile, renderMe, showUser } from './profile.js';
+import { initNotify, notifyMessage } from './notify.js';
+import { initSearch, closeChatSearch } from './search.js';
+import { showMessage } from './chat.js';
 
 // What each intent of a view does: here, one view's function each.
 function wire() {
@@ -29,6 +32,10 @@ function wire() {
     chatWith, sendRequest, showUser, blockUser, topicDialog, leaveTopic,
     nextStranger, leaveMatch, reportStranger, befriendStranger, matchBannerFor, renderWaiting, syncMatchFromList,
     signOut: logout,
+    openAtMessage: async (id, seq) => {
+      if (S.current !== id) { closeChatSearch(); await openConversation(id); }
+      return showMessage(id, seq);
+    },
   });
   const left = unprovided();
   if (left.length) throw new Error(`app: nothing provides ${left.join(', ')}`);
@@ -37,7 +44,9 @@ function wire() {
 let receiver = null;
 let selectSection = null;
 
-function enter(me, fresh) {
+// matchNow: a guest who just entered looks for a stranger at once (one
+// click, "Chat with a stranger", not two).
+function enter(me, fresh, matchNow = false) {
   if (S.me && S.me.id === me.id) return;
   if (S.me) signedOut();
   S.me = me;
@@ -50,6 +59,7 @@ function enter(me, fresh) {
   setMatchState('idle');
   selectSection(me.guest ? $('#nav-stranger') : $('#nav-chats'));
   if (fresh) broadcast('signedin');
+  if (matchNow && me.guest) startMatch();
   receiver = new Receiver({
     onEvents,
     onNet: (online) => {
@@ -58,6 +68,7 @@ function enter(me, fresh) {
       if (online) retryUnsent();
     },
     onReconnected: () => refreshAll(),
+    onRevision: () => onRevision(),     // own changes made on another device
     onSignedOut: () => signedOut('Your session has ended. Please log in again.'),
   });
   receiver.start();
@@ -119,15 +130,18 @@ function onEvents(events) {
 
 function onEvent(e) {
   switch (e.type) {
-  case 'message': if (e.message) onMessage(e.message); break;
+  // Notified by the tab holding the poll only: one per message (notify.js).
+  case 'message': if (e.message) { onMessage(e.message); notifyMessage(e.message, !!receiver?.polling); } break;
   case 'read': onRead(e.conversation_id, e.user, e.seq); break;
+  case 'message_edited': case 'message_deleted': onMessageChanged(e.message); break;
   case 'presence': onPresence(e.user, !!e.online, e.at); break;
+  case 'typing': onTyping(e); break;       // no id: not acked (docs/API.md)
   case 'profile': onProfile(e.user, e.nickname, e.avatar_url); break;
   case 'friend_request': case 'friend_accepted': case 'friend_rejected': case 'friend_removed':
   case 'friend_canceled':     // a request to this user taken back
   case 'friends_changed':     // what this user did on another page or device
     onFriendEvent(e); break;
-  case 'match_found': matched(e.conversation_id, e.partner); break;
+  case 'match_found': matched(e.conversation_id, e.partner, true); break;
   case 'partner_left': onPartnerLeft(e); break;
   case 'conversation_updated': onConversationUpdated(e); break;
   // The server dropped older events it held for us (too many, or too
@@ -172,7 +186,12 @@ function initApp() {
   selectSection = tablist([$('#nav-chats'), $('#nav-friends'), $('#nav-stranger')], (t) => {
     if (t.id === 'nav-friends') renderFriends();
   });
-  $('#logout').addEventListener('click', () => logout());
+  // A guest who signs out is gone for good (no password to come back
+  // with): asked first.
+  $('#logout').addEventListener('click', async () => {
+    if (S.me?.guest && !await confirmDialog('Sign out? You are a guest: this nickname and your stranger chats are gone for good, with no way back.', 'Sign out', true)) return;
+    logout();
+  });
   $('#conv-filter').addEventListener('input', renderConversations);
   $('#conv-more').addEventListener('click', showOlderConversations);
   addEventListener('offline', () => { if (S.me) netBanner('You are offline. Reconnecting when the network returns…'); });
@@ -188,10 +207,12 @@ async function boot() {
   initAuth(enter);
   initApp();
   initChat();
+  initSearch();
   initFriends();
   initTopics();
   initStranger();
   initProfile();
+  initNotify();
   let res = null;
   for (let i = 0; i < 3 && !res; i++) {
     try { res = await api('GET', 'me'); } catch { await new Promise(r => setTimeout(r, 500 * (i + 1))); }

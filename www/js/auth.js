@@ -93,7 +93,7 @@ export function initAuth(onEnter) {
     btn.disabled = false;
     if (res?.ok) {
       form.reset();
-      onEnter(res.data, true);
+      onEnter(res.data, true, path === 'guest');   // a guest starts looking at once
     } else {
       $('#auth-error').textContent = errorText(res);
       form.querySelector('input')?.focus();

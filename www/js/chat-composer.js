@@ -5,13 +5,16 @@
 // draws it), which reuses the same client_id.
 
 import { api, errorText, uuid } from './api.js';
-import { $, show } from './dom.js';
+import { $, h, show } from './dom.js';
 import { S, thread } from './state.js';
 import { broadcast } from './receiver.js';
 import { chatBanner, hideChatBanner } from './ui.js';
 import { drafts, persist } from './chat-drafts.js';
 import { renderHead } from './chat-head.js';
 import { renderMessages, onMessage } from './chat-thread.js';
+import { prepare, upload } from './chat-files.js';
+import { noteTyping, typingSent } from './chat-typing.js';
+import { takeCompose } from './chat-actions.js';
 
 const MAX_CHARS = 4000;            // a message body, in code points (docs/API.md)
 
@@ -45,27 +48,28 @@ export function forgetComposer() {
 // gets no answer within SEND_TIMEOUT counts as failed (Retry is safe).
 const SEND_TIMEOUT = 15000;
 const sendQueues = new Map();      // conversation id -> the last send's promise
-function send(id, body, clientId) {
+// reply: the message it answers ({id, seq, sender, snippet}), or none.
+function send(id, body, clientId, reply) {
   const t = thread(id);
   const client_id = clientId || uuid();
   const old = t.local(client_id);
   t.putLocal({ local: true, state: 'sending', client_id, body, sender: S.me.username,
-    conversation_id: id, t: old?.t || Date.now(), sent_at: 0 });
+    conversation_id: id, t: old?.t || Date.now(), sent_at: 0, reply_to: reply || undefined });
   persist();
   if (S.current === id) renderMessages({ bottom: true });
-  const p = (sendQueues.get(id) || Promise.resolve()).then(() => post(id, t, body, client_id));
+  const p = (sendQueues.get(id) || Promise.resolve()).then(() => post(id, t, body, client_id, reply));
   sendQueues.set(id, p);
   p.finally(() => { if (sendQueues.get(id) === p) sendQueues.delete(id); });
   return p;
 }
 
-async function post(id, t, body, client_id) {
+async function post(id, t, body, client_id, reply) {
   if (!S.me) return;                                // signed out meanwhile
   let res = null;
   const signal = typeof AbortSignal.timeout === 'function' ? AbortSignal.timeout(SEND_TIMEOUT) : undefined;
   const until = Date.now() + SEND_TIMEOUT;
   for (;;) {
-    try { res = await api('POST', 'messages', { conversation_id: id, client_id, body }, { signal }); } catch { res = null; }
+    try { res = await api('POST', 'messages', { conversation_id: id, client_id, body, reply_to: reply?.id }, { signal }); } catch { res = null; }
     // A busy server (a shared host's few connections) asks to come back in
     // a moment: the same client_id again is safe, within the send's time.
     const wait = (res?.retryAfter || 1) * 1000;
@@ -100,16 +104,59 @@ export function retryUnsent() {
   for (const [id, t] of S.threads) {
     const failed = [...t.items.values()].filter(m => m.local && m.state === 'failed' && m.offline);
     failed.sort((a, b) => (a.t || 0) - (b.t || 0));
-    for (const m of failed) send(id, m.body, m.client_id);
+    for (const m of failed) send(id, m.body, m.client_id, m.reply_to);
   }
+}
+
+// ---------- pictures and files ----------
+// Each file goes up on its own (chat-files.js), with a progress bar and
+// Cancel above the composer; its message comes back in the answer and is
+// drawn like a sent one. A refusal (too large, quota, too many) shows in
+// the chat's banner.
+async function sendFile(id, file) {
+  const bar = h('progress', { max: '1', value: '0', 'aria-label': `Sending ${file.name}` });
+  const cancel = h('button', { type: 'button', class: 'ghost upload-cancel' }, 'Cancel');
+  const row = h('div', { class: 'upload' }, h('span', { class: 'upload-name', dir: 'auto', text: file.name }), bar, cancel);
+  const box = $('#uploads');
+  box.append(row);
+  show(box, true);
+  let up = null, cancelled = false;
+  cancel.addEventListener('click', () => { cancelled = true; up?.abort(); });
+  const prep = await prepare(file);
+  const res = cancelled ? null : await (up = upload(id, file.name, prep, (x) => { bar.value = x; })).promise;
+  row.remove();
+  show(box, !!box.firstElementChild);
+  if (res?.ok && res.data?.id) {
+    const m = { ...res.data };
+    thread(id).put(m);
+    onMessage(m);
+    broadcast('sent', { message: m });
+    persist();
+    if (S.current === id) { const sc = $('#scroller'); sc.scrollTop = sc.scrollHeight; }
+  } else if (!cancelled && S.current === id) chatBanner(`Not sent: ${file.name}. ${errorText(res)}`, 'warn');
+}
+
+function sendFiles(files) {
+  const id = S.current;
+  if (id == null || $('#composer-text').disabled) return;
+  for (const f of files) sendFile(id, f);
 }
 
 // ---------- the text box ----------
 // The box grows with its text, taking the height from the messages above:
-// if they showed the last one, they still do (it was hidden behind).
+// if they showed the last one, they still do (it was hidden behind). It
+// is measured only when the text may need another size (longer and not
+// fitting, or shorter): each measure lays out the page, and a keystroke or
+// a send should not cost three layouts of a long chat.
+let sizedLen = 0;
 function autosize() {
   const box = $('#composer-text');
   const sc = $('#scroller');
+  const len = box.value.length;
+  if (!len || box.disabled) { box.style.height = ''; sizedLen = 0; return; }   // one line again
+  const shorter = len < sizedLen;
+  sizedLen = len;
+  if (!shorter && box.scrollHeight <= box.clientHeight) return;   // still fits
   const atBottom = sc.scrollHeight - sc.scrollTop - sc.clientHeight < 8;
   box.style.height = 'auto';
   box.style.height = Math.min(box.scrollHeight + 2, 180) + 'px';
@@ -155,19 +202,42 @@ export function initComposer() {
     persist();
     autosize();
     countChars();
-    send(S.current, body);
+    typingSent(S.current);
+    const how = takeCompose(body);      // a reply, or an edit (chat-actions.js)
+    if (!how.edited) send(S.current, body, undefined, how.reply);
     box.focus();
   });
   box.addEventListener('keydown', (e) => {
     if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); $('#composer').requestSubmit(); }
   });
-  box.addEventListener('input', () => { autosize(); countChars(); saveDraft(); });
+  box.addEventListener('input', () => {
+    autosize(); countChars(); saveDraft();
+    if (box.value.trim() && !box.disabled) noteTyping(S.current);   // the others see "… is typing"
+  });
+  // Files: the paperclip, a paste, or a drop on the chat.
+  const pick = $('#attach-input');
+  $('#attach').addEventListener('click', () => pick.click());
+  pick.addEventListener('change', () => { sendFiles([...pick.files]); pick.value = ''; });
+  box.addEventListener('paste', (e) => {
+    const files = [...(e.clipboardData?.files || [])];
+    if (files.length) { e.preventDefault(); sendFiles(files); }
+  });
+  const chat = $('#chat');
+  const hasFiles = (e) => [...(e.dataTransfer?.types || [])].includes('Files');
+  chat.addEventListener('dragover', (e) => { if (hasFiles(e) && S.current != null) { e.preventDefault(); chat.classList.add('dropping'); } });
+  chat.addEventListener('dragleave', (e) => { if (!chat.contains(e.relatedTarget)) chat.classList.remove('dropping'); });
+  chat.addEventListener('drop', (e) => {
+    chat.classList.remove('dropping');
+    if (!hasFiles(e)) return;
+    e.preventDefault();
+    sendFiles([...e.dataTransfer.files]);
+  });
   // The network is back (the browser says so before a poll does).
   addEventListener('online', () => setTimeout(retryUnsent, 300));
   // A failed message's Retry: the same body and client_id again.
   $('#messages').addEventListener('click', (e) => {
     const li = e.target.closest('button.retry')?.closest('li');
     const m = li && S.threads.get(S.current)?.local(li.dataset.clientId);
-    if (m) send(m.conversation_id, m.body, m.client_id);
+    if (m) send(m.conversation_id, m.body, m.client_id, m.reply_to);
   });
 }

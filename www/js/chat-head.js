@@ -5,9 +5,12 @@
 // dialog, the next stranger, leaving, blocking, reporting a stranger or
 // befriending one.
 
+import { api } from './api.js';
 import { $, clear, show, avatar, lastSeen } from './dom.js';
+import { toast } from './ui.js';
 import { S, isMe, convTitle, peerOnline } from './state.js';
 import { ask } from './intent.js';
+import { typingText } from './chat-typing.js';
 
 export function renderHead() {
   const c = S.convs.get(S.current);
@@ -28,10 +31,21 @@ export function renderHead() {
   } else if (c.peer) {
     sub = online === undefined ? 'no longer friends' : online ? 'online' : lastSeen(S.friends.get(c.peer.username)?.last_seen);
   }
-  $('#chat-sub').textContent = sub;
+  // Someone typing here says so instead, for as long as they type.
+  const typing = typingText(c.id);
+  $('#chat-sub').textContent = typing || sub;
+  $('#chat-sub').classList.toggle('typing', !!typing);
   $('#chat-who').setAttribute('aria-label', `${title}: ${c.kind === 'topic' ? 'group details' : 'profile'}`);
   show($('#chat-info'), c.kind === 'topic');
+  // Mute (issue 25): per user, on every device; no notification, no count.
+  const mute = $('#chat-mute');
+  mute.textContent = c.muted ? 'Unmute' : 'Mute';
+  mute.setAttribute('aria-pressed', c.muted ? 'true' : 'false');
+  mute.title = c.muted ? 'Muted: no notifications, not counted in the title' : 'No notifications from this chat';
+  show(mute, !c.ended);
   show($('#chat-next'), c.kind === 'match');
+  // Ended, it is the chat's one "Find someone new" (index.html's spans).
+  $('#chat-next').classList.toggle('ended', !!c.ended);
   show($('#chat-leave'), c.kind === 'topic' || (c.kind === 'match' && !c.ended));
   // Safety: block the other person (a friend or a stranger); report a
   // stranger; befriend a stranger (registered users, by the chat: their
@@ -46,6 +60,10 @@ export function renderHead() {
   const box = $('#composer-text');
   box.disabled = !!c.ended || exFriend;
   $('#send').disabled = box.disabled;
+  // Nothing to attach or insert where nothing can be written; and the
+  // reason why gets the width (at phone width it needs it).
+  show($('#attach'), !box.disabled);
+  show($('#emoji-open'), !box.disabled);
   box.placeholder = c.ended ? 'This chat has ended'
     : exFriend ? 'You are no longer friends: add them again to write' : 'Write a message…';
 }
@@ -71,4 +89,14 @@ export function initHead() {
     else if (c?.kind === 'match') ask.leaveMatch(c);
   });
   $('#chat-next').addEventListener('click', () => ask.nextStranger());
+  $('#chat-mute').addEventListener('click', async () => {
+    const c = S.convs.get(S.current);
+    if (!c) return;
+    let res = null;
+    try { res = await api('POST', `conversations/${c.id}/mute`, { muted: !c.muted }); } catch { res = null; }
+    if (!res?.ok) { toast(res?.data?.error?.message || 'Could not change that. Try again.', 'error'); return; }
+    c.muted = !!res.data.muted;
+    renderHead();
+    ask.renderConversations();
+  });
 }

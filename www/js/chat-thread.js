@@ -7,12 +7,14 @@
 
 import { api } from './api.js';
 import { $, h, show, icon, clock, fullTime, dayLabel, dayKey } from './dom.js';
-import { S, isMe, thread, convTitle, memberName, keepPartner } from './state.js';
+import { S, isMe, thread, convTitle, memberName, keepPartner, noticeText } from './state.js';
 import { broadcast } from './receiver.js';
 import { announce, coalesce } from './ui.js';
 import { ask } from './intent.js';
 import { persist } from './chat-drafts.js';
 import { renderHead } from './chat-head.js';
+import { fileView } from './chat-files.js';
+import { bodyNode, quoteNode, editedMark, actionsButton, actionsSig } from './chat-actions.js';
 
 const PAGE = 50;
 let loadingOlder = false;
@@ -155,9 +157,16 @@ function stateMark(state, label) {
 // {li, sig}. A render builds only the items whose signature (everything
 // drawn from them) changed and moves none that stay in order: a message
 // sent or received in a chat of a thousand costs one bubble, not a
-// thousand (it was 120-250 ms a message after a few hundred).
+// thousand (it was 120-250 ms a message after a few hundred). The items
+// sit in chunks of CHUNK seqs (a day line in the chunk of the message
+// after it; unconfirmed own messages in the last): a bubble added lays out
+// its chunk and the chunks' boxes, not a thousand siblings (5-11 ms a
+// layout with one flat list of a thousand).
 let drawn = new Map();
 let drawnConv = null;
+let chunks = new Map();             // chunk number -> its element
+const CHUNK = 64;
+const chunkOf = (m) => m.seq ? Math.floor((m.seq - 1) / CHUNK) : Infinity;
 
 function messageItem(c, m, mine, grouped, state, label, at) {
   return h('li', {
@@ -166,10 +175,13 @@ function messageItem(c, m, mine, grouped, state, label, at) {
   },
   !mine && !grouped && c?.kind === 'topic' ? h('span', { class: `sender n${nameHue(m.sender)}`, dir: 'auto', text: memberName(c, m.sender) }) : null,
   h('div', { class: 'bubble' },
-    h('span', { class: 'body', dir: 'auto', text: m.body }),
+    quoteNode(c, m),
+    m.kind === 'file' && m.file && !m.deleted ? fileView(m.file) : bodyNode(m),
     h('span', { class: 'meta' },
+      editedMark(m),
       h('time', { text: clock(at), title: fullTime(at) }),
       mine ? stateMark(state, label) : null)),
+  actionsButton(m),
   state === 'failed' ? h('div', { class: 'failed-note' },
     h('span', { text: m.error || 'Not sent.' }),
     // chat-composer.js answers its click (the same client_id again)
@@ -185,21 +197,46 @@ export function renderMessages({ bottom = false, incoming = false } = {}) {
   lastBy = new Map();
   if (t) for (const m of t.items.values()) if (m.seq > (lastBy.get(m.sender) || 0)) lastBy.set(m.sender, m.seq);
   noteReadHigh(c);
-  if (drawnConv !== S.current || ol.children.length !== drawn.size) { drawn = new Map(); drawnConv = S.current; ol.replaceChildren(); }
+  if (drawnConv !== S.current || (drawn.size > 0) !== !!ol.firstElementChild) {
+    drawn = new Map(); chunks = new Map(); drawnConv = S.current; ol.replaceChildren();
+  }
   const next = new Map();
-  const want = [];
-  let prev = null, lastDay = '';
+  const want = new Map();           // chunk number -> its items' elements, in order
+  let prev = null, lastDay = '', dk = '', dayFrom = Infinity, dayTo = -Infinity;
+  const add = (n, li) => { let w = want.get(n); if (!w) want.set(n, w = []); w.push(li); };
   for (const m of t ? t.sorted() : []) {
     const at = m.sent_at || m.t || Date.now();
-    const dk = dayKey(at);
+    if (at < dayFrom || at >= dayTo) {           // a Date only when the day changes
+      const d = new Date(at);
+      dk = dayKey(at);
+      dayFrom = new Date(d.getFullYear(), d.getMonth(), d.getDate()).getTime();
+      dayTo = new Date(d.getFullYear(), d.getMonth(), d.getDate() + 1).getTime();
+    }
+    const n = chunkOf(m);
     if (dk !== lastDay) {
       const key = 'd' + dk, label = dayLabel(at);
       const old = drawn.get(key);
-      const item = old && old.sig === label ? old
+      const day = old && old.sig === label ? old
         : { li: h('li', { class: 'day', role: 'separator' }, h('span', { text: label })), sig: label };
-      next.set(key, item);
-      want.push(item.li);
+      next.set(key, day);
+      add(n, day.li);
       lastDay = dk; prev = null;
+    }
+    if (lineAfter != null && !next.has('u') && m.seq > lineAfter && m.kind !== 'notice' && !isMe(m.sender)) {
+      const line = drawn.get('u') || { li: h('li', { class: 'unread-line', role: 'separator' }, h('span', { text: 'New messages' })), sig: '' };
+      next.set('u', line);            // "New messages" above the first unread (issue 24)
+      add(n, line.li);
+      prev = null;
+    }
+    if (m.kind === 'notice') {
+      // A group notice: a centred grey line, nobody's bubble (issue 25).
+      const text = noticeText(c, m), key = 'm' + m.id, old = drawn.get(key);
+      const item = old && old.sig === text ? old
+        : { li: h('li', { class: 'notice-line', dataset: { id: String(m.id), seq: String(m.seq) } }, h('span', { dir: 'auto', text })), sig: text };
+      next.set(key, item);
+      add(n, item.li);
+      prev = null;
+      continue;
     }
     const mine = isMe(m.sender);
     const grouped = prev && prev.sender === m.sender && at - (prev.sent_at || prev.t || 0) < 5 * 60e3;
@@ -207,26 +244,64 @@ export function renderMessages({ bottom = false, incoming = false } = {}) {
     const label = mine ? stateLabel(c, m, state) : '';
     const name = !mine && !grouped && c?.kind === 'topic' ? memberName(c, m.sender) : '';
     const key = m.id ? 'm' + m.id : 'l' + m.client_id;
-    const sig = [m.id, m.seq, m.client_id, m.body, at, grouped, state, label, name, m.error].join('\u0001');
+    const sig = [m.id, m.seq, m.client_id, m.body, at, grouped, state, label, name, m.error, actionsSig(c, m)].join('\u0001');
     const old = drawn.get(key);
     const item = old && old.sig === sig ? old : { li: messageItem(c, m, mine, grouped, state, label, at), sig };
     next.set(key, item);
-    want.push(item.li);
+    add(n, item.li);
     prev = m;
   }
   // Out first what goes (gone, or drawn anew), then each wanted item where
-  // it belongs: those already in order are not touched.
+  // it belongs in its chunk: those already in order are not touched.
   for (const [key, item] of drawn) if (next.get(key) !== item) item.li.remove();
-  let at = ol.firstElementChild;
-  for (const li of want) {
-    if (li === at) at = at.nextElementSibling;
-    else ol.insertBefore(li, at);
+  const order = [...want.keys()].sort((a, b) => a - b);
+  for (const [n, box] of chunks) if (!want.has(n)) { box.remove(); chunks.delete(n); }
+  let place = ol.firstElementChild;
+  for (const n of order) {
+    let box = chunks.get(n);
+    if (!box) chunks.set(n, box = h('div', { class: 'chunk', role: 'none' }));
+    if (box === place) place = place.nextElementSibling; else ol.insertBefore(box, place);
+    let at = box.firstElementChild;
+    for (const li of want.get(n)) {
+      if (li === at) at = at.nextElementSibling;
+      else box.insertBefore(li, at);
+    }
+    while (at) { const x = at.nextElementSibling; at.remove(); at = x; }
   }
-  while (at) { const n = at.nextElementSibling; at.remove(); at = n; }
+  while (place) { const x = place.nextElementSibling; place.remove(); place = x; }
   drawn = next;
   renderNote(t);
-  if (bottom || nearBottom) { sc.scrollTop = sc.scrollHeight; show($('#jump'), false); }
-  else if (incoming) show($('#jump'), true);
+  const line = startAtLine && t?.loaded ? next.get('u')?.li : null;
+  if (line) {                       // opened with unread ones: start at the line, not the bottom
+    startAtLine = false;
+    sc.scrollTop += line.getBoundingClientRect().top - sc.getBoundingClientRect().top - 8;
+    showJump(sc);
+  } else if (bottom || nearBottom) { sc.scrollTop = sc.scrollHeight; newBelow = 0; show($('#jump'), false); }
+  else if (incoming) { newBelow++; showJump(sc, true); }
+}
+
+// ---------- the unread line and the jump to the latest ----------
+// Opening a chat with unread messages: the line goes above the first of
+// them (the read mark as it was then) and the chat starts there.
+let lineAfter = null, startAtLine = false;
+let newBelow = 0;                   // messages that came in while scrolled up
+export function unreadLine(id) {
+  const c = S.convs.get(id);
+  lineAfter = c?.unread > 0 ? (c.read_seq || 0) : null;
+  startAtLine = lineAfter != null;
+  newBelow = 0;
+  return startAtLine;
+}
+
+// The round button, when scrolled up (or a message came): with how many
+// came in meanwhile.
+function showJump(sc, force) {
+  const up = sc.scrollHeight - sc.scrollTop - sc.clientHeight > 200;
+  show($('#jump'), up || !!force);
+  const n = $('#jump-count');
+  n.textContent = newBelow > 99 ? '99+' : String(newBelow);
+  show(n, newBelow > 0);
+  $('#jump').setAttribute('aria-label', newBelow ? `Jump to the latest message, ${newBelow} new` : 'Jump to the latest message');
 }
 
 // The line above the messages: the start reached, or an older page coming.
@@ -272,10 +347,12 @@ export function fillView() {
 // message below the view (the "New messages" button shows) is not.
 function shownSeq() {
   const bottom = $('#scroller').getBoundingClientRect().bottom;
-  const lis = $('#messages').children;
-  for (let i = lis.length - 1; i >= 0; i--) {
-    const seq = Number(lis[i].dataset.seq);
-    if (seq && lis[i].getBoundingClientRect().top < bottom - 8) return seq;
+  for (let box = $('#messages').lastElementChild; box; box = box.previousElementSibling) {
+    if (box.getBoundingClientRect().top >= bottom - 8) continue;
+    for (let li = box.lastElementChild; li; li = li.previousElementSibling) {
+      const seq = Number(li.dataset.seq);
+      if (seq && li.getBoundingClientRect().top < bottom - 8) return seq;
+    }
   }
   return 0;
 }
@@ -352,7 +429,7 @@ export function onMessage(m) {
     if (t.loaded && t.contiguous() < t.maxSeq()) syncThread(id);   // something in between was missed
   }
   if (S.current === id) renderMessages({ incoming: fresh && !mine });
-  if (!mine && isNew) {
+  if (!mine && isNew && m.kind !== 'notice') {     // a notice is never unread
     if (S.current === id && chatVisible() && shownSeq() >= m.seq) markRead();
     else c.unread = (c.unread || 0) + 1;
     announce(`${memberName(c, m.sender)}${c.kind === 'topic' ? ' in ' + convTitle(c) : ''}: ${m.body}`);
@@ -364,10 +441,35 @@ export function initThread() {
   const sc = $('#scroller');
   sc.addEventListener('scroll', () => {
     if (sc.scrollTop < 150) loadOlder();
-    if (sc.scrollHeight - sc.scrollTop - sc.clientHeight < 60) show($('#jump'), false);
+    if (sc.scrollHeight - sc.scrollTop - sc.clientHeight < 60) { newBelow = 0; show($('#jump'), false); }
+    else showJump(sc);
     markReadSoon();
   }, { passive: true });
   $('#jump').addEventListener('click', () => { sc.scrollTop = sc.scrollHeight; show($('#jump'), false); markRead(); $('#composer-text').focus(); });
+}
+
+// Show message seq of the open chat id (a search result): older pages
+// loaded down to it (history has no holes), then scrolled to the middle
+// and marked a moment. False if it cannot be shown.
+export async function showMessage(id, seq) {
+  const t = S.threads.get(id);
+  for (let i = 0; i < 100 && t?.loaded && !t.atStart && t.minSeq() > seq; i++) {
+    const min = t.minSeq();
+    let res = null;
+    try { res = await api('GET', `conversations/${id}/messages?before=${min}&limit=200`); } catch { res = null; }
+    // (a loadOlder meanwhile took pages below min too: no hole either way)
+    if (!res?.ok || S.current !== id || S.threads.get(id) !== t) return false;
+    for (const m of res.data.messages) t.put(m);
+    if (res.data.messages.length < 200) t.atStart = true;
+  }
+  if (S.current !== id) return false;
+  renderMessages();
+  const li = $(`#messages li[data-seq="${seq}"]`);
+  if (!li) return false;
+  li.scrollIntoView({ block: 'center' });
+  li.classList.add('found');
+  setTimeout(() => li.classList.remove('found'), 2500);
+  return true;
 }
 
 // At sign-out (after closeChat): read marks not sent yet are dropped, and

@@ -13,17 +13,34 @@ import { persist, restoreDrafts, forgetDrafts } from './chat-drafts.js';
 import { renderHead, initHead } from './chat-head.js';
 import { syncThread, loadDetail, renderMessages, fillView, markRead, initThread, forgetThread } from './chat-thread.js';
 import { saveDraft, showDraft, forgetComposer, initComposer } from './chat-composer.js';
+import { initEmoji } from './chat-emoji.js';
+import { onTypingChange, typingDone, forgetTyping } from './chat-typing.js';
+import { onMessage as threadMessage } from './chat-thread.js';
+import { unreadLine } from './chat-thread.js';
+import { initActions, forgetActions } from './chat-actions.js';
 
 export { renderHead } from './chat-head.js';
 export { retryUnsent } from './chat-composer.js';
-export { syncThread, loadDetail, markRead, onMessage, onRead, onOwnRead } from './chat-thread.js';
+export { syncThread, loadDetail, markRead, onRead, onOwnRead } from './chat-thread.js';
+export { showMessage } from './chat-thread.js';
+export { onTyping } from './chat-typing.js';
+export { onMessageChanged } from './chat-actions.js';
+
+// A message: in its thread; its sender is done typing it.
+export function onMessage(m) {
+  typingDone(m);
+  return threadMessage(m);
+}
 
 export async function openConversation(id, { banner } = {}) {
   const c = S.convs.get(id);
+  let atLine = false;               // unread ones: start at "New messages"
   if (S.current !== id) {
+    forgetActions();
     saveDraft();
     hideChatBanner();
     show($('#jump'), false);
+    atLine = unreadLine(id);
   }
   S.current = id;
   $('#app').classList.add('chat-open');
@@ -33,7 +50,7 @@ export async function openConversation(id, { banner } = {}) {
   showDraft(id);
   persist();
   renderHead();
-  renderMessages({ bottom: true });
+  renderMessages({ bottom: !atLine });
   ask.renderConversations();
   if (banner) chatBanner(banner, 'info');
   else if (c) ask.matchBannerFor(c);
@@ -49,12 +66,13 @@ export async function openConversation(id, { banner } = {}) {
   }
   if (detail?.ok === false && hist?.ok === false) return;
   renderHead();
-  renderMessages({ bottom: true });
+  renderMessages({ bottom: !atLine });
   markRead();
   fillView();
 }
 
 export function closeChat() {
+  forgetActions();
   saveDraft();
   // Focus in the pane that goes (or already lost) goes to the list, on
   // this conversation's item if it is still there.
@@ -86,13 +104,17 @@ export function forgetChat() {
   forgetDrafts();
   forgetThread();
   forgetComposer();
+  forgetTyping();
 }
 
 export function initChat() {
   initComposer();
+  initEmoji();
   initThread();
+  initActions(renderMessages);
   $('#back').addEventListener('click', () => { const id = S.current; closeChat(); $(`#conv-list li[data-id="${id}"] button`)?.focus(); });
   initHead();
+  onTypingChange((conv) => { if (conv === S.current) renderHead(); });
   document.addEventListener('keydown', (e) => {
     // Esc leaves the chat on a phone (where the chat covers the list).
     if (e.key === 'Escape' && !document.querySelector('dialog[open]') && S.current != null

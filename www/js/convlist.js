@@ -3,8 +3,8 @@
 // count on the Chats tab, in the tab title and as a dot on the favicon.
 
 import { api } from './api.js';
-import { $, h, clear, show, avatar, shortTime, fullTime, holdFocus } from './dom.js';
-import { S, isMe, convTitle, memberName, peerOnline, keepPartner } from './state.js';
+import { $, h, clear, show, avatar, shortTime, fullTime, holdFocus, icon } from './dom.js';
+import { S, isMe, convTitle, memberName, peerOnline, keepPartner, noticeText } from './state.js';
 import { unreadIndicator, coalesce } from './ui.js';
 import { ask } from './intent.js';
 
@@ -96,7 +96,9 @@ function fetchTopicDetails() {
 function preview(c) {
   const last = c.last_message;
   if (!last) return c.kind === 'match' ? 'Say hi to your stranger' : 'No messages yet';
-  const text = h('bdi', { text: String(last.body).replace(/\s+/g, ' ').slice(0, 120) });
+  if (last.kind === 'notice') return [h('bdi', { text: noticeText(c, last) })];
+  const text = last.deleted ? h('bdi', { class: 'deleted', text: 'message deleted' })
+    : h('bdi', { text: String(last.body).replace(/\s+/g, ' ').slice(0, 120) });
   if (isMe(last.sender)) return ['You: ', text];
   if (c.kind === 'topic') return [h('bdi', { text: memberName(c, last.sender) }), ': ', text];
   return [text];
@@ -108,7 +110,7 @@ export function sortedConversations() {
 
 export function totalUnread() {
   let n = 0;
-  for (const c of S.convs.values()) n += c.unread || 0;
+  for (const c of S.convs.values()) if (!c.muted) n += c.unread || 0;     // a muted chat counts nowhere
   return n;
 }
 
@@ -126,7 +128,7 @@ export function renderConversations() {
     const last = c.last_message;
     const time = last ? last.sent_at : c.updated_at;
     const online = peerOnline(c);
-    const label = `${title}${unread ? `, ${unread} unread` : ''}${c.ended ? ', ended' : ''}`;
+    const label = `${title}${unread ? `, ${unread} unread` : ''}${c.muted ? ', muted' : ''}${c.ended ? ', ended' : ''}`;
     const li = h('li', { class: `conv${unread ? ' unread' : ''}${c.id === S.current ? ' active' : ''}${c.ended ? ' ended' : ''}`,
       dataset: { id: String(c.id), kind: c.kind } },
     h('button', { type: 'button', class: 'item', 'aria-label': label, 'aria-current': c.id === S.current ? 'true' : null,
@@ -141,7 +143,8 @@ export function renderConversations() {
         h('time', { class: 'item-time', text: shortTime(time), title: fullTime(time) })),
       h('span', { class: 'item-bottom' },
         h('span', { class: 'item-sub' }, preview(c)),
-        unread ? h('span', { class: 'badge unread-badge', text: unread > 99 ? '99+' : String(unread) }) : null))));
+        c.muted ? h('span', { class: 'muted-icon', title: 'Muted' }, icon('bellOff')) : null,
+        unread ? h('span', { class: `badge unread-badge${c.muted ? ' muted' : ''}`, text: unread > 99 ? '99+' : String(unread) }) : null))));
     ul.append(li);
   }
   refocus();

@@ -61,6 +61,13 @@ const ICONS = {
   check2: 'M1.5 12.5l4.5 4.5L15.5 7.5M11 16l1 1 9.5-9.5',
   clock: 'M12 21a9 9 0 1 0 0-18 9 9 0 0 0 0 18zM12 7v5l3 2',
   alert: 'M12 21a9 9 0 1 0 0-18 9 9 0 0 0 0 18zM12 7.5v5.5M12 16.5v.5',
+  bell: 'M6 16V11a6 6 0 0 1 12 0v5l1.5 2h-15zM10 20.5a2 2 0 0 0 4 0',
+  bellOff: 'M6 16V11a6 6 0 0 1 9.5-4.9M18 10.5V16l1.5 2h-15M10 20.5a2 2 0 0 0 4 0M3 3l18 18',
+  file: 'M14 3H7a2 2 0 0 0-2 2v14a2 2 0 0 0 2 2h10a2 2 0 0 0 2-2V8zM14 3v5h5',
+  download: 'M12 4v11M7 10.5l5 5 5-5M5 20h14',
+  dots: 'M6 12h.01M12 12h.01M18 12h.01',
+  down: 'M12 5v14M6 13l6 6 6-6',
+  clip: 'M20 11.5l-8.2 8.2a5 5 0 0 1-7.1-7.1l8.5-8.5a3.3 3.3 0 0 1 4.7 4.7l-8.5 8.5a1.7 1.7 0 0 1-2.4-2.4l7.8-7.8',
 };
 export function icon(name) {
   const ns = 'http://www.w3.org/2000/svg';
@@ -137,12 +144,20 @@ export function dayLabel(ms) {
 }
 export function dayKey(ms) { const d = new Date(ms); return `${d.getFullYear()}-${d.getMonth()}-${d.getDate()}`; }
 
-// "last seen 5 min ago"
+// "last seen just now", "last seen 5 minutes ago", "last seen today at
+// 14:02", "last seen yesterday at 14:02", "last seen Mar 3 at 14:02".
 export function lastSeen(ms) {
   if (!ms) return 'offline';
   const s = Math.max(0, (Date.now() - ms) / 1000);
   if (s < 60) return 'last seen just now';
-  if (s < 3600) return `last seen ${Math.floor(s / 60)} min ago`;
-  if (s < 86400) return `last seen ${Math.floor(s / 3600)} h ago`;
-  return `last seen ${shortTime(ms)}`;
+  const min = Math.floor(s / 60);
+  if (s < 3600) return `last seen ${min} minute${min === 1 ? '' : 's'} ago`;
+  const d = new Date(ms);
+  const days = Math.round((startOfDay(new Date()) - startOfDay(d)) / 864e5);
+  const day = days <= 0 ? 'today' : days === 1 ? 'yesterday' : dateFmt.format(d);
+  return `last seen ${day} at ${timeFmt.format(d)}`;
 }
+
+// A text of one to six emoji and nothing else (shown larger).
+const EMOJI_ONLY = /^\s*(?:\p{Extended_Pictographic}(?:\uFE0F|\p{Emoji_Modifier})?(?:\u200D\p{Extended_Pictographic}(?:\uFE0F|\p{Emoji_Modifier})?)*\s*){1,6}$/u;
+export const emojiOnly = (s) => typeof s === 'string' && EMOJI_ONLY.test(s);

@@ -177,7 +177,7 @@ async function findUser(name) {
   const area = h('div');
   const status = h('p', { class: 'hint', role: 'status' });
   const note = h('textarea', { name: 'note', rows: 2, maxlength: 500, placeholder: 'Add a note (optional)', 'aria-label': 'Note with the request' });
-  card.append(area, status);
+  card.append(area);
   box.append(card);
   found = { u, card, rel: '', area, note, status };
   renderFound();
@@ -199,16 +199,23 @@ function renderFound() {
   const rel = relation(u);
   if (rel === found.rel) return;
   found.rel = rel;
+  if (rel === 'asked' || rel === 'theyAsked') found.pending = true;   // asked while open
+  // One current status line (role=status), moved beside the button it
+  // goes with: where things stand now, or the last try's error; never an
+  // old line beside a new one.
+  status.className = 'hint grow';
+  status.textContent = rel === 'friend' ? (found.pending ? 'You are now friends.' : 'Already your friend.')
+    : rel === 'me' ? 'That is you.' : rel === 'asked' ? 'Request sent; waiting for an answer.' : '';
   const hadFocus = area.contains(document.activeElement);
   clear(area);
   if (rel === 'friend') {
-    area.append(h('div', { class: 'row' }, h('span', { class: 'hint grow', text: 'Already your friend.' }),
+    area.append(h('div', { class: 'row' }, status,
       h('button', { type: 'button', class: 'primary small-button', text: 'Message', onclick: () => chatWith(u.username) })));
   } else if (rel === 'me') {
-    area.append(h('p', { class: 'hint', text: 'That is you.' }));
+    area.append(status);
   } else if (rel === 'asked') {
     const q = S.outgoing.find(x => x.to.toLowerCase() === u.username.toLowerCase());
-    area.append(h('div', { class: 'row' }, h('span', { class: 'hint grow', text: 'Request sent; waiting for an answer.' }),
+    area.append(h('div', { class: 'row' }, status,
       q ? h('button', { type: 'button', class: 'small-button', text: 'Cancel request', onclick: () => cancelRequest(q) }) : null));
   } else {
     const btn = h('button', { type: 'button', class: 'primary', text: rel === 'theyAsked' ? 'Accept their request' : 'Send friend request' });
@@ -218,15 +225,14 @@ function renderFound() {
       const r = await sendRequest(u.username, note.value);
       btn.disabled = false;
       if (r?.ok) {
-        status.className = 'hint';
-        status.textContent = r.data.status === 'accepted' ? 'You are now friends.' : 'Request sent.';
         note.value = '';
+        renderFound();      // the lists know it now: "Request sent; …" or friends
       } else {
         status.textContent = errorText(r);
-        status.className = 'error';
+        status.className = 'error';      // until the next try or change
       }
     });
-    area.append(rel === 'theyAsked' ? null : note, h('div', { class: 'row end' }, btn));
+    area.append(rel === 'theyAsked' ? null : note, h('div', { class: 'row end' }, btn), status);
   }
   if (hadFocus && !area.contains(document.activeElement)) ($('button, textarea', area) || $('button', found.card)).focus();
 }

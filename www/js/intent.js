@@ -13,6 +13,7 @@ const NAMES = [
   'renderHead',             // (): the open chat's header, from S
   'markRead',               // (): mark read what the open chat shows
   'loadDetail',             // (id): GET /api/conversations/{id} into S.convs
+  'openAtMessage',          // (id, seq): open a chat at that message (a search result)
   // the conversation list (convlist.js)
   'loadConversations',      // (): GET /api/conversations into S.convs, drawn
   'loadConversationsSoon',  // (): the same, once for a burst of asks

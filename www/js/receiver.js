@@ -63,22 +63,55 @@ export class Receiver {
     this.polling = false;
     this.acks = new Set();
     this.abort = null;                 // the poll in flight
+    // The user's revision (GET /api/poll?rev=): a poll answers at once
+    // when it changed, e.g. a stranger chat started or left on another
+    // device, whose event that device may have taken.
+    this.rev = null;
     this.stop$ = new AbortController(); // ends the lock wait and sleeps
     this.unlisten = onBroadcast((m) => {
       if (m.kind === 'events') this.deliver(m.events || []);
       else if (m.kind === 'net') this.h.onNet(m.online);
       else if (m.kind === 'reconnected') this.h.onReconnected();
+      else if (m.kind === 'rev') this.h.onRevision?.();
     });
     // Going offline ends the poll in flight at once (it would otherwise
     // hang until the server's timeout); coming back retries at once.
     this.onOffline = () => this.abort?.abort();
     addEventListener('offline', this.onOffline);
-    this.onHide = () => this.flushAcks();
+    this.onHide = () => this.hide();
     addEventListener('pagehide', this.onHide);
+    // Typing signals newer than this were handed out (?typing=, ms).
+    this.typingAt = 0;
+    // The other tabs of this browser, by id (issue 25): the last page to
+    // go says so, and friends see this user offline at once.
+    this.me = Math.random().toString(36).slice(2);
+    this.tabs = new Set();
+    this.untab = onBroadcast((m) => {
+      if (m.kind !== 'tab' || !m.id) return;
+      if (m.bye) this.tabs.delete(m.id);
+      else this.tabs.add(m.id);
+      if (m.hello) broadcast('tab', { id: this.me });
+    });
+    broadcast('tab', { id: this.me, hello: true });
+    // Back from the browser's page cache: here again.
+    this.onShow = (e) => { if (e.persisted) broadcast('tab', { id: this.me, hello: true }); };
+    addEventListener('pageshow', this.onShow);
+  }
+
+  // The page goes (closed, reloaded, left). The last tab of this browser
+  // says so (POST /api/presence/gone) with the acks it holds: sent apart,
+  // an ack arriving after it would count as activity, online again.
+  hide() {
+    broadcast('tab', { id: this.me, bye: true });
+    if (this.tabs.size) { this.flushAcks(); return; }
+    const ids = [...this.acks];
+    this.acks.clear();
+    api('POST', 'presence/gone', { ids }, { keepalive: true }).catch(() => {});
   }
 
   deliver(events) {
-    const fresh = events.filter(e => e && firstTime(e.id));
+    // A typing event has no id (docs/API.md): never acked, never again.
+    const fresh = events.filter(e => e && (e.id === undefined ? e.type === 'typing' : firstTime(e.id)));
     // A handler's bug must not stop the receive loop (or the acks).
     if (fresh.length) {
       try { this.h.onEvents(fresh); } catch (e) { console.error('chat: event handler', e); }
@@ -99,6 +132,8 @@ export class Receiver {
     this.stop$.abort();
     this.abort?.abort();
     this.unlisten();
+    this.untab();
+    removeEventListener('pageshow', this.onShow);
     removeEventListener('offline', this.onOffline);
     removeEventListener('pagehide', this.onHide);
   }
@@ -151,7 +186,7 @@ export class Receiver {
       let res = null;
       try {
         if (navigator.onLine === false) throw new Error('offline');
-        res = await api('GET', `poll?timeout=${failures ? 0 : TIMEOUT}${sent.length ? '&ack=' + sent.join(',') : ''}`, null, { signal: ctl.signal });
+        res = await api('GET', `poll?timeout=${failures ? 0 : TIMEOUT}${sent.length ? '&ack=' + sent.join(',') : ''}&rev=${this.rev ?? 0}&typing=${this.typingAt}`, null, { signal: ctl.signal });
       } catch {
         res = null;
       }
@@ -172,7 +207,15 @@ export class Receiver {
         if (events.length) {
           broadcast('events', { events });
           this.deliver(events);
-          for (const e of events) this.acks.add(e.id);   // handled: ack on the next poll
+          for (const e of events) {
+            if (e.id) this.acks.add(e.id);   // handled: ack on the next poll
+            else if (e.type === 'typing' && e.at > this.typingAt) this.typingAt = e.at;   // no id: never acked
+          }
+        }
+        const rev = res.data?.rev;
+        if (Number.isSafeInteger(rev) && rev !== this.rev) {
+          if (this.rev !== null) { broadcast('rev'); this.h.onRevision?.(); }
+          this.rev = rev;
         }
         // A host that cannot hold every poll open (plain CGI) answers at
         // once and says when to come back.

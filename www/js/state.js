@@ -39,6 +39,27 @@ export function memberName(c, username) {
   return S.friends.get(username)?.nickname || username;
 }
 
+// The words of a group notice (a message of kind "notice", docs/API.md),
+// with nicknames where known: "Alice added Bob", "You left". An action
+// this client does not know shows the server's plain-language body.
+export function noticeText(c, m) {
+  const n = m.notice || {};
+  const who = (u) => memberName(c, u);
+  const whom = (u) => (isMe(u) ? 'you' : memberName(c, u));
+  switch (n.action) {
+  case 'added': {                 // one (target) or several at once (targets)
+    const t = Array.isArray(n.targets) ? n.targets.map(whom) : [whom(n.target)];
+    const list = t.length > 4 ? `${t.slice(0, 3).join(', ')} and ${t.length - 3} more` : t.length > 1 ? `${t.slice(0, -1).join(', ')} and ${t.at(-1)}` : t[0];
+    return `${who(n.actor)} added ${list}`;
+  }
+  case 'removed': return `${who(n.actor)} removed ${whom(n.target)}`;
+  case 'left': return `${who(n.actor)} left`;
+  case 'renamed': return `${who(n.actor)} renamed the group to \u201c${n.title}\u201d`;
+  case 'role': return `${who(n.actor)} made ${whom(n.target)} ${n.role === 'admin' ? 'an admin' : 'a member'}`;
+  default: return String(m.body || '');
+  }
+}
+
 // The presence dot of a direct or stranger chat's other person: true or
 // false, or undefined for none. Presence events come from friends only, so
 // an ex-friend (a direct chat kept after the friendship ended) has none.
@@ -68,6 +89,7 @@ export class Thread {
     this.loaded = false;     // newest page fetched at least once
     this.atStart = false;    // seq 1 is held: nothing older to load
     this.sync = null;        // the history request under way (chat-thread.js)
+    this.order = null;       // sorted(), kept until the next change
   }
 
   // A server message. Returns true when it was not held before.
@@ -76,12 +98,13 @@ export class Thread {
     const key = 'm' + m.id;
     const had = this.items.has(key);
     this.items.set(key, { ...this.items.get(key), ...m });
+    this.order = null;
     if (m.seq === 1) this.atStart = true;
     return !had;
   }
 
   local(clientId) { return this.items.get('l' + clientId); }
-  putLocal(item) { this.items.set('l' + item.client_id, item); }
+  putLocal(item) { this.items.set('l' + item.client_id, item); this.order = null; }
 
   seqs() { const out = []; for (const m of this.items.values()) if (m.seq) out.push(m.seq); return out; }
   maxSeq() { let x = 0; for (const m of this.items.values()) if (m.seq > x) x = m.seq; return x; }
@@ -100,6 +123,7 @@ export class Thread {
   // Forget the held history (own messages still sending stay).
   reset() {
     for (const [k, m] of this.items) if (m.seq) this.items.delete(k);
+    this.order = null;
     this.loaded = false;
     this.atStart = false;
   }
@@ -108,13 +132,19 @@ export class Thread {
   // it would leave a hole under that page.
   dropBelow(seq) {
     for (const [k, m] of this.items) if (m.seq && m.seq < seq) this.items.delete(k);
+    this.order = null;
   }
 
   // Ascending by seq; unconfirmed own messages last, in the order written.
+  // Sorted again only after a change (a render of a long chat need not
+  // sort it); whoever changes items other than through these methods
+  // calls changed().
   sorted() {
-    return [...this.items.values()].sort((a, b) =>
+    if (!this.order) this.order = [...this.items.values()].sort((a, b) =>
       (a.seq || Infinity) - (b.seq || Infinity) || (a.t || 0) - (b.t || 0));
+    return this.order;
   }
+  changed() { this.order = null; }
 }
 
 export function thread(id) {

@@ -24,7 +24,6 @@ const partnerOf = (c) => ({ nickname: c.title, username: c.peer?.username });
 export function setMatchState(state, partner) {
   S.matchState = state;
   const st = $('#match-status');
-  show($('#match-start'), state !== 'waiting');
   show($('#match-cancel'), state === 'waiting');
   $('#match-start').textContent = state === 'idle' ? 'Find a stranger' : 'Find another stranger';
   $('#pane-stranger').classList.toggle('waiting', state === 'waiting');
@@ -33,15 +32,23 @@ export function setMatchState(state, partner) {
   const n = liveMatches().length;
   st.textContent = state === 'waiting' ? 'Looking for someone to talk to…'
     : state === 'matched' ? (n > 1 ? `You are talking to ${n} strangers.` : `You are talking to ${nick(partner)}.`)
-      : state === 'left' ? 'Your partner left. Find someone new?' : '';
+      : state === 'left' ? 'Your partner left.' : '';
   renderWaiting();
 }
 
 // The empty chat pane says so while waiting.
 export function renderWaiting() {
   const waiting = S.matchState === 'waiting';
+  paneButton();
   $('#chat-empty').classList.toggle('waiting', waiting);
   $('#chat-empty-text').textContent = waiting ? 'Looking for a stranger to talk to…' : 'Select a conversation to start chatting.';
+}
+
+// One "find someone new" at a time: while an ended stranger chat is open,
+// its header's button says so (chat-head.js) and the pane's goes.
+function paneButton() {
+  const c = S.convs.get(S.current);
+  show($('#match-start'), S.matchState !== 'waiting' && !(c?.kind === 'match' && c.ended));
 }
 
 // Look for one more stranger; the chats open stay open.
@@ -92,7 +99,16 @@ function afterEnd(state) {
 }
 
 // From the immediate answer or the match_found event (both may come).
-export async function matched(id, partner) {
+// Only the page that asked for a stranger switches to the chat: a match
+// found for another device or tab of this user (its event may come here)
+// shows up in the list, and says so, but never takes over the open chat.
+export async function matched(id, partner, fromEvent = false) {
+  if (fromEvent && S.matchState !== 'waiting') {
+    if (S.convs.has(id)) return;
+    await ask.loadConversations();
+    toast(`A stranger chat with ${nick(partner)} began on another device or tab.`);
+    return;
+  }
   const again = S.match?.conversation_id === id;
   S.match = { conversation_id: id, partner };
   if (again && S.current === id) return;
@@ -112,10 +128,30 @@ export function onPartnerLeft(e) {
   ask.renderConversations();
 }
 
+// The user's own state changed on another device (receiver.js: the poll's
+// rev): the list again. A stranger chat left there is no longer in it,
+// and one whose partner left is ended: either shows as ended here, with
+// no Leave button (and one ended here before stays, as after a leave).
+export async function onRevision() {
+  const before = [...S.convs.values()].filter((c) => c.kind === 'match');
+  await ask.loadConversations();
+  let ended = false;
+  for (const c of before) {
+    const now = S.convs.get(c.id);
+    if (!now) { S.convs.set(c.id, c); if (c.ended) continue; c.ended = true; }
+    else if (c.ended || !now.ended) continue;
+    ended = true;
+    if (S.current === c.id) { ask.renderHead(); matchBannerFor(S.convs.get(c.id)); }
+  }
+  if (ended) afterEnd('idle');
+  ask.renderConversations();
+}
+
 // The banner of an ended stranger chat (shown when opened).
 export function matchBannerFor(c) {
+  paneButton();
   if (c?.kind !== 'match' || !c.ended) return;
-  chatBanner(c.partnerLeft ? `${convTitle(c)} left the chat.` : 'This stranger chat has ended.', 'warn', { label: 'Find another stranger', run: () => startMatch() });
+  chatBanner(c.partnerLeft ? `${convTitle(c)} left the chat.` : 'This stranger chat has ended.', 'warn');
 }
 
 export async function leaveMatch(c) {
@@ -127,7 +163,8 @@ export async function leaveMatch(c) {
   if (S.match?.conversation_id === c.id) S.match = null;
   afterEnd('idle');
   ask.renderHead();
-  chatBanner('You ended this chat.', 'warn', { label: 'Find another stranger', run: () => startMatch() });
+  chatBanner('You ended this chat.', 'warn');
+  paneButton();
   ask.renderConversations();
 }
 

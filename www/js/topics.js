@@ -3,13 +3,20 @@
 // remove members, make admins, leave.
 
 import { api, errorText, enc } from './api.js';
-import { $, h, clear, show, avatar, holdFocus } from './dom.js';
+import { $, h, clear, show, avatar, holdFocus, lastSeen } from './dom.js';
 import { S, isMe } from './state.js';
 import { toast, confirmDialog } from './ui.js';
 import { uploadPicture } from './pictures.js';
 import { ask } from './intent.js';
 
 let editing = null;     // the conversation in the dialog, null when creating
+
+// " · last seen …" for an offline member who is a friend (others' last
+// seen is not shown: docs/API.md, the user shape).
+function memberSeen(m) {
+  const f = !m.online && !isMe(m.username) ? S.friends.get(m.username) : null;
+  return f?.last_seen ? ` · ${lastSeen(f.last_seen)}` : '';
+}
 
 function memberRow(conv, m, canManage, isOwner) {
   const err = $('#topic-error');
@@ -20,11 +27,9 @@ function memberRow(conv, m, canManage, isOwner) {
     await ask.loadDetail(conv.id);
     topicDialog(S.convs.get(conv.id), true);
   };
-  return h('li', { dataset: { user: m.username } },
-    avatar(m.nickname || m.username, m.avatar_url, { online: !!m.online }),
-    h('span', { class: 'item-main' },
-      h('span', { class: 'item-title', text: isMe(m.username) ? `${m.nickname} (you)` : m.nickname || m.username }),
-      h('span', { class: 'item-sub', text: `@${m.username} · ${m.role}` })),
+  // The buttons go together, under the name when the width is short
+  // (app.css: .member-actions): the name is never cut for them.
+  const buttons = [
     isOwner && m.role !== 'owner' ? h('button', { type: 'button', class: 'small-button',
       text: m.role === 'admin' ? 'Make member' : 'Make admin',
       'aria-label': `${m.role === 'admin' ? 'Make member' : 'Make admin'}: ${m.nickname || m.username} (@${m.username})`,
@@ -34,7 +39,13 @@ function memberRow(conv, m, canManage, isOwner) {
       onclick: async () => {
         if (!await confirmDialog(`Remove ${m.nickname || m.username} (@${m.username}) from “${conv.title}”? They will no longer get its messages.`, 'Remove', true)) return;
         act('DELETE', `conversations/${conv.id}/members/${enc(m.username)}`);
-      } }) : null);
+      } }) : null].filter(Boolean);
+  return h('li', { dataset: { user: m.username } },
+    avatar(m.nickname || m.username, m.avatar_url, { online: !!m.online }),
+    h('span', { class: 'item-main' },
+      h('span', { class: 'item-title', text: isMe(m.username) ? `${m.nickname} (you)` : m.nickname || m.username }),
+      h('span', { class: 'item-sub', text: `@${m.username} · ${m.role}${memberSeen(m)}` })),
+    buttons.length ? h('span', { class: 'member-actions' }, ...buttons) : null);
 }
 
 // conv: null to create a group, else the conversation (with members_detail).
