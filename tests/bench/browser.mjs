@@ -69,7 +69,9 @@ await run('browser', async (b) => {
   // for the last bubble to be the one sent, with its seq (stored).
   const sendIn = (text) => ann.page.evaluate((text) => new Promise((done) => {
     const ol = document.querySelector('#messages');
-    const last = () => { const all = ol.querySelectorAll('li.msg'); return all[all.length - 1]; };
+    // The last item of the last chunk (chat-thread.js): a look at one
+    // node, not a query over a thousand each time the list changes.
+    const last = () => ol.lastElementChild?.lastElementChild;
     const mo = new MutationObserver(() => {
       const li = last();
       if (li?.classList.contains('mine') && li.dataset.seq && li.textContent.includes(text)) { mo.disconnect(); done(); }
@@ -84,7 +86,7 @@ await run('browser', async (b) => {
   const arrival = (text) => ann.page.evaluate((text) => new Promise((done) => {
     const ol = document.querySelector('#messages');
     const mo = new MutationObserver(() => {
-      const all = ol.querySelectorAll('li.msg'), li = all[all.length - 1];
+      const li = ol.lastElementChild?.lastElementChild;
       if (li?.classList.contains('theirs') && li.textContent.includes(text)) { mo.disconnect(); done(); }
     });
     mo.observe(ol, { subtree: true, childList: true });

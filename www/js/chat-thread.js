@@ -244,9 +244,17 @@ export function renderMessages({ bottom = false, incoming = false } = {}) {
     const label = mine ? stateLabel(c, m, state) : '';
     const name = !mine && !grouped && c?.kind === 'topic' ? memberName(c, m.sender) : '';
     const key = m.id ? 'm' + m.id : 'l' + m.client_id;
-    const sig = [m.id, m.seq, m.client_id, m.body, at, grouped, state, label, name, m.error, actionsSig(c, m)].join('\u0001');
+    const acts = actionsSig(c, m);
     const old = drawn.get(key);
-    const item = old && old.sig === sig ? old : { li: messageItem(c, m, mine, grouped, state, label, at), sig };
+    // The same message object drawn with the same context is the same
+    // bubble: no signature built (a render of a thousand built a thousand).
+    let item = old && old.m === m && old.at === at && old.grouped === grouped && old.state === state &&
+      old.label === label && old.name === name && old.error === m.error && old.acts === acts ? old : null;
+    if (!item) {
+      const sig = [m.id, m.seq, m.client_id, m.body, at, grouped, state, label, name, m.error, acts].join('\u0001');
+      item = old && old.sig === sig ? old : { li: messageItem(c, m, mine, grouped, state, label, at), sig };
+      Object.assign(item, { m, at, grouped, state, label, name, error: m.error, acts });
+    }
     next.set(key, item);
     add(n, item.li);
     prev = m;
