@@ -226,15 +226,22 @@ eq(st, 200, "served again once a connection is free")
 # --- the send limit holds across processes -----------------------------------------
 # 20 a second in bursts of 60, counted in MySQL: 130 sends in a moment
 # (at most two windows of 3 s) through as many processes are not all taken.
+# On a loaded machine the 130 may span more windows, each allowing 60, and
+# the account's 10 connections may answer some 503 busy: the bound is 60
+# per window the sends touched.
 from concurrent.futures import ThreadPoolExecutor
+t0 = time.time()
 with ThreadPoolExecutor(8) as ex:
     codes = list(ex.map(lambda i: run("POST", "/api/messages",
                                       {"to": b.name, "client_id": "cg-r%d" % i, "body": "r"},
                                       sid=a.sid)[0], range(130)))
+windows = int((time.time() - t0) // 3) + 2
 took = codes.count(201)
-check(60 <= took <= 120 and codes.count(429) == 130 - took,
+check(min(60, 130 - codes.count(503)) <= took <= 60 * windows and
+      codes.count(429) + codes.count(503) == 130 - took and
+      (windows > 2 or codes.count(429) > 0),
       "CGI sends past the limit are refused with 429 (each process alone would allow 60)",
-      (took, sorted(set(codes))))
+      (took, windows, sorted(set(codes))))
 stored = int(chatlib.sql("SELECT COUNT(*) FROM message WHERE client_id LIKE 'cg-r%%' "
                          "AND sender_id = (SELECT id FROM user WHERE username = '%s')"
                          % a.name)[0][0])

@@ -16,6 +16,7 @@ import { ask } from './intent.js';
 import { chatBanner, confirmDialog } from './ui.js';
 
 let render = () => {};              // chat-thread.js's renderMessages (initActions)
+let showAt = async () => false;     // and its showMessage
 const SNIPPET = 100;                // characters of a quote, as the server cuts them
 const snip = (text) => [...String(text || '')].slice(0, SNIPPET).join('');
 
@@ -203,27 +204,11 @@ export function onMessageChanged(m) {
 }
 
 // ---------- going to a quoted message ----------
-const itemOf = (id) => $(`#messages li[data-id="${Number(id)}"]`);
-
-async function goTo(id, seq) {
+// chat-thread.js's showMessage loads older pages down to it.
+async function goTo(seq) {
   const conv = S.current;
-  const t = S.threads.get(conv);
-  if (!t) return;
-  // Older pages until it is held: each the one just below the oldest held.
-  while (!itemOf(id) && t.loaded && !t.atStart && t.minSeq() > seq) {
-    const min = t.minSeq();
-    let res = null;
-    try { res = await api('GET', `conversations/${conv}/messages?before=${min}&limit=200`); } catch { res = null; }
-    if (!res?.ok || S.current !== conv || S.threads.get(conv) !== t || t.minSeq() !== min) return;
-    for (const x of res.data.messages) t.put(x);
-    if (res.data.messages.length < 200) t.atStart = true;
-    render();
-  }
-  const li = itemOf(id);
-  if (!li) { chatBanner('That message is not in this chat any more.', 'info'); return; }
-  li.scrollIntoView({ block: 'center' });
-  li.classList.add('flash');
-  setTimeout(() => li.classList.remove('flash'), 2000);
+  if (!(await showAt(conv, seq, 'flash')) && S.current === conv)
+    chatBanner('That message is not in this chat any more.', 'info');
 }
 
 // A sign-out or another chat: no menu, no reply or edit under way.
@@ -232,14 +217,15 @@ export function forgetActions() {
   endCompose();
 }
 
-export function initActions(renderMessages) {
+export function initActions(renderMessages, showMessage) {
   render = renderMessages;
+  showAt = showMessage;
   const ol = $('#messages');
   ol.addEventListener('click', (e) => {
     const act = e.target.closest('button.msg-act');
     if (act) { if (act.getAttribute('aria-expanded') === 'true') closeMenu(); else openMenu(act); return; }
     const q = e.target.closest('button.quote');
-    if (q) goTo(Number(q.dataset.replyId), Number(q.dataset.replySeq));
+    if (q) goTo(Number(q.dataset.replySeq));
   });
   // Right-click on a bubble opens its menu too.
   ol.addEventListener('contextmenu', (e) => {

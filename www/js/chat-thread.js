@@ -456,10 +456,11 @@ export function initThread() {
   $('#jump').addEventListener('click', () => { sc.scrollTop = sc.scrollHeight; show($('#jump'), false); markRead(); $('#composer-text').focus(); });
 }
 
-// Show message seq of the open chat id (a search result): older pages
-// loaded down to it (history has no holes), then scrolled to the middle
-// and marked a moment. False if it cannot be shown.
-export async function showMessage(id, seq) {
+// Show message seq of the open chat id (a search result, a reply's
+// quote: chat-actions.js): older pages loaded down to it (history has no
+// holes), then scrolled to the middle and marked a moment with class
+// mark. False if it cannot be shown.
+export async function showMessage(id, seq, mark = 'found') {
   const t = S.threads.get(id);
   for (let i = 0; i < 100 && t?.loaded && !t.atStart && t.minSeq() > seq; i++) {
     const min = t.minSeq();
@@ -475,8 +476,8 @@ export async function showMessage(id, seq) {
   const li = $(`#messages li[data-seq="${seq}"]`);
   if (!li) return false;
   li.scrollIntoView({ block: 'center' });
-  li.classList.add('found');
-  setTimeout(() => li.classList.remove('found'), 2500);
+  li.classList.add(mark);
+  setTimeout(() => li.classList.remove(mark), 2500);
   return true;
 }
 

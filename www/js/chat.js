@@ -11,7 +11,7 @@ import { chatBanner, hideChatBanner } from './ui.js';
 import { ask } from './intent.js';
 import { persist, restoreDrafts, forgetDrafts } from './chat-drafts.js';
 import { renderHead, initHead } from './chat-head.js';
-import { syncThread, loadDetail, renderMessages, fillView, markRead, initThread, forgetThread } from './chat-thread.js';
+import { syncThread, loadDetail, renderMessages, fillView, markRead, initThread, forgetThread, showMessage } from './chat-thread.js';
 import { saveDraft, showDraft, forgetComposer, initComposer } from './chat-composer.js';
 import { initEmoji } from './chat-emoji.js';
 import { onTypingChange, typingDone, forgetTyping } from './chat-typing.js';
@@ -111,7 +111,7 @@ export function initChat() {
   initComposer();
   initEmoji();
   initThread();
-  initActions(renderMessages);
+  initActions(renderMessages, showMessage);
   $('#back').addEventListener('click', () => { const id = S.current; closeChat(); $(`#conv-list li[data-id="${id}"] button`)?.focus(); });
   initHead();
   onTypingChange((conv) => { if (conv === S.current) renderHead(); });
