@@ -4,9 +4,11 @@ by one or all but this one; an account is removed with its password (its
 messages stay under "Deleted user"); a forgotten password is reset with a
 one-time link mailed through CHAT_SENDMAIL.  Runs late: the last part
 restarts the stack with a stand-in sendmail, then as it was."""
+import atexit
 import hashlib
 import os
 import re
+import shutil
 import stat
 import struct
 import tempfile
@@ -244,6 +246,7 @@ eq(r.status, 201, "the user name is free again")
 
 # --- 9. Forgot password (a stand-in sendmail) ----------------------------
 spool = tempfile.mkdtemp(prefix="chat-mail-")
+atexit.register(shutil.rmtree, spool, True)     # not left in /tmp after
 os.chmod(spool, 0o777)
 stub = os.path.join(spool, "sendmail")
 with open(stub, "w") as f:
