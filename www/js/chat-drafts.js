@@ -15,7 +15,7 @@ export function persist() {
   if (!S.me) return;
   const unsent = [];
   for (const [c, t] of S.threads) {
-    for (const m of t.items.values()) if (m.local) unsent.push({ c, id: m.client_id, body: m.body, t: m.t, error: m.error });
+    for (const m of t.locals()) unsent.push({ c, id: m.client_id, body: m.body, t: m.t, error: m.error });
   }
   try {
     sessionStorage.setItem(storeKey(), JSON.stringify({ open: S.current, drafts: [...drafts], unsent }));

@@ -130,10 +130,11 @@ function noteReadHigh(c) {
   return high;
 }
 
+// (readers(c, seq) is not empty exactly when seq <= noteReadHigh(c).)
 function stateOf(c, m) {
   if (m.state === 'failed') return 'failed';
   if (!m.seq) return 'sending';
-  return readers(c, m.seq).length || m.seq <= (readHigh.get(c?.id) || 0) ? 'read' : 'sent';
+  return m.seq <= (readHigh.get(c?.id) || 0) ? 'read' : 'sent';
 }
 
 const STATE_ICON = { sending: 'clock', sent: 'check', read: 'check2', failed: 'alert' };
@@ -153,24 +154,41 @@ function stateMark(state, label) {
   return h('span', { class: `msg-state ${state}`, title: label }, icon(STATE_ICON[state]), h('span', { class: 'sr-text', text: label }));
 }
 
-// What the list shows, by key ('d' day, 'm' message id, 'l' client id):
-// {li, sig}. A render builds only the items whose signature (everything
+// What the list shows, by key ('d' day, 'm' message id, 'l' client id of
+// an own message, sent or not: its bubble stays when the server confirms
+// it): {li, sig}. A render builds only the items whose signature (everything
 // drawn from them) changed and moves none that stay in order: a message
 // sent or received in a chat of a thousand costs one bubble, not a
-// thousand (it was 120-250 ms a message after a few hundred). The items
-// sit in chunks of CHUNK seqs (a day line in the chunk of the message
-// after it; unconfirmed own messages in the last): a bubble added lays out
-// its chunk and the chunks' boxes, not a thousand siblings (5-11 ms a
-// layout with one flat list of a thousand).
-let drawn = new Map();
+// thousand (it was 120-250 ms a message after a few hundred); a bubble
+// whose state, seq or time changed (confirmed, read) is changed in place
+// (patchItem), not drawn anew. The items sit in chunks of CHUNK seqs (a
+// day line in the chunk of the message after it; unconfirmed own messages
+// in the last one's, where they most likely stay when confirmed): a bubble
+// added lays out its chunk and the chunks' boxes, not a thousand siblings
+// (5-11 ms a layout with one flat list of a thousand).
+// (A render of an unchanged chat of a thousand walks them in about a
+// millisecond: an unchanged message object finds its item by itself, no
+// key built; nothing is allocated per message; a chunk whose items are
+// the same as last time is not walked in the page.)
+let drawn = new Map();              // key -> item
+let itemOf = new WeakMap();         // message object -> its item, when drawn
 let drawnConv = null;
 let chunks = new Map();             // chunk number -> its element
+let placed = new Map();             // chunk number -> the elements it holds, in order
+let gen = 0;                        // the render; each item drawn by it has it
 const CHUNK = 64;
-const chunkOf = (m) => m.seq ? Math.floor((m.seq - 1) / CHUNK) : Infinity;
+const chunkOf = (seq) => Math.floor((seq - 1) / CHUNK);
+
+// Whether the view shows the end of the chat, as of the last scroll (the
+// scroll handler and each render keep it): a render need not lay out the
+// page first to know whether to stay at the bottom.
+let pinned = true;
+
+const itemClass = (mine, grouped, state) => `msg ${mine ? 'mine' : 'theirs'}${grouped ? ' grouped' : ''}${state ? ' ' + state : ''}`;
 
 function messageItem(c, m, mine, grouped, state, label, at) {
   return h('li', {
-    class: `msg ${mine ? 'mine' : 'theirs'}${grouped ? ' grouped' : ''}${state ? ' ' + state : ''}`,
+    class: itemClass(mine, grouped, state),
     dataset: { id: m.id ? String(m.id) : '', seq: m.seq ? String(m.seq) : '', clientId: m.client_id || '', state },
   },
   !mine && !grouped && c?.kind === 'topic' ? h('span', { class: `sender n${nameHue(m.sender)}`, dir: 'auto', text: memberName(c, m.sender) }) : null,
@@ -188,22 +206,52 @@ function messageItem(c, m, mine, grouped, state, label, at) {
     h('button', { type: 'button', class: 'retry' }, icon('retry'), 'Retry')) : null);
 }
 
+// The same bubble with another seq, id, state or time (its text, place
+// in a group, name and failure the same): changed where it is. A new
+// element would be styled and laid out whole, and lose the focus.
+const patchable = (old, m, grouped, name, acts) => !!old.m && old.body === m.body && old.kind === m.kind && !m.file &&
+  !old.m.file && old.grouped === grouped && old.name === name && old.error === m.error && old.acts === acts &&
+  !old.m.deleted === !m.deleted && (old.state === 'failed') === (m.state === 'failed');
+
+function patchItem(item, m, mine, state, label, at) {
+  const li = item.li;
+  li.className = itemClass(mine, item.grouped, state);
+  li.dataset.id = m.id ? String(m.id) : '';
+  li.dataset.seq = m.seq ? String(m.seq) : '';
+  li.dataset.state = state;
+  if (at !== item.at) {
+    const tm = li.querySelector('.meta time');
+    if (tm) { tm.textContent = clock(at); tm.title = fullTime(at); }
+  }
+  if (mine && (state !== item.state || label !== item.label)) li.querySelector('.msg-state')?.replaceWith(stateMark(state, label));
+  if (m.id && !item.m.id) { const b = actionsButton(m); if (b) li.querySelector('.bubble')?.after(b); }
+}
+
 export function renderMessages({ bottom = false, incoming = false } = {}) {
   const sc = $('#scroller');
   const ol = $('#messages');
-  const nearBottom = sc.scrollHeight - sc.scrollTop - sc.clientHeight < 120;
   const t = S.threads.get(S.current);
   const c = S.convs.get(S.current);
   lastBy = new Map();
   if (t) for (const m of t.items.values()) if (m.seq > (lastBy.get(m.sender) || 0)) lastBy.set(m.sender, m.seq);
   noteReadHigh(c);
   if (drawnConv !== S.current || (drawn.size > 0) !== !!ol.firstElementChild) {
-    drawn = new Map(); chunks = new Map(); drawnConv = S.current; ol.replaceChildren();
+    drawn = new Map(); itemOf = new WeakMap(); chunks = new Map(); placed = new Map();
+    drawnConv = S.current; ol.replaceChildren();
+    pinned = true;
   }
-  const next = new Map();
-  const want = new Map();           // chunk number -> its items' elements, in order
-  let prev = null, lastDay = '', dk = '', dayFrom = Infinity, dayTo = -Infinity;
-  const add = (n, li) => { let w = want.get(n); if (!w) want.set(n, w = []); w.push(li); };
+  const nearBottom = pinned;
+  const g = ++gen;
+  const want = [];                  // [chunk number, its items' elements in order], chunks ascending
+  let cur = null, curN = -1;
+  const add = (n, li) => { if (n !== curN) { curN = n; want.push([n, cur = []]); } cur.push(li); };
+  const keep = (key, item) => {          // item is drawn under key (the one it replaces goes)
+    item.gen = g;
+    const was = drawn.get(key);
+    if (was !== item) { was?.li.remove(); drawn.set(key, item); }
+    return item;
+  };
+  let prev = null, lastDay = '', dk = '', dayFrom = Infinity, dayTo = -Infinity, n = 0, lineAt = null;
   for (const m of t ? t.sorted() : []) {
     const at = m.sent_at || m.t || Date.now();
     if (at < dayFrom || at >= dayTo) {           // a Date only when the day changes
@@ -212,20 +260,18 @@ export function renderMessages({ bottom = false, incoming = false } = {}) {
       dayFrom = new Date(d.getFullYear(), d.getMonth(), d.getDate()).getTime();
       dayTo = new Date(d.getFullYear(), d.getMonth(), d.getDate() + 1).getTime();
     }
-    const n = chunkOf(m);
+    if (m.seq) n = chunkOf(m.seq);               // an unconfirmed one: the last one's
     if (dk !== lastDay) {
       const key = 'd' + dk, label = dayLabel(at);
       const old = drawn.get(key);
       const day = old && old.sig === label ? old
         : { li: h('li', { class: 'day', role: 'separator' }, h('span', { text: label })), sig: label };
-      next.set(key, day);
-      add(n, day.li);
+      add(n, keep(key, day).li);
       lastDay = dk; prev = null;
     }
-    if (lineAfter != null && !next.has('u') && m.seq > lineAfter && m.kind !== 'notice' && !isMe(m.sender)) {
-      const line = drawn.get('u') || { li: h('li', { class: 'unread-line', role: 'separator' }, h('span', { text: 'New messages' })), sig: '' };
-      next.set('u', line);            // "New messages" above the first unread (issue 24)
-      add(n, line.li);
+    if (lineAfter != null && !lineAt && m.seq > lineAfter && m.kind !== 'notice' && !isMe(m.sender)) {
+      lineAt = drawn.get('u') || { li: h('li', { class: 'unread-line', role: 'separator' }, h('span', { text: 'New messages' })), sig: '' };
+      add(n, keep('u', lineAt).li);   // "New messages" above the first unread (issue 24)
       prev = null;
     }
     if (m.kind === 'notice') {
@@ -233,58 +279,65 @@ export function renderMessages({ bottom = false, incoming = false } = {}) {
       const text = noticeText(c, m), key = 'm' + m.id, old = drawn.get(key);
       const item = old && old.sig === text ? old
         : { li: h('li', { class: 'notice-line', dataset: { id: String(m.id), seq: String(m.seq) } }, h('span', { dir: 'auto', text })), sig: text };
-      next.set(key, item);
-      add(n, item.li);
+      add(n, keep(key, item).li);
       prev = null;
       continue;
     }
     const mine = isMe(m.sender);
-    const grouped = prev && prev.sender === m.sender && at - (prev.sent_at || prev.t || 0) < 5 * 60e3;
+    const grouped = prev !== null && prev.sender === m.sender && at - (prev.sent_at || prev.t || 0) < 5 * 60e3;
     const state = mine ? stateOf(c, m) : '';
     const label = mine ? stateLabel(c, m, state) : '';
     const name = !mine && !grouped && c?.kind === 'topic' ? memberName(c, m.sender) : '';
-    const key = m.id ? 'm' + m.id : 'l' + m.client_id;
     const acts = actionsSig(c, m);
-    const old = drawn.get(key);
     // The same message object drawn with the same context is the same
-    // bubble: no signature built (a render of a thousand built a thousand).
-    let item = old && old.m === m && old.at === at && old.grouped === grouped && old.state === state &&
-      old.label === label && old.name === name && old.error === m.error && old.acts === acts ? old : null;
-    if (!item) {
+    // bubble: no key, no signature built.
+    let item = itemOf.get(m);
+    if (!(item && item.gen !== g && item.at === at && item.grouped === grouped && item.state === state &&
+      item.label === label && item.name === name && item.error === m.error && item.acts === acts)) {
+      const key = mine && m.client_id ? 'l' + m.client_id : m.id ? 'm' + m.id : 'l' + m.client_id;
+      const old = drawn.get(key);
       const sig = [m.id, m.seq, m.client_id, m.body, at, grouped, state, label, name, m.error, acts].join('\u0001');
-      item = old && old.sig === sig ? old : { li: messageItem(c, m, mine, grouped, state, label, at), sig };
-      Object.assign(item, { m, at, grouped, state, label, name, error: m.error, acts });
+      if (old && old.gen !== g && old.sig === sig) item = old;
+      else if (old && old.gen !== g && patchable(old, m, grouped, name, acts)) { patchItem(old, m, mine, state, label, at); item = old; item.sig = sig; }
+      else item = { li: messageItem(c, m, mine, grouped, state, label, at), sig };
+      Object.assign(item, { key, m, at, grouped, state, label, name, error: m.error, acts, body: m.body, kind: m.kind });
+      itemOf.set(m, item);
     }
-    next.set(key, item);
-    add(n, item.li);
+    add(n, keep(item.key, item).li);
     prev = m;
   }
   // Out first what goes (gone, or drawn anew), then each wanted item where
-  // it belongs in its chunk: those already in order are not touched.
-  for (const [key, item] of drawn) if (next.get(key) !== item) item.li.remove();
-  const order = [...want.keys()].sort((a, b) => a - b);
-  for (const [n, box] of chunks) if (!want.has(n)) { box.remove(); chunks.delete(n); }
+  // it belongs in its chunk: those already in order are not touched, and a
+  // chunk holding what it held is not looked at.
+  for (const [key, item] of drawn) if (item.gen !== g) { item.li.remove(); drawn.delete(key); }
   let place = ol.firstElementChild;
-  for (const n of order) {
+  for (const [n, list] of want) {
     let box = chunks.get(n);
     if (!box) chunks.set(n, box = h('div', { class: 'chunk', role: 'none' }));
     if (box === place) place = place.nextElementSibling; else ol.insertBefore(box, place);
+    const was = placed.get(n);
+    if (was && was.length === list.length && was.every((li, i) => li === list[i]) && box.childElementCount === list.length) continue;
+    placed.set(n, list);
     let at = box.firstElementChild;
-    for (const li of want.get(n)) {
+    for (const li of list) {
       if (li === at) at = at.nextElementSibling;
       else box.insertBefore(li, at);
     }
     while (at) { const x = at.nextElementSibling; at.remove(); at = x; }
   }
-  while (place) { const x = place.nextElementSibling; place.remove(); place = x; }
-  drawn = next;
+  while (place) {
+    const x = place.nextElementSibling;
+    for (const [n, box] of chunks) if (box === place) { chunks.delete(n); placed.delete(n); }
+    place.remove(); place = x;
+  }
   renderNote(t);
-  const line = startAtLine && t?.loaded ? next.get('u')?.li : null;
+  const line = startAtLine && t?.loaded ? lineAt?.li : null;
   if (line) {                       // opened with unread ones: start at the line, not the bottom
     startAtLine = false;
     sc.scrollTop += line.getBoundingClientRect().top - sc.getBoundingClientRect().top - 8;
+    pinned = sc.scrollHeight - sc.scrollTop - sc.clientHeight < 120;
     showJump(sc);
-  } else if (bottom || nearBottom) { sc.scrollTop = sc.scrollHeight; newBelow = 0; show($('#jump'), false); }
+  } else if (bottom || nearBottom) { sc.scrollTop = sc.scrollHeight; pinned = true; newBelow = 0; show($('#jump'), false); }
   else if (incoming) { newBelow++; showJump(sc, true); }
 }
 
@@ -376,9 +429,13 @@ export function markRead() {
   const seq = Math.min(shownSeq(), t.contiguous());
   const before = c.unread;
   if (seq > (c.read_seq || 0)) {
+    // Only own messages since the mark (one just sent): nothing to tell.
+    // The server counts no own message unread, and the others see theirs
+    // read by this mark or by a later message of this user's.
+    let theirs = false;
+    for (const m of t.items.values()) if (m.seq > (c.read_seq || 0) && m.seq <= seq && !isMe(m.sender)) { theirs = true; break; }
     c.read_seq = seq;
-    unsentReads.set(id, seq);
-    sendReadsSoon();
+    if (theirs) { unsentReads.set(id, seq); sendReadsSoon(); }
   }
   const read = c.read_seq || 0;
   if (read >= (c.last_seq || 0)) c.unread = 0;
@@ -448,6 +505,7 @@ export function onMessage(m) {
 export function initThread() {
   const sc = $('#scroller');
   sc.addEventListener('scroll', () => {
+    pinned = sc.scrollHeight - sc.scrollTop - sc.clientHeight < 120;
     if (sc.scrollTop < 150) loadOlder();
     if (sc.scrollHeight - sc.scrollTop - sc.clientHeight < 60) { newBelow = 0; show($('#jump'), false); }
     else showJump(sc);

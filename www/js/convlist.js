@@ -3,7 +3,7 @@
 // count on the Chats tab, in the tab title and as a dot on the favicon.
 
 import { api } from './api.js';
-import { $, h, clear, show, avatar, shortTime, fullTime, holdFocus, icon } from './dom.js';
+import { $, h, show, avatar, shortTime, fullTime, holdFocus, icon } from './dom.js';
 import { S, isMe, convTitle, memberName, peerOnline, keepPartner, noticeText } from './state.js';
 import { unreadIndicator, coalesce } from './ui.js';
 import { ask } from './intent.js';
@@ -69,7 +69,7 @@ export const loadConversationsSoon = coalesce(loadConversations, 50);
 // Group members' nicknames (for "Cy: hello" previews), fetched once per group
 // and signed-in user.
 const detailAsked = new Set();
-export function resetConversations() { detailAsked.clear(); $('#conv-filter').value = ''; wanted = LIST_PAGE; }
+export function resetConversations() { detailAsked.clear(); rows.clear(); $('#conv-filter').value = ''; wanted = LIST_PAGE; }
 
 // One page more of the list, older ones.
 export async function showOlderConversations() {
@@ -114,11 +114,24 @@ export function totalUnread() {
   return n;
 }
 
+// What a row shows beyond its own fields: the preview's words.
+function previewSig(c) {
+  const last = c.last_message;
+  if (!last) return c.kind;
+  return [last.id, last.kind, last.deleted, last.body, last.kind === 'notice' ? noticeText(c, last) : '',
+    isMe(last.sender), c.kind === 'topic' ? memberName(c, last.sender) : ''].join('\u0002');
+}
+
+// Each row is kept while what it shows is the same (conversation id ->
+// {li, sig}), and only rows out of place move: a message in one chat of a
+// hundred draws one row, not a hundred.
+const rows = new Map();
+
 export function renderConversations() {
   const ul = $('#conv-list');
   const refocus = holdFocus(ul, 'id', () => $('#conv-filter'));
   const filter = $('#conv-filter').value.trim().toLowerCase();
-  clear(ul);
+  const want = [];
   let shown = 0;
   for (const c of sortedConversations()) {
     const title = convTitle(c);
@@ -129,6 +142,9 @@ export function renderConversations() {
     const time = last ? last.sent_at : c.updated_at;
     const online = peerOnline(c);
     const label = `${title}${unread ? `, ${unread} unread` : ''}${c.muted ? ', muted' : ''}${c.ended ? ', ended' : ''}`;
+    const sig = [label, c.id === S.current, c.kind, c.avatar_url, online, shortTime(time), previewSig(c)].join('\u0001');
+    const row = rows.get(c.id);
+    if (row?.sig === sig) { want.push(row.li); continue; }
     const li = h('li', { class: `conv${unread ? ' unread' : ''}${c.id === S.current ? ' active' : ''}${c.ended ? ' ended' : ''}`,
       dataset: { id: String(c.id), kind: c.kind } },
     h('button', { type: 'button', class: 'item', 'aria-label': label, 'aria-current': c.id === S.current ? 'true' : null,
@@ -145,8 +161,16 @@ export function renderConversations() {
         h('span', { class: 'item-sub' }, preview(c)),
         c.muted ? h('span', { class: 'muted-icon', title: 'Muted' }, icon('bellOff')) : null,
         unread ? h('span', { class: `badge unread-badge${c.muted ? ' muted' : ''}`, text: unread > 99 ? '99+' : String(unread) }) : null))));
-    ul.append(li);
+    rows.set(c.id, { li, sig });
+    want.push(li);
   }
+  let at = ul.firstElementChild;
+  for (const li of want) {
+    if (li === at) at = at.nextElementSibling;
+    else ul.insertBefore(li, at);
+  }
+  while (at) { const x = at.nextElementSibling; at.remove(); at = x; }
+  if (rows.size > want.length * 2 + 100) for (const [id, row] of rows) if (!row.li.isConnected) rows.delete(id);
   refocus();
   show($('#conv-empty'), shown === 0 && !S.convsMore);
   show($('#conv-more'), S.convsMore);

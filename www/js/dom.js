@@ -41,7 +41,8 @@ export function holdFocus(list, key, fallback) {
   const k = row.dataset[key];
   return () => {
     const now = document.activeElement;
-    if (a.isConnected || (now && now !== document.body)) return;
+    if (now && now !== document.body) return;
+    if (a.isConnected) { a.focus(); return; }        // moved (a list drawn again reuses rows)
     const rows = $$('li', list);
     const same = rows.find((r) => r.dataset[key] === k);
     const r = same || rows[Math.min(place, rows.length - 1)];

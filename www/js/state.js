@@ -19,7 +19,14 @@ export const S = {
   convsMore: false,         // the list's last page was full: older ones exist
 };
 
-export const isMe = (name) => !!S.me && !!name && name.toLowerCase() === S.me.username.toLowerCase();
+// User names are ASCII and compared without case (docs/API.md); the
+// server's own spelling matches at once (a render asks for every message).
+let meName = '', meLower = '';
+export function isMe(name) {
+  if (!S.me || !name) return false;
+  if (S.me.username !== meName) { meName = S.me.username; meLower = meName.toLowerCase(); }
+  return name === meName || (name.length === meName.length && name.toLowerCase() === meLower);
+}
 
 export function convTitle(c) {
   if (!c) return '';
@@ -90,33 +97,72 @@ export class Thread {
     this.atStart = false;    // seq 1 is held: nothing older to load
     this.sync = null;        // the history request under way (chat-thread.js)
     this.order = null;       // sorted(), kept until the next change
+    this.pending = new Set(); // keys of own messages not confirmed yet
   }
 
   // A server message. Returns true when it was not held before.
   put(m) {
-    if (m.client_id && isMe(m.sender)) this.items.delete('l' + m.client_id);
+    const lk = 'l' + m.client_id;
+    const local = m.client_id && isMe(m.sender) && this.pending.delete(lk) ? this.items.get(lk) : null;
+    if (local) this.items.delete(lk);
     const key = 'm' + m.id;
-    const had = this.items.has(key);
-    this.items.set(key, { ...this.items.get(key), ...m });
-    this.order = null;
+    const old = this.items.get(key);
+    const x = { ...old, ...m };
+    this.items.set(key, x);
+    this.place(old, x, local);
     if (m.seq === 1) this.atStart = true;
-    return !had;
+    return !old;
+  }
+
+  // Keep sorted()'s order without sorting a long chat again for what
+  // most changes are: a message changed where it is, or a new last one
+  // (which may take the place of an own one not confirmed before).
+  place(old, x, local) {
+    const o = this.order;
+    if (!o) return;
+    if (local) {
+      const i = o.lastIndexOf(local);
+      if (i < 0) { this.order = null; return; }
+      o.splice(i, 1);
+    }
+    if (old) {
+      const i = o.lastIndexOf(old);
+      if (i >= 0 && old.seq === x.seq) o[i] = x; else this.order = null;
+      return;
+    }
+    let i = o.length;
+    while (i > 0 && !o[i - 1].seq) i--;
+    if (x.seq && (i === 0 || o[i - 1].seq < x.seq)) o.splice(i, 0, x); else this.order = null;
   }
 
   local(clientId) { return this.items.get('l' + clientId); }
-  putLocal(item) { this.items.set('l' + item.client_id, item); this.order = null; }
+  putLocal(item) {
+    const k = 'l' + item.client_id, old = this.items.get(k), o = this.order;
+    this.items.set(k, item);
+    this.pending.add(k);
+    if (!o) return;
+    if (old) {
+      const i = o.lastIndexOf(old);
+      if (i >= 0 && (old.t || 0) === (item.t || 0)) o[i] = item; else this.order = null;
+    } else if (!o.length || o.at(-1).seq || (o.at(-1).t || 0) <= (item.t || 0)) o.push(item);
+    else this.order = null;
+  }
+  // Own messages not confirmed yet (sending or failed), without walking
+  // the whole history.
+  *locals() { for (const k of this.pending) yield this.items.get(k); }
 
-  seqs() { const out = []; for (const m of this.items.values()) if (m.seq) out.push(m.seq); return out; }
-  maxSeq() { let x = 0; for (const m of this.items.values()) if (m.seq > x) x = m.seq; return x; }
-  minSeq() { let x = Infinity; for (const m of this.items.values()) if (m.seq && m.seq < x) x = m.seq; return x === Infinity ? 0 : x; }
+  maxSeq() { const o = this.sorted(); for (let i = o.length - 1; i >= 0; i--) if (o[i].seq) return o[i].seq; return 0; }
+  minSeq() { return this.sorted()[0]?.seq || 0; }
 
   // The highest seq up to which nothing is missing, counted from the lowest
   // seq held (seqs have no gaps on the server, so a hole is a message this
   // tab missed: history after this seq fills it).
   contiguous() {
-    const seqs = this.seqs().sort((a, b) => a - b);
-    let x = seqs[0] || 0;
-    for (const s of seqs) { if (s > x + 1) break; x = s; }
+    let x = 0;
+    for (const m of this.sorted()) {
+      if (!m.seq || (x && m.seq > x + 1)) break;
+      x = m.seq;
+    }
     return x;
   }
 
