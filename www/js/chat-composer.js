@@ -9,7 +9,7 @@ import { $, h, show } from './dom.js';
 import { S, thread } from './state.js';
 import { broadcast } from './receiver.js';
 import { chatBanner, hideChatBanner } from './ui.js';
-import { drafts, persist } from './chat-drafts.js';
+import { drafts, persist, persistSoon } from './chat-drafts.js';
 import { renderHead } from './chat-head.js';
 import { renderMessages, onMessage } from './chat-thread.js';
 import { prepare, upload } from './chat-files.js';
@@ -18,12 +18,13 @@ import { takeCompose } from './chat-actions.js';
 
 const MAX_CHARS = 4000;            // a message body, in code points (docs/API.md)
 
-// The open conversation's draft, kept as it is now.
-export function saveDraft() {
+// The open conversation's draft, kept as it is now (stored at once, or
+// soon: a key pressed).
+export function saveDraft(soon) {
   if (S.current == null) return;
   const v = $('#composer-text').value;
   if (v) drafts.set(S.current, v); else drafts.delete(S.current);
-  persist();
+  if (soon) persistSoon(); else persist();
 }
 
 // The text box shows conversation id's draft.
@@ -81,7 +82,7 @@ async function post(id, t, body, client_id, reply) {
     t.put(m);                                         // replaces the local copy
     onMessage(m);                                     // draws it
     broadcast('sent', { message: m });
-    persist();
+    persistSoon();                                    // (a reload meanwhile: history has it)
     if (S.current === id) { const sc = $('#scroller'); sc.scrollTop = sc.scrollHeight; }
     return;
   } else {
@@ -223,7 +224,7 @@ export function initComposer() {
     if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); submit(); }
   });
   box.addEventListener('input', () => {
-    autosizeSoon(); countChars(); saveDraft();
+    autosizeSoon(); countChars(); saveDraft(true);
     if (box.value.trim() && !box.disabled) noteTyping(S.current);   // the others see "… is typing"
   });
   // Files: the paperclip, a paste, or a drop on the chat.

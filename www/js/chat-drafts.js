@@ -12,6 +12,7 @@ const storeKey = () => `chat.${S.me.id}`;
 
 // Store the open conversation, the drafts and the unsent messages now.
 export function persist() {
+  if (soon) { clearTimeout(soon); soon = 0; }
   if (!S.me) return;
   const unsent = [];
   for (const [c, t] of S.threads) {
@@ -21,6 +22,14 @@ export function persist() {
     sessionStorage.setItem(storeKey(), JSON.stringify({ open: S.current, drafts: [...drafts], unsent }));
   } catch { /* storage off or full: a reload loses them */ }
 }
+
+// The same a moment later, once for a burst (each key pressed, a send
+// confirmed); at once if the page goes first.
+let soon = 0;
+export function persistSoon() {
+  if (!soon) soon = setTimeout(persist, 300);
+}
+addEventListener('pagehide', () => { if (soon) persist(); });
 
 // At sign-in: the drafts and the unsent messages back; returns the
 // conversation that was open (or null).

@@ -232,8 +232,7 @@ export function renderMessages({ bottom = false, incoming = false } = {}) {
   const ol = $('#messages');
   const t = S.threads.get(S.current);
   const c = S.convs.get(S.current);
-  lastBy = new Map();
-  if (t) for (const m of t.items.values()) if (m.seq > (lastBy.get(m.sender) || 0)) lastBy.set(m.sender, m.seq);
+  lastBy = t ? t.lastBy() : new Map();
   noteReadHigh(c);
   if (drawnConv !== S.current || (drawn.size > 0) !== !!ol.firstElementChild) {
     drawn = new Map(); itemOf = new WeakMap(); chunks = new Map(); placed = new Map();

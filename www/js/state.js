@@ -98,6 +98,17 @@ export class Thread {
     this.sync = null;        // the history request under way (chat-thread.js)
     this.order = null;       // sorted(), kept until the next change
     this.pending = new Set(); // keys of own messages not confirmed yet
+    this.by = null;          // lastBy(), kept until history is dropped
+  }
+
+  // Each sender's highest seq held (a later message of theirs says they
+  // read what came before: read receipts).
+  lastBy() {
+    if (!this.by) {
+      this.by = new Map();
+      for (const m of this.items.values()) if (m.seq > (this.by.get(m.sender) || 0)) this.by.set(m.sender, m.seq);
+    }
+    return this.by;
   }
 
   // A server message. Returns true when it was not held before.
@@ -110,6 +121,7 @@ export class Thread {
     const x = { ...old, ...m };
     this.items.set(key, x);
     this.place(old, x, local);
+    if (this.by && x.seq > (this.by.get(x.sender) || 0)) this.by.set(x.sender, x.seq);
     if (m.seq === 1) this.atStart = true;
     return !old;
   }
@@ -170,6 +182,7 @@ export class Thread {
   reset() {
     for (const [k, m] of this.items) if (m.seq) this.items.delete(k);
     this.order = null;
+    this.by = null;
     this.loaded = false;
     this.atStart = false;
   }
@@ -179,6 +192,7 @@ export class Thread {
   dropBelow(seq) {
     for (const [k, m] of this.items) if (m.seq && m.seq < seq) this.items.delete(k);
     this.order = null;
+    this.by = null;
   }
 
   // Ascending by seq; unconfirmed own messages last, in the order written.
