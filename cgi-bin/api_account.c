@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "api_auth.h"
 #include "caps.h"
 #include "conf.h"
 #include "core_remove.h"
@@ -100,8 +101,8 @@ h_me_delete(struct req *r)
 		    "a guest has no account to remove: sign out instead");
 	if ((st = http_fields(r, f, 1, &pw)) != 0)
 		return st;
-	switch (remove_account(r->db, r->uid, r->username, pw.s, pw.len,
-	    &w)) {
+	switch (remove_account(r->db, r->uid, r->username, auth_device(r),
+	    pw.s, pw.len, &w)) {
 	case REMOVE_OK:
 		cookie_gone(r);
 		return http_reply(r, 204, NULL, 0);

@@ -279,7 +279,7 @@ h_me_patch(struct req *r)
 	p.location = v[ME_LOCATION].s;
 	p.bio = v[ME_BIO].s;
 	p.public_key = v[ME_PUBLIC_KEY].s;
-	if (user_update(r->db, r->uid, r->username, r->sid, &p,
+	if (user_update(r->db, r->uid, r->username, r->sid, auth_device(r), &p,
 	    v[ME_PASSWORD].s != NULL ? hash : NULL) == -1)
 		return http_fail_db(r);
 	return reply_me(r, 200, r->uid);

@@ -222,14 +222,6 @@ account_password_try(struct db *db, int64_t uid, const char *name,
 	return LOGIN_OK;
 }
 
-/* account_password_try from a browser without a device token. */
-enum login_result
-account_password_check(struct db *db, int64_t uid, const char *name,
-    const char *pw, size_t pwlen, int *wait)
-{
-	return account_password_try(db, uid, name, NULL, pw, pwlen, wait);
-}
-
 /*
  * End every session of uid but keep (0: all of them), inside the caller's
  * transaction, and tell the user with a sessions_ended event: it wakes

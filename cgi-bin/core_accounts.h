@@ -44,8 +44,6 @@ enum login_result account_login(struct db *, const char *, const char *,
 		    struct session *, char *, struct login_gate *);
 enum login_result account_password_try(struct db *, int64_t,
 		    const char *, const char *, const char *, size_t, int *);
-enum login_result account_password_check(struct db *, int64_t,
-		    const char *, const char *, size_t, int *);
 int	account_sessions_end(struct db *, int64_t, int64_t, const char *);
 int	account_logout(struct db *, int64_t, int64_t, int);
 

@@ -27,6 +27,7 @@ enum stmt {
 	STMT_DEVICE_USED,
 	STMT_DEVICE_NEW,
 	STMT_DEVICE_TRIM,
+	STMT_DEVICE_FORGET,
 	STMT__MAX
 };
 
@@ -42,6 +43,8 @@ static const char *const stmts[STMT__MAX] = {
 	"DELETE FROM device WHERE user_id = ? AND id NOT IN (SELECT id FROM "
 	"(SELECT id FROM device WHERE user_id = ? "
 	"ORDER BY used_at DESC, id DESC LIMIT ?) AS t)",
+	/* STMT_DEVICE_FORGET: all of the user's tokens but one hash (or none). */
+	"DELETE FROM device WHERE user_id = ? AND token_hash <> ?",
 };
 
 /*
@@ -89,6 +92,24 @@ login_device_keep(struct db *db, int64_t uid, int64_t id, const char *did,
 	    (int64_t)CAP_USER_DEVICES) < 0)
 		return -1;
 	return 0;
+}
+
+/*
+ * A new password: uid's device tokens count for nothing any more but
+ * did's (the browser that set it; NULL: none, a reset by mail).  Who
+ * learnt the old password must not keep a login window of their own
+ * (core_login.c's top).  Rows, or -1.
+ */
+int
+login_devices_forget(struct db *db, int64_t uid, const char *did)
+{
+	unsigned char	 hash[32];
+
+	memset(hash, 0, sizeof(hash));		/* no token hashes to zeros */
+	if (did != NULL)
+		auth_token_hash(did, AUTH_TOKEN_LEN, hash);
+	return db_exec(db, stmts[STMT_DEVICE_FORGET], "ib", uid,
+	    (const char *)hash, sizeof(hash));
 }
 
 /*

@@ -34,6 +34,7 @@ struct login_gate {
 int	login_device_find(struct db *, int64_t, const char *, int64_t *);
 int	login_device_keep(struct db *, int64_t, int64_t, const char *,
 	    char[AUTH_TOKEN_LEN + 1]);
+int	login_devices_forget(struct db *, int64_t, const char *);
 int	login_gate_take(struct db *, struct login_gate *, int64_t,
 	    const char *, const char *, size_t);
 int	login_gate_give(struct db *, const struct login_gate *);

@@ -199,23 +199,23 @@ leave_all(struct db *db, int64_t uid, struct ids *wake)
 
 /*
  * Remove uid's account (DELETE /api/me) once pw is its password (checked
- * as a password change checks it: wrong ones count with the login
- * failures).  All of it in one transaction; after the commit every
- * process forgets uid's sessions, and its pages (sessions_ended, then
- * 401) and the people told wake.  REMOVE_OK, REMOVE_WRONG, REMOVE_LIMIT
- * (*wait seconds), REMOVE_GONE (no such registered account) or
- * REMOVE_ERROR.
+ * as a password change checks it, from a browser holding device token did
+ * or NULL: wrong ones count with the login failures).  All of it in one
+ * transaction; after the commit every process forgets uid's sessions,
+ * and its pages (sessions_ended, then 401) and the people told wake.
+ * REMOVE_OK, REMOVE_WRONG, REMOVE_LIMIT (*wait seconds), REMOVE_GONE (no
+ * such registered account) or REMOVE_ERROR.
  */
 enum remove_result
-remove_account(struct db *db, int64_t uid, const char *name, const char *pw,
-    size_t pwlen, int *wait)
+remove_account(struct db *db, int64_t uid, const char *name, const char *did,
+    const char *pw, size_t pwlen, int *wait)
 {
 	struct ids	 wake = { 0 };
 	struct dbres	*res;
 	char		*held = NULL;
 	int		 rc;
 
-	switch (account_password_check(db, uid, name, pw, pwlen, wait)) {
+	switch (account_password_try(db, uid, name, did, pw, pwlen, wait)) {
 	case LOGIN_OK:
 		break;
 	case LOGIN_WRONG:

@@ -19,6 +19,6 @@ enum remove_result {
 };
 
 enum remove_result remove_account(struct db *, int64_t, const char *,
-		    const char *, size_t, int *);
+		    const char *, const char *, size_t, int *);
 
 #endif /* CORE_REMOVE_H */

@@ -14,6 +14,7 @@
 #include "conf.h"
 #include "core_accounts.h"
 #include "core_auth.h"
+#include "core_login.h"
 #include "core_match.h"
 #include "core_reset.h"
 #include "db.h"
@@ -168,7 +169,8 @@ reset_ask(struct db *db, const char *addr, const char *email,
 /*
  * Set the password of the account of reset token tok (tlen bytes) to pw,
  * once: the link is used up, the account's other links go, and every
- * session of it ends (sessions_ended; its stranger chats end).
+ * session of it ends (sessions_ended; its stranger chats end), and no
+ * browser's device token counts for it any more.
  * RESET_OK, RESET_BAD (unknown, used or run out), RESET_ERROR.
  */
 enum reset_result
@@ -202,6 +204,7 @@ reset_use(struct db *db, const char *tok, size_t tlen, const char *pw,
 		return rc == 0 ? RESET_BAD : RESET_ERROR;
 	}
 	if (db_exec(db, stmts[STMT_DROP_ALL], "i", uid) < 0 ||
+	    login_devices_forget(db, uid, NULL) < 0 ||
 	    account_sessions_end(db, uid, 0, "password") == -1 ||
 	    match_user_gone(db, uid, &wake) == -1 ||
 	    db_commit(db) == -1) {

@@ -17,6 +17,7 @@
 #include "conf.h"
 #include "core_accounts.h"
 #include "core_auth.h"
+#include "core_login.h"
 #include "core_events.h"
 #include "core_users.h"
 #include "db.h"
@@ -404,13 +405,14 @@ profile_tell(struct db *db, int64_t uid, const char *name,
 /*
  * Change the profile of uid (name): the fields of p that are not NULL,
  * and with hash (not NULL, auth_hash()) the password, which ends every
- * session of uid but keep.  A new nickname or picture is told to every
+ * session of uid but keep and forgets every device token of uid but did
+ * (this browser's, or NULL).  A new nickname or picture is told to every
  * friend.  One transaction; the friends (and uid, whose other sessions
  * ended) are woken after the commit.  0 or -1.
  */
 int
 user_update(struct db *db, int64_t uid, const char *name, int64_t keep,
-    const struct user_patch *p, const char *hash)
+    const char *did, const struct user_patch *p, const char *hash)
 {
 	struct shown	 shown = { NULL, NULL };
 	struct ids	 friends = { 0 };
@@ -426,6 +428,7 @@ user_update(struct db *db, int64_t uid, const char *name, int64_t keep,
 	    p->public_key, uid) < 0 ||
 	    (hash != NULL &&
 	    (db_exec(db, stmts[STMT_USER_PASSWORD], "si", hash, uid) < 0 ||
+	    login_devices_forget(db, uid, did) < 0 ||
 	    account_sessions_end(db, uid, keep, "password") == -1)) ||
 	    profile_tell(db, uid, name, &shown, p->nickname, p->avatar_url,
 	    &friends) == -1 ||

@@ -37,7 +37,7 @@ int	user_id_by_name(struct db *, const char *, int64_t *);
 int	user_by_name(struct db *, int64_t, const char *,
 	    struct json_object **);
 int	user_find(struct db *, int64_t, const char *, struct json_object **);
-int	user_update(struct db *, int64_t, const char *, int64_t,
+int	user_update(struct db *, int64_t, const char *, int64_t, const char *,
 	    const struct user_patch *, const char *);
 void	user_touch(struct db *, int64_t, const unsigned char[32], const char *,
 	    int, int64_t);

@@ -114,6 +114,8 @@ check(r.status == 201 and device_cookie(r) is None, "a guest gets none",
 # A second browser of alice's, and bob's: both signed in before the attack.
 phone = Browser()
 eq(login(phone, alice.name).status, 200, "alice signs in on her phone")
+laptop = Browser()
+eq(login(laptop, alice.name).status, 200, "and on her laptop")
 bob = signup("bob", password=PW)
 bobs = Browser()
 eq(login(bobs, bob.name).status, 200, "bob signs in")
@@ -123,6 +125,7 @@ sql("UPDATE device SET used_at = NOW(3) - INTERVAL 400 DAY "
     "WHERE token_hash = UNHEX(SHA2('%s', 256))" % stale.did)
 home.post("logout")
 phone.post("logout")
+laptop.post("logout")
 
 # --- an attacker cannot lock alice out of her browsers ----------------------
 lock_out(alice.name)
@@ -170,10 +173,24 @@ expect_error(r, 429, "rate_limited",
              "the session without its browser's token: the full pool")
 r = home.patch("me", {"password": "new password 9", "current_password": "nope"})
 expect_error(r, 403, "forbidden", "with the token: checked, wrong")
+# Removing the account checks the password the same way: with the token,
+# a wrong one is checked (and nothing goes), not refused with the pool.
+r = home.req("DELETE", "me", {"password": "nope"})
+expect_error(r, 403, "wrong_password", "account removal with the token: checked")
+r = stolen.req("DELETE", "me", {"password": PW})
+expect_error(r, 429, "rate_limited", "account removal without it: the full pool")
 r = home.patch("me", {"password": "new password 9", "current_password": PW})
 eq(r.status, 200, "and the right one changes the password")
 eq(login(home, alice.name, "new password 9").status, 200,
    "alice logs in with the new one")
+# Who knew the old password may hold a token of alice's: a new password
+# leaves only the token of the browser that set it.
+eq(sql("SELECT LOWER(HEX(token_hash)) FROM device WHERE user_id = %d"
+       % alice.user["id"]), [[hashlib.sha256(home.did.encode()).hexdigest()]],
+   "a new password forgets alice's other browsers' tokens")
+r = login(laptop, alice.name, "new password 9")
+expect_error(r, 429, "rate_limited",
+             "her laptop's token counts for nothing now (the pool is full)")
 
 # --- failures from one address slow that address ----------------------------
 # Every request here comes from 127.0.0.1: start from an empty count and

@@ -310,11 +310,14 @@ try:
     expect_error(Client().post("password/reset", {"token": tok,
                                                   "password": "short"}),
                  400, "bad_request", "a too short new password")
+    devices = "SELECT COUNT(*) FROM device WHERE user_id = %d" % u.user["id"]
+    check(int(sql(devices)[0][0]) >= 1, "the account's browsers hold tokens")
     r = Client().post("password/reset", {"token": tok,
                                          "password": "new horse 22"})
     eq(r.status, 204, "reset")
     eq((u.get("me").status, u2.get("me").status), (401, 401),
        "every session ended")
+    eq(sql(devices), [["0"]], "and no browser's token counts any more")
     eq(login(u.name)[1].status, 401, "the old password is gone")
     eq(login(u.name, "new horse 22")[1].status, 200, "the new one works")
     expect_error(Client().post("password/reset", {"token": tok,
