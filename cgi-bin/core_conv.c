@@ -34,8 +34,8 @@ enum stmt {
 };
 
 /* The list item columns, for member m of conversation c. */
-#define CONV_SELECT \
-	"SELECT c.id, c.kind, c.title, c.avatar_url, " MS("c.updated_at") \
+#define CONV_COLS \
+	"c.id, c.kind, c.title, c.avatar_url, " MS("c.updated_at") \
 	", c.last_seq, m.read_seq, c.ended_at IS NOT NULL, " \
 	"(SELECT COUNT(*) FROM message x WHERE x.conv_id = c.id " \
 	"AND x.seq > m.read_seq AND x.sender_id <> m.user_id " \
@@ -47,22 +47,36 @@ enum stmt {
 	"(SELECT JSON_ARRAYAGG(u2.username) FROM conv_member m2 " \
 	"JOIN user u2 ON u2.id = m2.user_id WHERE m2.conv_id = c.id), " \
 	"m.role, lm.notice, m.muted, " MS("lm.edited_at") ", " \
-	"lm.deleted_at IS NOT NULL " \
-	"FROM conv_member m JOIN conversation c ON c.id = m.conv_id " \
+	"lm.deleted_at IS NOT NULL "
+#define CONV_JOINS \
 	"LEFT JOIN message lm ON lm.conv_id = c.id AND lm.seq = c.last_seq " \
 	"LEFT JOIN user lu ON lu.id = lm.sender_id " \
 	"LEFT JOIN user ou ON c.kind <> 'topic' AND ou.id = (SELECT " \
 	"o.user_id FROM conv_member o WHERE o.conv_id = c.id " \
 	"AND o.user_id <> m.user_id LIMIT 1) "
+#define CONV_SELECT "SELECT " CONV_COLS \
+	"FROM conv_member m JOIN conversation c ON c.id = m.conv_id " CONV_JOINS
+/*
+ * A page of the list: its ids are chosen first, by narrow rows, and the
+ * columns joined to them after, in that order.  Sorted with its text and
+ * JSON columns, the page went through an on-disk (Aria) temporary table;
+ * MariaDB 10.11.19 crashed once freeing one (docs/BENCHMARKS.md).  In the
+ * order written (STRAIGHT_JOIN): the page's rows are sorted alone.
+ */
+#define CONV_PAGE(where) "SELECT STRAIGHT_JOIN " CONV_COLS \
+	"FROM (SELECT c0.id AS pid, c0.updated_at AS pu FROM conv_member m0 " \
+	"JOIN conversation c0 ON c0.id = m0.conv_id WHERE m0.user_id = ? " \
+	where " ORDER BY c0.updated_at DESC, c0.id DESC LIMIT ?) p " \
+	"JOIN conversation c ON c.id = p.pid " \
+	"JOIN conv_member m ON m.conv_id = p.pid AND m.user_id = ? " \
+	CONV_JOINS "ORDER BY p.pu DESC, p.pid DESC"
 
 static const char *const stmts[STMT__MAX] = {
 	/* STMT_LIST */
-	CONV_SELECT "WHERE m.user_id = ? "
-	"ORDER BY c.updated_at DESC, c.id DESC LIMIT ?",
+	CONV_PAGE(""),
 	/* STMT_LIST_BEFORE: the page after an item (its updated_at, id). */
-	CONV_SELECT "WHERE m.user_id = ? AND (c.updated_at < FROM_UNIXTIME(? "
-	"/ 1000) OR (c.updated_at = FROM_UNIXTIME(? / 1000) AND c.id < ?)) "
-	"ORDER BY c.updated_at DESC, c.id DESC LIMIT ?",
+	CONV_PAGE("AND (c0.updated_at < FROM_UNIXTIME(? / 1000) OR "
+	"(c0.updated_at = FROM_UNIXTIME(? / 1000) AND c0.id < ?))"),
 	/* STMT_ONE */
 	CONV_SELECT "WHERE m.user_id = ? AND m.conv_id = ?",
 	/*
@@ -220,10 +234,10 @@ conv_list(struct db *db, int64_t uid, int64_t limit, int64_t before,
 	int		 rc, n = 0;
 
 	if (before >= 0)
-		res = db_query(db, stmts[STMT_LIST_BEFORE], "iiiii", uid,
-		    before, before, before_id, limit);
+		res = db_query(db, stmts[STMT_LIST_BEFORE], "iiiiii", uid,
+		    before, before, before_id, limit, uid);
 	else
-		res = db_query(db, stmts[STMT_LIST], "ii", uid, limit);
+		res = db_query(db, stmts[STMT_LIST], "iii", uid, limit, uid);
 	if (res == NULL)
 		return -1;
 	buf_adds(out, "{\"conversations\":[");
