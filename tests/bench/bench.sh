@@ -32,25 +32,29 @@ if [ -z "${BENCH_URL:-}" ]; then
 	started=$dir
 	trap '"$top/scripts/stack.sh" stop "$started"' EXIT INT TERM
 	export BENCH_URL="http://127.0.0.1:$port/" BENCH_STACK="$dir"
-	# Nobody is connected to a stack just started, but the users of an
-	# earlier run are still marked online (10,854 after a full run), and
-	# the sweeper would take them offline 500 a round through the first
-	# two minutes of this run, in the middle of its scenarios.  Now, then.
-	[ -n "${CHAT_DB_HOST:-}" ] || (
-		set -a; . "$dir/db.env"; set +a
+fi
+# Users no longer connected but still marked online (those of an earlier
+# run: 10,854 after a full run; those of scenario 3 before scenario 8)
+# offline now: the sweeper would take them offline 500 a round through
+# the next two minutes, in the middle of the scenarios that come.  Only
+# on a stack this script started (its own MariaDB).
+offline_now() {
+	[ -n "$started" ] && [ -z "${CHAT_DB_HOST:-}" ] || return 0
+	(
+		set -a; . "$started/db.env"; set +a
 		online() {
-			mariadb --defaults-file="$dir/my.cnf" -u "$(id -un)" -N -e \
+			mariadb --defaults-file="$started/my.cnf" -u "$(id -un)" -N -e \
 			    "SELECT COUNT(*) FROM $CHAT_DB_NAME.user WHERE online = 1"
 		}
 		n=$(online) i=0
-		[ "$n" -eq 0 ] ||
-		    echo "bench: taking $n users of an earlier run offline first"
+		[ "$n" -eq 0 ] || echo "bench: taking $n users $1 offline first"
 		while [ "$n" -gt 0 ] && [ $i -lt 100 ]; do
 			CHAT_IDLE_S=1 "${CHAT_BIN:-$top/cgi-bin}/chat-sweep" --once >/dev/null
 			n=$(online) i=$((i + 1))
 		done
 	)
-fi
+}
+offline_now "of an earlier run"
 export BENCH_STACK="${BENCH_STACK:-${STACK_DIR:-}}"
 export BENCH_STATE="${BENCH_STATE:-${BENCH_STACK:-$top/var}/bench-state}"
 mkdir -p "$BENCH_STATE"
@@ -226,6 +230,9 @@ browser() {
 	[ -d "$top/tests/www/node_modules/playwright-core" ] ||
 	    (cd "$top/tests/www" && npm ci --no-audit --no-fund >/dev/null 2>&1) || {
 		echo "browser skipped: npm ci in tests/www failed"; return 0; }
+	# The page runs on its user's machine, not beside the server: the
+	# users of scenarios 1-7 go offline before, not while it is measured.
+	offline_now "of the scenarios before" >&2
 	BASE_URL="$BENCH_URL" node "$top/tests/bench/browser.mjs" | grep '^browser '
 }
 { browser 2>>"$BENCH_STATE/loadgen.log" || : >"$failed"; } | tee -a "$out"
