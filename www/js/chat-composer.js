@@ -83,8 +83,7 @@ async function post(id, t, body, client_id, reply) {
     onMessage(m);                                     // draws it
     broadcast('sent', { message: m });
     persistSoon();                                    // (a reload meanwhile: history has it)
-    if (S.current === id) { const sc = $('#scroller'); sc.scrollTop = sc.scrollHeight; }
-    return;
+    return;                                           // (send() took the view to the end)
   } else {
     const item = t.local(client_id);
     if (item) {

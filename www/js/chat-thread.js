@@ -179,6 +179,19 @@ let gen = 0;                        // the render; each item drawn by it has it
 const CHUNK = 64;
 const chunkOf = (seq) => Math.floor((seq - 1) / CHUNK);
 
+// Only the last WINDOW chunks are in the page (192-256 messages) while
+// the chat is followed at its end: a page open all day holds thousands
+// of messages, and every layout and style pass, and the memory, grew with
+// them. Scrolling to the top of what is drawn draws the chunk above
+// (loadOlder), an older page from the server once all held ones are;
+// going to a message (showMessage) or the unread line draws down to it.
+// The window snaps back to the last WINDOW chunks when a message comes
+// while the end is in view and more than WINDOW + 1 are drawn.
+const WINDOW = 4;
+let windowFrom = null;              // the first chunk drawn; null: the last WINDOW
+let shownFrom = 0;                  // ... as the last render drew it
+let allShown = true;                // ... and whether that was every one held
+
 // Whether the view shows the end of the chat, as of the last scroll (the
 // scroll handler and each render keep it): a render need not lay out the
 // page first to know whether to stay at the bottom.
@@ -237,21 +250,30 @@ export function renderMessages({ bottom = false, incoming = false } = {}) {
   if (drawnConv !== S.current || (drawn.size > 0) !== !!ol.firstElementChild) {
     drawn = new Map(); itemOf = new WeakMap(); chunks = new Map(); placed = new Map();
     drawnConv = S.current; ol.replaceChildren();
-    pinned = true;
+    pinned = true; windowFrom = null;
   }
   const nearBottom = pinned;
+  const last = t ? chunkOf(t.maxSeq() || 1) : 0;
+  const auto = Math.max(0, last - (WINDOW - 1));
+  if (windowFrom != null && (bottom || incoming) && (bottom || nearBottom) && last - windowFrom >= WINDOW + 2) windowFrom = null;
+  if (windowFrom == null && !bottom && !nearBottom && shownFrom < auto && drawn.size) windowFrom = shownFrom;   // read above: it stays
+  if (startAtLine && lineAfter != null) windowFrom = Math.min(windowFrom ?? auto, chunkOf(lineAfter + 1));
+  const lo = shownFrom = windowFrom ?? auto;
+  allShown = !t || lo <= chunkOf(t.minSeq() || 1);
   const g = ++gen;
   const want = [];                  // [chunk number, its items' elements in order], chunks ascending
   let cur = null, curN = -1;
   const add = (n, li) => { if (n !== curN) { curN = n; want.push([n, cur = []]); } cur.push(li); };
+  let moved = false;                // anything added, taken out or moved (not only changed in place)
   const keep = (key, item) => {          // item is drawn under key (the one it replaces goes)
     item.gen = g;
     const was = drawn.get(key);
-    if (was !== item) { was?.li.remove(); drawn.set(key, item); }
+    if (was !== item) { was?.li.remove(); drawn.set(key, item); moved = true; }
     return item;
   };
   let prev = null, lastDay = '', dk = '', dayFrom = Infinity, dayTo = -Infinity, n = 0, lineAt = null;
   for (const m of t ? t.sorted() : []) {
+    if (m.seq && m.seq <= lo * CHUNK) continue;   // above the window
     const at = m.sent_at || m.t || Date.now();
     if (at < dayFrom || at >= dayTo) {           // a Date only when the day changes
       const d = new Date(at);
@@ -308,15 +330,16 @@ export function renderMessages({ bottom = false, incoming = false } = {}) {
   // Out first what goes (gone, or drawn anew), then each wanted item where
   // it belongs in its chunk: those already in order are not touched, and a
   // chunk holding what it held is not looked at.
-  for (const [key, item] of drawn) if (item.gen !== g) { item.li.remove(); drawn.delete(key); }
+  for (const [key, item] of drawn) if (item.gen !== g) { item.li.remove(); drawn.delete(key); if (item.m) itemOf.delete(item.m); moved = true; }
   let place = ol.firstElementChild;
   for (const [n, list] of want) {
     let box = chunks.get(n);
     if (!box) chunks.set(n, box = h('div', { class: 'chunk', role: 'none' }));
-    if (box === place) place = place.nextElementSibling; else ol.insertBefore(box, place);
+    if (box === place) place = place.nextElementSibling; else { ol.insertBefore(box, place); moved = true; }
     const was = placed.get(n);
     if (was && was.length === list.length && was.every((li, i) => li === list[i]) && box.childElementCount === list.length) continue;
     placed.set(n, list);
+    moved = true;
     let at = box.firstElementChild;
     for (const li of list) {
       if (li === at) at = at.nextElementSibling;
@@ -327,7 +350,7 @@ export function renderMessages({ bottom = false, incoming = false } = {}) {
   while (place) {
     const x = place.nextElementSibling;
     for (const [n, box] of chunks) if (box === place) { chunks.delete(n); placed.delete(n); }
-    place.remove(); place = x;
+    place.remove(); place = x; moved = true;
   }
   renderNote(t);
   const line = startAtLine && t?.loaded ? lineAt?.li : null;
@@ -336,7 +359,11 @@ export function renderMessages({ bottom = false, incoming = false } = {}) {
     sc.scrollTop += line.getBoundingClientRect().top - sc.getBoundingClientRect().top - 8;
     pinned = sc.scrollHeight - sc.scrollTop - sc.clientHeight < 120;
     showJump(sc);
-  } else if (bottom || nearBottom) { sc.scrollTop = sc.scrollHeight; pinned = true; newBelow = 0; show($('#jump'), false); }
+  } else if (bottom || (nearBottom && moved)) {
+    // (Bubbles changed only in place keep their height: no layout asked
+    // for here, the frame makes it.)
+    sc.scrollTop = sc.scrollHeight; pinned = true; newBelow = 0; show($('#jump'), false);
+  }
   else if (incoming) { newBelow++; showJump(sc, true); }
 }
 
@@ -367,7 +394,7 @@ function showJump(sc, force) {
 // The line above the messages: the start reached, or an older page coming.
 function renderNote(t) {
   const note = $('#history-note');
-  if (t?.loaded && t.atStart && t.items.size) { note.textContent = 'This is the beginning of the conversation.'; show(note, true); }
+  if (t?.loaded && t.atStart && t.items.size && allShown) { note.textContent = 'This is the beginning of the conversation.'; show(note, true); }
   else if (loadingOlder) { note.textContent = 'Loading older messages…'; show(note, true); }
   else show(note, false);
 }
@@ -375,12 +402,19 @@ function renderNote(t) {
 async function loadOlder() {
   const id = S.current;
   const t = S.threads.get(id);
+  const sc = $('#scroller');
+  if (t && drawnConv === id && !allShown) {         // held, not drawn: the chunk above
+    const fromBottom = sc.scrollHeight - sc.scrollTop;
+    windowFrom = shownFrom - 1;
+    renderMessages();
+    sc.scrollTop = sc.scrollHeight - fromBottom;    // the view stays where it was
+    return;
+  }
   if (!t || !t.loaded || t.atStart || loadingOlder) return;
   const min = t.minSeq();
   if (min <= 1) { t.atStart = true; renderMessages(); return; }
   loadingOlder = true;
   renderNote(t);
-  const sc = $('#scroller');
   let res = null;
   try { res = await api('GET', `conversations/${id}/messages?before=${min}&limit=${PAGE}`); } catch { res = null; }
   loadingOlder = false;
@@ -390,6 +424,7 @@ async function loadOlder() {
   const fromBottom = sc.scrollHeight - sc.scrollTop;
   for (const m of res.data.messages) t.put(m);
   if (res.data.messages.length < PAGE) t.atStart = true;
+  windowFrom = chunkOf(t.minSeq() || 1);
   renderMessages();
   sc.scrollTop = sc.scrollHeight - fromBottom;      // the view stays where it was
   fillView();
@@ -399,7 +434,7 @@ async function loadOlder() {
 export function fillView() {
   const sc = $('#scroller');
   const t = S.threads.get(S.current);
-  if (t?.loaded && !t.atStart && sc.scrollHeight <= sc.clientHeight + 40) loadOlder();
+  if (t?.loaded && (!t.atStart || !allShown) && sc.scrollHeight <= sc.clientHeight + 40) loadOlder();
 }
 
 // ---------- read marks ----------
@@ -529,6 +564,8 @@ export async function showMessage(id, seq, mark = 'found') {
     if (res.data.messages.length < 200) t.atStart = true;
   }
   if (S.current !== id) return false;
+  if (drawnConv !== id) renderMessages();           // (a chat just opened starts its window)
+  windowFrom = Math.min(windowFrom ?? shownFrom, chunkOf(seq));
   renderMessages();
   const li = $(`#messages li[data-seq="${seq}"]`);
   if (!li) return false;
