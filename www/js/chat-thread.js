@@ -466,8 +466,12 @@ export function markRead() {
     // Only own messages since the mark (one just sent): nothing to tell.
     // The server counts no own message unread, and the others see theirs
     // read by this mark or by a later message of this user's.
+    // (Walked from the end: only the messages past the old mark.)
     let theirs = false;
-    for (const m of t.items.values()) if (m.seq > (c.read_seq || 0) && m.seq <= seq && !isMe(m.sender)) { theirs = true; break; }
+    const o = t.sorted(), mark = c.read_seq || 0;
+    for (let i = o.length - 1; i >= 0 && !theirs && !(o[i].seq <= mark); i--) {   // (unconfirmed: no seq)
+      theirs = o[i].seq <= seq && !isMe(o[i].sender);
+    }
     c.read_seq = seq;
     if (theirs) { unsentReads.set(id, seq); sendReadsSoon(); }
   }
