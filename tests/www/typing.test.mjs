@@ -1,6 +1,7 @@
 // Typing and live presence (issue 25), two users in one browser (two
 // contexts): "Bo is typing…" shows in Ann's header while Bo types and goes
-// at once when his message arrives; Bo signing out turns Ann's header to
+// at once when his message arrives; a message pasted and sent at once
+// says nothing of typing; Bo signing out turns Ann's header to
 // "last seen just now" without a reload; a closed page says so (POST
 // /api/presence/gone, only when it is Bo's last tab) and Ann's header
 // turns offline within 15 s. With SCREENSHOTS=1 it saves
@@ -38,6 +39,19 @@ await run('typing', async (b) => {
   await bo.page.press('#composer-text', 'Enter');
   await waitBubble(ann.page, 'Yes, on my way', 'theirs');
   assert.equal(await sub(ann.page).textContent(), 'online', 'typing gone when the message came');
+
+  // A message pasted and sent at once says nothing of typing: its arrival
+  // says it all (and the send costs one request, not two).
+  const said = [];
+  const onReq = (r) => { if (r.url().endsWith('/typing')) said.push(r.url()); };
+  bo.page.on('request', onReq);
+  await bo.page.locator('#composer-text').fill('See you at eight');
+  await bo.page.press('#composer-text', 'Enter');
+  await waitBubble(ann.page, 'See you at eight', 'theirs');
+  await new Promise((res) => setTimeout(res, 400));
+  bo.page.off('request', onReq);
+  assert.deepEqual(said, [], 'no typing signal for a message sent at once');
+  assert.equal(await sub(ann.page).textContent(), 'online', 'never shown as typing');
 
   // Bo signs out: Ann's header says so, no reload; so does her list.
   await bo.page.click('#logout');

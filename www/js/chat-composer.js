@@ -56,7 +56,7 @@ function send(id, body, clientId, reply) {
   const old = t.local(client_id);
   t.putLocal({ local: true, state: 'sending', client_id, body, sender: S.me.username,
     conversation_id: id, t: old?.t || Date.now(), sent_at: 0, reply_to: reply || undefined });
-  persist();
+  persistSoon();                    // (at once if the page goes first)
   if (S.current === id) renderMessages({ bottom: true });
   const p = (sendQueues.get(id) || Promise.resolve()).then(() => post(id, t, body, client_id, reply));
   sendQueues.set(id, p);

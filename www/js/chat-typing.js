@@ -2,16 +2,18 @@
 // `typing` events (no id: never acked, never sent again) say "Ann is
 // typing" in a conversation; the line shows for SHOW_MS after the last
 // one, or until Ann's message arrives. This tab's own typing is said at
-// most every EVERY_MS while keys are pressed (POST .../typing; the server
-// refuses more than 3 a second).
+// most every EVERY_MS while keys are pressed, the first WAIT_MS after the
+// first key (POST .../typing; the server refuses more than 3 a second).
 
 import { api } from './api.js';
 import { S } from './state.js';
 
 const SHOW_MS = 5000;
 const EVERY_MS = 3000;
+const WAIT_MS = 150;
 const typing = new Map();      // conversation id -> Map(user name -> {name, timer})
 const said = new Map();        // conversation id -> when this tab last said so
+const pending = new Map();     // conversation id -> the timer that will say so
 let redraw = () => {};
 
 // What to call when the typing line of a conversation changes.
@@ -57,19 +59,31 @@ export function typingText(conv) {
 }
 
 // A key pressed in the composer of conversation conv (with text in it).
+// Said WAIT_MS later, not at once: a message sent before then (a paste
+// and Enter) needs no signal, its arrival says it all, and a send then
+// costs one request, not two.
 export function noteTyping(conv) {
-  const now = Date.now();
-  if (!conv || now - (said.get(conv) || 0) < EVERY_MS) return;
-  said.set(conv, now);
-  api('POST', `conversations/${conv}/typing`).catch(() => {});
+  if (!conv || pending.has(conv) || Date.now() - (said.get(conv) || 0) < EVERY_MS) return;
+  pending.set(conv, setTimeout(() => {
+    pending.delete(conv);
+    said.set(conv, Date.now());
+    api('POST', `conversations/${conv}/typing`).catch(() => {});
+  }, WAIT_MS));
 }
 
-// This tab sent its message: the next key is a new signal at once.
-export function typingSent(conv) { said.delete(conv); }
+// This tab sent its message: a signal not yet said is not, and the next
+// key is a new one.
+export function typingSent(conv) {
+  clearTimeout(pending.get(conv));
+  pending.delete(conv);
+  said.delete(conv);
+}
 
 // Signed out: nothing of it stays.
 export function forgetTyping() {
   for (const m of typing.values()) for (const t of m.values()) clearTimeout(t.timer);
   typing.clear();
   said.clear();
+  for (const t of pending.values()) clearTimeout(t);
+  pending.clear();
 }
