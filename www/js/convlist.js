@@ -123,8 +123,9 @@ function previewSig(c) {
 }
 
 // Each row is kept while what it shows is the same (conversation id ->
-// {li, sig}), and only rows out of place move: a message in one chat of a
-// hundred draws one row, not a hundred.
+// {li, head, says, when, at, sub, time}: its element, what it was drawn from,
+// and the two parts a new message changes), and only rows out of place
+// move: a message in one chat of a hundred draws one row, not a hundred.
 const rows = new Map();
 
 export function renderConversations() {
@@ -142,9 +143,22 @@ export function renderConversations() {
     const time = last ? last.sent_at : c.updated_at;
     const online = peerOnline(c);
     const label = `${title}${unread ? `, ${unread} unread` : ''}${c.muted ? ', muted' : ''}${c.ended ? ', ended' : ''}`;
-    const sig = [label, c.id === S.current, c.kind, c.avatar_url, online, shortTime(time), previewSig(c)].join('\u0001');
+    const head = [label, c.id === S.current, c.kind, c.avatar_url, online, c.muted].join('\u0001');
+    const when = shortTime(time), says = previewSig(c);
     const row = rows.get(c.id);
-    if (row?.sig === sig) { want.push(row.li); continue; }
+    if (row?.head === head) {
+      // Only the last message and its time changed (a message came or
+      // went): those two are changed where they are, not the row drawn
+      // anew (a new row of 25 elements styled and laid out each message).
+      if (row.says !== says) { row.sub.replaceChildren(...preview(c)); row.says = says; }
+      if (row.when !== when || row.at !== time) {
+        row.time.textContent = when; row.time.title = fullTime(time); row.when = when; row.at = time;
+      }
+      want.push(row.li);
+      continue;
+    }
+    const sub = h('span', { class: 'item-sub' }, preview(c));
+    const tm = h('time', { class: 'item-time', text: when, title: fullTime(time) });
     const li = h('li', { class: `conv${unread ? ' unread' : ''}${c.id === S.current ? ' active' : ''}${c.ended ? ' ended' : ''}`,
       dataset: { id: String(c.id), kind: c.kind } },
     h('button', { type: 'button', class: 'item', 'aria-label': label, 'aria-current': c.id === S.current ? 'true' : null,
@@ -156,12 +170,12 @@ export function renderConversations() {
           h('span', { class: 'item-title', dir: 'auto', text: title }),
           c.kind === 'topic' ? h('span', { class: 'kind', text: 'group' }) : null,
           c.kind === 'match' ? h('span', { class: 'kind', text: c.ended ? 'ended' : 'stranger' }) : null),
-        h('time', { class: 'item-time', text: shortTime(time), title: fullTime(time) })),
+        tm),
       h('span', { class: 'item-bottom' },
-        h('span', { class: 'item-sub' }, preview(c)),
+        sub,
         c.muted ? h('span', { class: 'muted-icon', title: 'Muted' }, icon('bellOff')) : null,
         unread ? h('span', { class: `badge unread-badge${c.muted ? ' muted' : ''}`, text: unread > 99 ? '99+' : String(unread) }) : null))));
-    rows.set(c.id, { li, sig });
+    rows.set(c.id, { li, head, says, when, at: time, sub, time: tm });
     want.push(li);
   }
   let at = ul.firstElementChild;
