@@ -1,7 +1,8 @@
 // window.test.mjs: a long chat keeps only its last few hundred messages in
 // the page (chat-thread.js, WINDOW chunks of 64); scrolling up draws the
 // older ones it holds, in order, down to the first; at the end again, the
-// next message takes the page back to the last few hundred.
+// next message takes the page back to the last few hundred; messages into
+// a new chunk move the window on by one chunk, the others untouched.
 import { run, signupUI, api, openChat, assert, bubble, waitBubble, bodies } from './lib.mjs';
 
 const N = 400;
@@ -55,4 +56,25 @@ await run('window', async (b) => {
   assert.deepEqual(shown, Array.from({ length: n }, (_, k) => `line ${N + 1 - n + k}`), 'the newest ones, in order');
   assert.ok(await ann.page.evaluate(() => { const sc = document.querySelector('#scroller'); return sc.scrollHeight - sc.scrollTop - sc.clientHeight < 8; }),
     'and the view at the end');
+
+  // Messages into a new chunk: the window moves on by one, the oldest
+  // chunk out, the new one in; the chunks that stay are not taken out and
+  // put back (which restyled and laid out all of them, a stall of tens of
+  // ms every 64 messages).
+  await ann.page.evaluate(() => {
+    window.chunkMoves = [];
+    new MutationObserver((recs) => {
+      for (const r of recs) {
+        for (const x of r.removedNodes) window.chunkMoves.push('-' + x.className);
+        for (const x of r.addedNodes) window.chunkMoves.push('+' + x.className);
+      }
+    }).observe(document.querySelector('#messages'), { childList: true });
+  });
+  const next = Math.ceil((N + 2) / 64) * 64;      // the line whose seq (line + 1) starts a chunk
+  await say(N + 1, next + 1);
+  await waitBubble(ann.page, `line ${next}`, 'theirs');
+  assert.deepEqual(await ann.page.evaluate(() => window.chunkMoves), ['-chunk', '+chunk'],
+    'one chunk out, one in, the others left where they are');
+  n = await drawn();
+  assert.ok(n >= 192 && n <= 256, `still the last chunks (${n})`);
 });

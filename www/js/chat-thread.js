@@ -327,9 +327,16 @@ export function renderMessages({ bottom = false, incoming = false } = {}) {
     add(n, keep(item.key, item).li);
     prev = m;
   }
-  // Out first what goes (gone, or drawn anew), then each wanted item where
-  // it belongs in its chunk: those already in order are not touched, and a
+  // Out first what goes: chunks no longer wanted (the window moved on:
+  // out whole, before their items, and before any chunk is placed, or
+  // every chunk after them would be moved up over them and styled anew),
+  // then items (gone, or drawn anew). Then each wanted item where it
+  // belongs in its chunk: those already in order are not touched, and a
   // chunk holding what it held is not looked at.
+  for (const [n, box] of chunks) {
+    if (want.some(w => w[0] === n)) continue;
+    box.remove(); chunks.delete(n); placed.delete(n); moved = true;
+  }
   for (const [key, item] of drawn) if (item.gen !== g) { item.li.remove(); drawn.delete(key); if (item.m) itemOf.delete(item.m); moved = true; }
   let place = ol.firstElementChild;
   for (const [n, list] of want) {
@@ -347,11 +354,7 @@ export function renderMessages({ bottom = false, incoming = false } = {}) {
     }
     while (at) { const x = at.nextElementSibling; at.remove(); at = x; }
   }
-  while (place) {
-    const x = place.nextElementSibling;
-    for (const [n, box] of chunks) if (box === place) { chunks.delete(n); placed.delete(n); }
-    place.remove(); place = x; moved = true;
-  }
+  while (place) { const x = place.nextElementSibling; place.remove(); place = x; moved = true; }   // (none: not a chunk)
   renderNote(t);
   const line = startAtLine && t?.loaded ? lineAt?.li : null;
   if (line) {                       // opened with unread ones: start at the line, not the bottom
