@@ -8,7 +8,7 @@
 import { api } from './api.js';
 import { $, h, show, icon, clock, fullTime, dayLabel, dayKey } from './dom.js';
 import { S, isMe, thread, convTitle, memberName, keepPartner, noticeText } from './state.js';
-import { broadcast } from './receiver.js';
+import { broadcastToPeers } from './receiver.js';
 import { announce, coalesce } from './ui.js';
 import { ask } from './intent.js';
 import { persist } from './chat-drafts.js';
@@ -493,7 +493,7 @@ const unsentReads = new Map();      // conversation id -> read mark not yet sent
 const sendReadsSoon = coalesce(() => {
   for (const [id, seq] of unsentReads) {
     api('POST', `conversations/${id}/read`, { seq }).catch(() => {});
-    broadcast('read', { conversation_id: id, seq });
+    broadcastToPeers('read', { conversation_id: id, seq });
   }
   unsentReads.clear();
 }, 100);

@@ -38,6 +38,13 @@ if (channel) {
 export function broadcast(kind, data = {}) { channel?.postMessage({ kind, ...data }); }
 export function onBroadcast(fn) { listeners.add(fn); return () => listeners.delete(fn); }
 
+// The other signed-in tabs of this browser, by id: each says so when its
+// Receiver starts and goes. What only they use (a message sent, a read
+// mark, the poll's events) is not broadcast when there are none: posting
+// it cost about a millisecond of each message in a long chat.
+const peers = new Set();
+export function broadcastToPeers(kind, data) { if (peers.size) broadcast(kind, data); }
+
 const seen = new Set();                 // event ids handled in this tab
 const seenOrder = [];
 function firstTime(id) {
@@ -85,7 +92,8 @@ export class Receiver {
     // The other tabs of this browser, by id (issue 25): the last page to
     // go says so, and friends see this user offline at once.
     this.me = Math.random().toString(36).slice(2);
-    this.tabs = new Set();
+    this.tabs = peers;
+    peers.clear();
     this.untab = onBroadcast((m) => {
       if (m.kind !== 'tab' || !m.id) return;
       if (m.bye) this.tabs.delete(m.id);
@@ -205,7 +213,7 @@ export class Receiver {
         }
         const events = Array.isArray(res.data?.events) ? res.data.events : [];
         if (events.length) {
-          broadcast('events', { events });
+          broadcastToPeers('events', { events });
           this.deliver(events);
           for (const e of events) {
             if (e.id) this.acks.add(e.id);   // handled: ack on the next poll
