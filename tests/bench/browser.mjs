@@ -80,18 +80,21 @@ await run('browser', async (b) => {
   // pressed as native input (CDP, no script of ours in the page), and the
   // bubble is waited for by a MutationObserver set up before the count
   // starts, which looks at one node (the last item of the last chunk) and
-  // calls back out through a binding. (Playwright's fill, press and
-  // waitForFunction run their selector engine in the page, and an
-  // evaluate wrapping the send cost 2-3 ms of the page's script.)
+  // calls back out through CDP's own binding, a native function. (Playwright's
+  // fill, press and waitForFunction run their selector engine in the page;
+  // an evaluate wrapping the send cost 2-3 ms of the page's script, and
+  // Playwright's exposeBinding 1-5 ms each call.)
   let seen = null;
-  await ann.page.exposeBinding('benchSeen', () => { const f = seen; seen = null; f?.(); });
+  cdp.on('Runtime.bindingCalled', (e) => { if (e.name === 'benchSeen') { const f = seen; seen = null; f?.(); } });
+  await cdp.send('Runtime.enable');
+  await cdp.send('Runtime.addBinding', { name: 'benchSeen' });
   await ann.page.evaluate(() => {
     const ol = document.querySelector('#messages');
     new MutationObserver(() => {
       const w = window.benchWant, li = ol.lastElementChild?.lastElementChild;
       if (w && li?.classList.contains(w.cls) && (!w.stored || li.dataset.seq) && li.textContent.includes(w.text)) {
         window.benchWant = null;
-        window.benchSeen();
+        window.benchSeen('');
       }
     }).observe(ol, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-seq'] });
   });
