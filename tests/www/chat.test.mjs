@@ -43,6 +43,15 @@ await run('chat', async (b) => {
   await bo.page.waitForFunction(() => document.title === 'Chat', null, { timeout: 5000 });
   assert.equal(await bo.page.locator('#badge-chats').isVisible(), false);
   await ann.page.waitForSelector('#messages li.mine:last-child[data-state="read"]', { timeout: 10000 });
+  // The mark under each of her bubbles says so, to the eye (two ticks) and
+  // in words (its tooltip, and what a screen reader reads).
+  const marks = await ann.page.$$eval('#messages li.mine .msg-state', (ms) => ms.map(m =>
+    [m.className, m.title, m.querySelector('.sr-text').textContent, m.querySelector('path').getAttribute('d')]));
+  assert.equal(marks.length, 2, 'a mark under each of her bubbles');
+  for (const [cls, title, words, d] of marks) {
+    assert.deepEqual([cls, title, words], ['msg-state read', 'read', 'read'], 'marked read');
+    assert.equal(d.split('M').length - 1, 2, 'two ticks');
+  }
 
   // Bo answers (Shift+Enter makes a new line); Ann sees it live.
   await bo.page.fill('#composer-text', 'Hello Ann');

@@ -175,18 +175,24 @@ function autosizeSoon() {
 
 // Near the limit a counter shows how many characters (code points, as the
 // server counts) the message has; over it, in red. Nothing is cut.
-let tooLongShown = false;
+// (Far from the limit, as nearly always, a key changes nothing in the
+// page here.)
+let tooLongShown = false, countShown = true;
 function countChars() {
   const box = $('#composer-text');
-  const n = [...box.value].length;
+  const units = box.value.length;   // UTF-16 units: at least as many as code points
+  const n = units > MAX_CHARS - 400 ? [...box.value].length : units;
   const over = n > MAX_CHARS;
-  const count = $('#composer-count');
-  count.textContent = `${n} / ${MAX_CHARS}`;
-  count.classList.toggle('over', over);
   const near = n > MAX_CHARS - 400;
-  show(count, near);
-  if (near) box.setAttribute('aria-describedby', 'composer-count'); else box.removeAttribute('aria-describedby');
-  if (over) box.setAttribute('aria-invalid', 'true'); else box.removeAttribute('aria-invalid');
+  if (near || countShown) {
+    const count = $('#composer-count');
+    count.textContent = `${n} / ${MAX_CHARS}`;
+    count.classList.toggle('over', over);
+    show(count, near);
+    if (near) box.setAttribute('aria-describedby', 'composer-count'); else box.removeAttribute('aria-describedby');
+    if (over) box.setAttribute('aria-invalid', 'true'); else box.removeAttribute('aria-invalid');
+    countShown = near;
+  }
   if (!over && tooLongShown) { tooLongShown = false; hideChatBanner(); }
   return n;
 }

@@ -6,7 +6,7 @@
 // (onMessage); read receipts; marking read what is on screen (markRead).
 
 import { api } from './api.js';
-import { $, h, show, icon, clock, fullTime, dayLabel, dayKey } from './dom.js';
+import { $, h, show, icon, iconPath, clock, fullTime, dayLabel, dayKey } from './dom.js';
 import { S, isMe, thread, convTitle, memberName, keepPartner, noticeText } from './state.js';
 import { broadcastToPeers } from './receiver.js';
 import { announce, coalesce } from './ui.js';
@@ -232,11 +232,22 @@ function patchItem(item, m, mine, state, label, at) {
   li.dataset.id = m.id ? String(m.id) : '';
   li.dataset.seq = m.seq ? String(m.seq) : '';
   li.dataset.state = state;
-  if (at !== item.at) {
-    const tm = li.querySelector('.meta time');
-    if (tm) { tm.textContent = clock(at); tm.title = fullTime(at); }
+  if (at !== item.at) {             // (the same minute, as a sent one nearly always is: the text stays)
+    const tm = li.querySelector('.meta time'), text = clock(at);
+    if (tm) { if (tm.textContent !== text) tm.textContent = text; tm.title = fullTime(at); }
   }
-  if (mine && (state !== item.state || label !== item.label)) li.querySelector('.msg-state')?.replaceWith(stateMark(state, label));
+  if (mine && (state !== item.state || label !== item.label)) {
+    // The mark's icon and words changed where they are (sending -> sent ->
+    // read), not a new mark put in.
+    const mark = li.querySelector('.msg-state');
+    if (mark) {
+      mark.className = `msg-state ${state}`;
+      mark.title = label;
+      mark.querySelector('path')?.setAttribute('d', iconPath(STATE_ICON[state]));
+      const words = mark.querySelector('.sr-text');
+      if (words) words.textContent = label;
+    }
+  }
   if (m.id && !item.m.id) { const b = actionsButton(m); if (b) li.querySelector('.bubble')?.after(b); }
 }
 

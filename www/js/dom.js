@@ -70,6 +70,7 @@ const ICONS = {
   down: 'M12 5v14M6 13l6 6 6-6',
   clip: 'M20 11.5l-8.2 8.2a5 5 0 0 1-7.1-7.1l8.5-8.5a3.3 3.3 0 0 1 4.7 4.7l-8.5 8.5a1.7 1.7 0 0 1-2.4-2.4l7.8-7.8',
 };
+export const iconPath = (name) => ICONS[name] || '';
 export function icon(name) {
   const ns = 'http://www.w3.org/2000/svg';
   const svg = document.createElementNS(ns, 'svg');
