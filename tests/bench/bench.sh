@@ -392,10 +392,12 @@ END {
 		printf "%-34s %-40s %-22s %s\n", "   throughput, two nodes",
 		    sprintf("%d msg/s (one node: %d)", t2, t), "-", "-"
 	if (bn != "")
-		row("8. web client, " bn " messages", sprintf("send p50 %.1f p90 %.1f, receive %.1f / %.1f ms", bs50, bs90, br50, br90),
-		    "<= 16 ms a message", bs90 <= 16 && br90 <= 16 && bk90 <= 16)
-	if (bn != "")
-		printf "%-34s %-40s %s\n", "   the key that says typing", sprintf("p50 %.1f p90 %.1f ms", bk50, bk90), "<= 16 ms (in the verdict above)"
+		row("8. web client, " bn " messages", sprintf("send p50 %.1f ms, p90 %.1f ms", bs50, bs90),
+		    "p90 <= 16 ms", bs90 <= 16 && br90 <= 16 && bk90 <= 16)
+	if (bn != "") {
+		printf "%-34s %-40s %s\n", "   a message received", sprintf("p50 %.1f ms, p90 %.1f ms", br50, br90), "(in the verdict above)"
+		printf "%-34s %-40s %s\n", "   the key that says typing", sprintf("p50 %.1f ms, p90 %.1f ms", bk50, bk90), "(in the verdict above)"
+	}
 	if (u50 != "")
 		row("9. latency while files upload", sprintf("p50 %.2f ms, p99 %.2f ms", u50, u99),
 		    "p99 <= 2x scenario 1", l99 != "" && u99 <= 2 * l99)
