@@ -236,17 +236,12 @@ function patchItem(item, m, mine, state, label, at) {
     const tm = li.querySelector('.meta time'), text = clock(at);
     if (tm) { if (tm.textContent !== text) tm.textContent = text; tm.title = fullTime(at); }
   }
-  if (mine && (state !== item.state || label !== item.label)) {
-    // The mark's icon and words changed where they are (sending -> sent ->
-    // read), not a new mark put in.
-    const mark = li.querySelector('.msg-state');
-    if (mark) {
-      mark.className = `msg-state ${state}`;
-      mark.title = label;
-      mark.querySelector('path')?.setAttribute('d', iconPath(STATE_ICON[state]));
-      const words = mark.querySelector('.sr-text');
-      if (words) words.textContent = label;
-    }
+  // The mark's icon and words changed where they are, not a new mark put in.
+  const mark = mine && (state !== item.state || label !== item.label) ? li.querySelector('.msg-state') : null;
+  if (mark) {
+    mark.className = `msg-state ${state}`; mark.title = label;
+    mark.querySelector('path')?.setAttribute('d', iconPath(STATE_ICON[state]));
+    mark.querySelector('.sr-text').textContent = label;
   }
   if (m.id && !item.m.id) { const b = actionsButton(m); if (b) li.querySelector('.bubble')?.after(b); }
 }
@@ -344,10 +339,7 @@ export function renderMessages({ bottom = false, incoming = false } = {}) {
   // then items (gone, or drawn anew). Then each wanted item where it
   // belongs in its chunk: those already in order are not touched, and a
   // chunk holding what it held is not looked at.
-  for (const [n, box] of chunks) {
-    if (want.some(w => w[0] === n)) continue;
-    box.remove(); chunks.delete(n); placed.delete(n); moved = true;
-  }
+  for (const [n, box] of chunks) if (!want.some(w => w[0] === n)) { box.remove(); chunks.delete(n); placed.delete(n); moved = true; }
   for (const [key, item] of drawn) if (item.gen !== g) { item.li.remove(); drawn.delete(key); if (item.m) itemOf.delete(item.m); moved = true; }
   let place = ol.firstElementChild;
   for (const [n, list] of want) {
