@@ -179,31 +179,27 @@ search_forget_message(struct db *db, int64_t conv, int64_t msg,
 }
 
 /*
- * Index the n messages just committed (send_store), in one statement per
- * SEARCH_FLUSH bytes (one for a usual batch); a msg of 0 is skipped.
- * Failing here loses nothing: the sweeper finds messages without grams.
+ * The grams of a message about to be sent, as a JSON array of strings
+ * appended to j: send_batch (sql/023-send-grams.sql) indexes them in the
+ * send's own transaction, so a message is found by search as soon as its
+ * send is answered, at no commit of its own.
  */
 void
-search_index_many(struct db *db, const struct search_doc *v, size_t n)
+search_grams_json(struct buf *j, const char *body, size_t len)
 {
-	struct buf	 j = { 0 };
-	size_t		 i;
+	char	(*g)[16];
+	size_t	 n, i;
 
+	g = xcalloc(len + 1, sizeof(*g));
+	n = grams_cut(body, len, 0, g, len + 1);
+	buf_addc(j, '[');
 	for (i = 0; i < n; i++) {
-		if (v[i].msg <= 0)
-			continue;
-		gram_rows(&j, v[i].conv, v[i].msg, v[i].body, v[i].len);
-		if (j.len >= SEARCH_FLUSH && gram_flush(db, STMT_INDEX,
-		    &j) == -1)
-			break;
+		if (i > 0)
+			buf_addc(j, ',');
+		buf_json_str(j, g[i], strlen(g[i]));
 	}
-	if (i == n && gram_flush(db, STMT_INDEX, &j) == 0) {
-		buf_free(&j);
-		return;
-	}
-	LOG("search: indexing %zu sent messages failed: error %u (the "
-	    "sweeper will)", n, db_errno(db));
-	buf_free(&j);
+	buf_addc(j, ']');
+	free(g);
 }
 
 /* A message read by search_catch_up. */

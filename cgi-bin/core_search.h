@@ -1,8 +1,8 @@
 /*
  * core_search.h: message search over the server's own n-gram index
  * (msg_gram, sql/021-search.sql), for Chinese as well as English, on a
- * plain MariaDB with no plugins.  Writers: a send is indexed right after
- * its commit (search_index_many), an edit calls search_forget_message
+ * plain MariaDB with no plugins.  Writers: a send is indexed in its own
+ * transaction (search_grams_json), an edit calls search_forget_message
  * with the old text then search_index_message with the new, a delete
  * search_forget_message; the sweeper catches up on whatever a crash left
  * out (search_catch_up).  Results are always checked against the body,
@@ -18,13 +18,6 @@
 
 struct db;
 
-/* A message to index: search_index_many skips one whose msg is 0. */
-struct search_doc {
-	int64_t		 conv, msg;
-	const char	*body;
-	size_t		 len;
-};
-
 /* What a search asks; conv 0: every conversation of the user. */
 struct search_q {
 	int64_t		 uid, conv, before, limit;
@@ -39,7 +32,7 @@ int	search_index_message(struct db *, int64_t, int64_t, const char *,
 	    size_t);
 int	search_forget_message(struct db *, int64_t, int64_t, const char *,
 	    size_t);
-void	search_index_many(struct db *, const struct search_doc *, size_t);
+void	search_grams_json(struct buf *, const char *, size_t);
 long	search_catch_up(struct db *);
 int	search_allowed(struct db *, int64_t);
 int	search_run(struct db *, const struct search_q *, struct buf *);

@@ -1,10 +1,11 @@
 /*
  * core_send.c: the send batcher.  A send is stored by the stored procedure
- * send_batch (sql/006-send-batch-one-answer.sql) in one round trip: take
+ * send_batch (sql/023-send-grams.sql) in one round trip: take
  * the next seq of the conversation (a row lock on it, so seqs are
  * gapless and ordered also under concurrent sends), insert the message
  * (UNIQUE (sender_id, client_id) makes a resend a no-op that returns the
- * first copy), and insert one pending event per other member.  Sends that
+ * first copy), insert one pending event per other member and the
+ * message's search grams (core_search.c cuts them).  Sends that
  * arrive together are stored together, several in one transaction (see
  * send_queued); a send alone is a batch of one.  What a stored send means
  * (its answer, its events delivered) is core_messages.c's.
@@ -28,7 +29,7 @@ enum stmt {
 
 static const char *const stmts[STMT__MAX] = {
 	/*
-	 * STMT_SEND_BATCH: sql/006-send-batch-one-answer.sql, see
+	 * STMT_SEND_BATCH: sql/023-send-grams.sql, see
 	 * send_queued.  It also checks that each sender may post there (a
 	 * member; friends for a direct chat; a live stranger chat), so the
 	 * common case needs no query before it; when it refuses,
@@ -101,25 +102,6 @@ send_results(struct send **v, size_t n, const char *p)
 }
 
 /*
- * The new messages of a batch just stored into the search index: after
- * the commit, one statement more (core_search.c).
- */
-static void
-send_index(struct db *db, struct send **v, size_t n)
-{
-	struct search_doc	 d[CAP_SEND_BATCH];
-	size_t			 i;
-
-	for (i = 0; i < n && i < CAP_SEND_BATCH; i++) {
-		d[i].conv = v[i]->conv;
-		d[i].msg = v[i]->code == 0 ? v[i]->id : 0;	/* not repeats */
-		d[i].body = v[i]->body;
-		d[i].len = v[i]->blen;
-	}
-	search_index_many(db, d, i);
-}
-
-/*
  * Store n sends (one or more) in one CALL send_batch: 0 with every result
  * filled in, -1 if the batch failed as a whole (nothing of it stored).
  * Deadlocks are tried again here.
@@ -145,6 +127,8 @@ send_store(struct db *db, struct send **v, size_t n)
 		buf_json_str(&items, s->body, s->blen);
 		buf_addf(&items, ",%lld,", (long long)s->sent_at);
 		buf_json_str(&items, s->tail.p, s->tail.len);
+		buf_addc(&items, ',');
+		search_grams_json(&items, s->body, s->blen);
 		buf_addc(&items, ']');
 	}
 	buf_addc(&items, ']');
@@ -181,8 +165,6 @@ send_store(struct db *db, struct send **v, size_t n)
 		else if (!db_is_retry(db))
 			break;
 	}
-	if (rc == 0)
-		send_index(db, v, n);
 	if (rc == -1 && db_is_retry(db))
 		LOG("send: a batch of %zu lost a deadlock or a certification "
 		    "conflict %d times (error %u): answered 503 busy", n, tries,
