@@ -143,7 +143,7 @@ export function renderConversations() {
     const time = last ? last.sent_at : c.updated_at;
     const online = peerOnline(c);
     const label = `${title}${unread ? `, ${unread} unread` : ''}${c.muted ? ', muted' : ''}${c.ended ? ', ended' : ''}`;
-    const head = [label, c.id === S.current, c.kind, c.avatar_url, online, c.muted].join('\u0001');
+    const head = [label, c.id === S.current, c.kind, c.avatar_url, online].join('\u0001');   // (label: unread, muted, ended)
     const when = shortTime(time), says = previewSig(c);
     const row = rows.get(c.id);
     if (row?.head === head) {
