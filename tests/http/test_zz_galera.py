@@ -124,7 +124,9 @@ def keep_sending():
         r = bb.post("messages", {"conversation_id": conv, "body": body,
                                  "client_id": "dk-%s-%d" % (b.sid[:6], i)}, timeout=15)
         codes.append((time.time(), r.status))
-        if r.status == 201:
+        # 200: this client_id was stored already (a try whose answer the
+        # kill lost): the first copy, as docs/API.md says; the next one.
+        if r.status in (200, 201):
             ok_bodies.append(body)
             i += 1
         time.sleep(0.1)  # under the send limit (20 a second)
@@ -139,12 +141,12 @@ time.sleep(8)
 stop.set()
 t.join(30)
 after = [(ts, st) for ts, st in codes if ts > killed_at]
-first_ok = next((ts for ts, st in after if st == 201), None)
+first_ok = next((ts for ts, st in after if st in (200, 201)), None)
 check(first_ok is not None and first_ok - killed_at < 5,
       "chat node B serves again within 5 s of its database node's death",
       (first_ok - killed_at) if first_ok else after[:20])
 ok_after = [st for ts, st in after if first_ok and ts > first_ok + 0.5]
-check(ok_after and all(st == 201 for st in ok_after), "and keeps serving", ok_after[:20])
+check(ok_after and all(st in (200, 201) for st in ok_after), "and keeps serving", ok_after[:20])
 print("database node killed: chat node B answered 201 again after %.2f s; %d sends "
       "answered 201 in all" % ((first_ok - killed_at) if first_ok else -1, len(ok_bodies)))
 have = set(r[0] for r in galera_sql(1, "SELECT body FROM message WHERE conv_id = %d" % conv))
